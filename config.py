@@ -1,0 +1,78 @@
+"""Configuration classes, read from the environment (see README "Configuration")."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _sqlite_default() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'propmgmt.sqlite3'}"
+
+
+class Config:
+    """Development defaults: one SQLite file under instance/, so `make run` needs nothing else."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_default()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PROPMGMT_TZ = os.environ.get("PROPMGMT_TZ", "Asia/Shanghai")
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = PROPMGMT_TZ
+    LANGUAGES = ("zh", "en")
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; tablets work offline for hours
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    UPLOAD_DIR = os.environ.get("PROPMGMT_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # Sign-in throttling: this many failures for one username or address within the window.
+    LOGIN_MAX_FAILURES = int(os.environ.get("PROPMGMT_LOGIN_MAX_FAILURES", "5"))
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("PROPMGMT_LOGIN_WINDOW_MINUTES", "15"))
+    PAGE_SIZE = 50
+    SQLITE_BUSY_TIMEOUT_MS = 10000
+    DEBUG = False
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite:///:memory:"
+    WTF_CSRF_ENABLED = True  # tests post real tokens, as a browser does
+    LOGIN_MAX_FAILURES = 5
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def validate(cls) -> None:
+        """Refuse to start with a guessable key or a throwaway database."""
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(
+                "Production configuration needs these environment variables: " + ", ".join(missing)
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env():
+    """Pick the config class named by PROPMGMT_ENV (development unless told otherwise)."""
+    name = os.environ.get("PROPMGMT_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"Unknown PROPMGMT_ENV {name!r}; use one of {', '.join(CONFIGS)}")

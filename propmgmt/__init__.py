@@ -1,0 +1,152 @@
+"""The fallback property operations app: create_app assembles it from its domains."""
+from pathlib import Path
+
+from flask import Flask, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from .clock import to_local
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(config_class) -> Flask:
+    if hasattr(config_class, "validate"):
+        config_class.validate()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    Path(app.instance_path).mkdir(exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    from .auth.access import check_every_view_declares_access
+    check_every_view_declares_access(app)
+    return app
+
+
+def _select_locale():
+    from flask_login import current_user as user
+    lang = session.get("lang")
+    if lang:
+        return lang
+    if user and user.is_authenticated and user.locale:
+        return user.locale
+    return "zh"
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (the whole schema, for Alembic)
+    from .auth.models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["PROPMGMT_TZ"],
+                   default_translation_directories=str(ROOT / "propmgmt" / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth.cli import bp as auth_cli
+    from .auth.views import bp as auth
+    from .compounds.views import bp as compounds
+    from .demo.cli import bp as demo_cli
+    from .health.views import bp as health
+
+    for blueprint in (auth, compounds, health, auth_cli, demo_cli):
+        app.register_blueprint(blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    """CLI commands live on their domain's CLI blueprint (registered above)."""
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render(status: int, title: str, message: str):
+        if _wants_json():
+            return jsonify(error={"code": status, "message": message}), status
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render(403, _("Not allowed"), _("Your role may not open this page."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render(404, _("Not found"), _("This page does not exist or was removed."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return render(405, _("Not allowed"), _("This action is not possible here."))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render(413, _("File too large"), _("The upload is larger than the limit of 16 MB."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        if _wants_json():
+            return render(400, _("Form expired"), _("The form has expired; reload the page and try again."))
+        flash(_("The form has expired; please try again."), "error")
+        return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                        else url_for("auth.home"))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render(500, _("Something went wrong"), _("The error was logged. Please try again later."))
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.template_filter("localtime")
+    def localtime(value, fmt="%Y-%m-%d %H:%M"):
+        local = to_local(value)
+        return local.strftime(fmt) if local else ""
+
+    @app.template_filter("combine")
+    def combine(mapping, **extra):
+        return {**mapping, **extra}
+
+    @app.context_processor
+    def inject_globals():
+        from flask_babel import get_locale
+
+        from .auth.labels import ROLE_LABELS
+        return {"current_locale": str(get_locale()), "ROLE_LABELS": ROLE_LABELS}
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

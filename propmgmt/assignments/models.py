@@ -1,0 +1,60 @@
+"""Fallback assignments: a compound served by the fallback operator, with a named leader."""
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, CheckConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, now_utc, one_of
+from ..extensions import db
+
+ASSIGNMENT_STATUSES = ("proposed", "active", "ended", "rejected")
+OPEN_STATUSES = ("proposed", "active")
+END_REASONS = ("handed_over", "revoked")
+
+assignment_service_type = Table(
+    "assignment_service_type",
+    db.metadata,
+    Column("assignment_id", ForeignKey("assignment.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_type_id", ForeignKey("service_type.id"), primary_key=True),
+)
+
+
+class Assignment(db.Model):
+    __tablename__ = "assignment"
+    __table_args__ = (
+        one_of("status", ASSIGNMENT_STATUSES, "status"),
+        one_of("end_reason", END_REASONS, "end_reason", nullable=True),
+        CheckConstraint("review_date IS NULL OR review_date >= start_date", name="review_after_start"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        # At most one open (proposed or active) assignment per compound.
+        Index(
+            "uq_assignment_one_open_per_compound",
+            "compound_id",
+            unique=True,
+            sqlite_where=text("status IN ('proposed', 'active')"),
+            postgresql_where=text("status IN ('proposed', 'active')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"), index=True)
+    operator_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    decision_no: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    responsible_leader_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[date]
+    review_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    end_note: Mapped[str] = mapped_column(Text, default="")
+
+    compound = relationship("Compound")
+    operator_org = relationship("Organisation")
+    responsible_leader = relationship("User", foreign_keys=[responsible_leader_id])
+    service_types = relationship("ServiceType", secondary=assignment_service_type)

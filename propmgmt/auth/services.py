@@ -1,0 +1,83 @@
+"""Authentication: passwords, sign-in throttling, API tokens."""
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select
+
+from ..errors import DomainError
+from ..extensions import db
+from .models import ROLES, ApiToken, LoginAttempt, User
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429
+    code = "too_many_attempts"
+
+
+def create_user(username: str, role: str, password: str, *, display_name: str = "", **fields) -> User:
+    username = (username or "").strip()
+    if not username:
+        raise DomainError(_l("Username must not be empty."), field="username")
+    if role not in ROLES:
+        raise DomainError(_l("Unknown role %(role)s.", role=role), field="role")
+    if len(password or "") < 8:
+        raise DomainError(_l("The password must have at least 8 characters."), field="password")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise DomainError(_l("The username %(name)s is taken.", name=username), field="username")
+    user = User(username=username, role=role, display_name=display_name, **fields)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(username: str, password: str, address: str, *, now: datetime, max_failures: int,
+                 window_minutes: int) -> User | None:
+    """The user for these credentials, or None; refuses after too many recent failures.
+
+    Failures are counted per username and per address, in the database, so the limit holds
+    across all web processes. A success does not reset the count of the address.
+    """
+    since = now - timedelta(minutes=window_minutes)
+    recent = db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.at >= since,
+            or_(LoginAttempt.username == username, LoginAttempt.address == address),
+        )
+    )
+    if recent >= max_failures:
+        raise TooManyAttempts(
+            _l("Too many failed sign-ins. Please wait %(minutes)d minutes and try again.",
+               minutes=window_minutes)
+        )
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password):
+        db.session.add(LoginAttempt(username=username[:60], address=address[:64], at=now))
+        db.session.flush()
+        return None
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    return user
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str = "") -> str:
+    """Returns the new token; only its hash is kept, so it can be shown once."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name))
+    db.session.flush()
+    return token
+
+
+def user_for_token(token: str, *, now: datetime) -> User | None:
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    row.last_used_at = now
+    return row.user

@@ -1,0 +1,47 @@
+"""Residents' reports and 12345 hotline tickets, with response deadlines."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, CheckConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, now_utc, one_of
+from ..extensions import db
+
+COMPLAINT_SOURCES = ("resident", "hotline", "field")
+COMPLAINT_STATUSES = ("received", "acknowledged", "dispatched", "resolved", "closed", "reopened")
+SEVERITIES = ("urgent", "high", "normal")
+
+
+class Complaint(db.Model):
+    __tablename__ = "complaint"
+    __table_args__ = (
+        one_of("source", COMPLAINT_SOURCES, "source"),
+        one_of("status", COMPLAINT_STATUSES, "status"),
+        one_of("severity", SEVERITIES, "severity"),
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
+        Index("ix_complaint_compound_status", "compound_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Null while a hotline ticket waits for a dispatcher to match its compound by hand.
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compound.id"))
+    source: Mapped[str] = mapped_column(String(10))
+    hotline_ticket_no: Mapped[str | None] = mapped_column(String(40), unique=True)
+    category: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str] = mapped_column(Text)
+    # Private: masked everywhere except for dispatchers, never on public pages.
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    severity: Mapped[str] = mapped_column(String(10), default="normal")
+    status: Mapped[str] = mapped_column(String(12), default="received")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    acknowledge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[int | None]
+    rating_comment: Mapped[str] = mapped_column(Text, default="")
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    compound = relationship("Compound")

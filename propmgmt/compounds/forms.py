@@ -1,0 +1,62 @@
+"""Forms of the compound register."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from .labels import MODE_LABELS, STATUS_LABELS, TIER_LABELS
+from .services import INITIAL_MODES
+
+NON_NEGATIVE = _l("Must be 0 or more.")
+
+
+def _blank_choice(labels: dict) -> list:
+    return [("", "—")] + list(labels.items())
+
+
+def _none_if_blank(value):
+    return value or None
+
+
+class CompoundForm(FlaskForm):
+    name = StringField(_l("Compound name"), validators=[
+        DataRequired(_l("The compound name must not be empty.")), Length(max=120)])
+    community_id = SelectField(_l("Community"), coerce=int, validate_choice=True,
+                               validators=[DataRequired(_l("Choose the community."))])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    aliases = TextAreaField(_l("Other names (one per line)"), validators=[Optional(), Length(max=1000)])
+    year_built = IntegerField(_l("Year built"), validators=[Optional()])
+    buildings = IntegerField(_l("Buildings"), default=0, validators=[Optional(), NumberRange(min=0, message=NON_NEGATIVE)])
+    households = IntegerField(_l("Households"), validators=[
+        DataRequired(_l("Enter the number of households.")), NumberRange(min=0, message=NON_NEGATIVE)])
+    floor_area = DecimalField(_l("Floor area (m²)"), places=2, validators=[
+        Optional(), NumberRange(min=0, message=NON_NEGATIVE)])
+    renovation_tier = SelectField(_l("Renovation tier"), choices=_blank_choice(TIER_LABELS),
+                                  filters=[_none_if_blank])
+    renovation_status = SelectField(_l("Renovation status"), choices=_blank_choice(STATUS_LABELS),
+                                    filters=[_none_if_blank])
+    renovation_completed_on = DateField(_l("Renovation completed on"), validators=[Optional()])
+
+    def set_communities(self, communities: list[tuple[int, str, int]]) -> None:
+        self.community_id.choices = [(0, "—")] + [(cid, label) for cid, label, _sid in communities]
+
+    def fields_dict(self) -> dict:
+        data = {name: self[name].data for name in (
+            "name", "community_id", "address", "aliases", "year_built", "buildings", "households",
+            "floor_area", "renovation_tier", "renovation_status", "renovation_completed_on")}
+        data["buildings"] = data["buildings"] or 0
+        data["aliases"] = "\n".join(line.strip() for line in (data["aliases"] or "").splitlines() if line.strip())
+        return data
+
+
+class NewCompoundForm(CompoundForm):
+    management_mode = SelectField(_l("Management mode"),
+                                  choices=[(mode, MODE_LABELS[mode]) for mode in INITIAL_MODES])
+
+    def fields_dict(self) -> dict:
+        return super().fields_dict() | {"management_mode": self.management_mode.data}
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("File (.csv or .xlsx)"), validators=[FileRequired(_l("Choose a file to import."))])

@@ -1,0 +1,47 @@
+"""Display words for the register's codes; translated by the catalogue, never hard-coded."""
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+MODE_LABELS = {
+    "unmanaged": _l("Unmanaged"),
+    "fallback": _l("Fallback service"),
+    "professional": _l("Professional firm"),
+    "self_managed": _l("Self-managed by owners"),
+}
+TIER_LABELS = {
+    "basic": _l("Basic"),
+    "improvement": _l("Improvement"),
+    "upgrade": _l("Upgrade"),
+}
+STATUS_LABELS = {
+    "reserve": _l("Reserve"),
+    "under_construction": _l("Under construction"),
+    "new_start": _l("New start"),
+    "completed": _l("Completed"),
+}
+
+
+def reverse_lookup(labels: dict, locales=("zh", "en")) -> dict[str, str]:
+    """Maps each code and its label in every UI language back to the code (for imports)."""
+    lookup = {code: code for code in labels}
+    for locale in locales:
+        with force_locale(locale):
+            lookup.update({str(label).strip().lower(): code for code, label in labels.items()})
+    return lookup
+
+FIELD_LABELS = {
+    "name": _l("Compound name"),
+    "subdistrict": _l("Subdistrict"),
+    "community": _l("Community"),
+    "community_id": _l("Community"),
+    "address": _l("Address"),
+    "aliases": _l("Other names"),
+    "year_built": _l("Year built"),
+    "buildings": _l("Buildings"),
+    "households": _l("Households"),
+    "floor_area": _l("Floor area (m²)"),
+    "renovation_tier": _l("Renovation tier"),
+    "renovation_status": _l("Renovation status"),
+    "renovation_completed_on": _l("Renovation completed on"),
+    "management_mode": _l("Management mode"),
+}

@@ -1,0 +1,71 @@
+"""Read models for the register pages and exports: filtered, sorted, in a fixed number of queries."""
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager
+
+from ..extensions import db
+from .models import Community, Compound, Subdistrict
+
+SORTS = {
+    "name": (Compound.name,),
+    "-name": (Compound.name.desc(),),
+    "households": (Compound.households, Compound.name),
+    "-households": (Compound.households.desc(), Compound.name),
+    "year_built": (Compound.year_built, Compound.name),
+    "-year_built": (Compound.year_built.desc(), Compound.name),
+    "mode_since": (Compound.mode_since, Compound.name),
+    "-mode_since": (Compound.mode_since.desc(), Compound.name),
+    "subdistrict": (Subdistrict.name, Community.name, Compound.name),
+}
+DEFAULT_SORT = "subdistrict"
+
+
+@dataclass
+class RegisterFilter:
+    subdistrict_id: int | None = None
+    community_id: int | None = None
+    mode: str | None = None
+    renovation_status: str | None = None
+    q: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def register_query(f: RegisterFilter) -> Select:
+    query = (
+        select(Compound)
+        .join(Compound.community)
+        .join(Community.subdistrict)
+        .options(contains_eager(Compound.community).contains_eager(Community.subdistrict))
+    )
+    if f.subdistrict_id:
+        query = query.where(Community.subdistrict_id == f.subdistrict_id)
+    if f.community_id:
+        query = query.where(Compound.community_id == f.community_id)
+    if f.mode:
+        query = query.where(Compound.management_mode == f.mode)
+    if f.renovation_status:
+        query = query.where(Compound.renovation_status == f.renovation_status)
+    if f.q:
+        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(Compound.name.like(pattern, escape="\\") | Compound.aliases.like(pattern, escape="\\")
+                            | Compound.address.like(pattern, escape="\\"))
+    return query.order_by(*SORTS.get(f.sort, SORTS[DEFAULT_SORT]), Compound.id)
+
+
+def register_totals(f: RegisterFilter) -> tuple[int, int]:
+    """(compounds, households) for the filtered register, in one statement."""
+    inner = register_query(f).order_by(None).subquery()
+    row = db.session.execute(select(func.count(), func.coalesce(func.sum(inner.c.households), 0))).one()
+    return row[0], int(row[1])
+
+
+def area_choices() -> tuple[list[Subdistrict], list[tuple[int, str, int]]]:
+    """Subdistricts, and communities as (id, label, subdistrict_id), for filters and forms."""
+    subdistricts = db.session.scalars(select(Subdistrict).order_by(Subdistrict.name)).all()
+    communities = db.session.execute(
+        select(Community.id, Subdistrict.name, Community.name, Community.subdistrict_id)
+        .join(Community.subdistrict)
+        .order_by(Subdistrict.name, Community.name)
+    ).all()
+    return subdistricts, [(cid, f"{sub} · {comm}", sid) for cid, sub, comm, sid in communities]

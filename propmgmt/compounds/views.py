@@ -1,0 +1,154 @@
+"""The compound register pages: list, detail, create, edit, import, export."""
+import io
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..audit.labels import AUDIT_ACTION_LABELS
+from ..audit.queries import compound_timeline
+from ..auth.access import roles_required, signed_in
+from ..clock import local_today, utcnow
+from ..errors import DomainError
+from ..extensions import db
+from .exports import register_xlsx
+from .forms import CompoundForm, ImportForm, NewCompoundForm
+from .imports import parse_rows, read_table
+from .labels import FIELD_LABELS, MODE_LABELS, STATUS_LABELS, TIER_LABELS
+from .models import MANAGEMENT_MODES, RENOVATION_STATUSES, Compound
+from .queries import DEFAULT_SORT, SORTS, RegisterFilter, area_choices, register_query, register_totals
+from .services import ImportRejected, create_compound, import_compounds, update_compound
+
+bp = Blueprint("compounds", __name__, url_prefix="/compounds")
+
+EDITORS = ("admin", "official")
+READERS = ("admin", "official", "dispatcher", "operator", "firm")
+
+
+@bp.app_context_processor
+def register_labels():
+    return {"MODE_LABELS": MODE_LABELS, "TIER_LABELS": TIER_LABELS, "STATUS_LABELS": STATUS_LABELS,
+            "FIELD_LABELS": FIELD_LABELS, "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS,
+            "can_edit_register": current_user.is_authenticated and current_user.role in EDITORS}
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _filter_from_args() -> RegisterFilter:
+    mode = request.args.get("mode")
+    status = request.args.get("renovation_status")
+    sort = request.args.get("sort", DEFAULT_SORT)
+    return RegisterFilter(
+        subdistrict_id=_int_arg("subdistrict"),
+        community_id=_int_arg("community"),
+        mode=mode if mode in MANAGEMENT_MODES else None,
+        renovation_status=status if status in RENOVATION_STATUSES else None,
+        q=request.args.get("q", "").strip()[:60],
+        sort=sort if sort in SORTS else DEFAULT_SORT,
+    )
+
+
+def _get_compound(compound_id: int) -> Compound:
+    compound = db.session.get(Compound, compound_id)
+    if compound is None:
+        abort(404)
+    return compound
+
+
+@bp.route("")
+@roles_required(*READERS)
+def list_compounds():
+    f = _filter_from_args()
+    page = db.paginate(register_query(f), per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
+                       error_out=False, count=False)
+    total, households = register_totals(f)
+    page.total = total
+    subdistricts, communities = area_choices()
+    return render_template("compounds/list.html", page=page, f=f, total=total, households=households,
+                           subdistricts=subdistricts, communities=communities, sorts=SORTS)
+
+
+@bp.route("/export.xlsx")
+@roles_required("admin", "official", "dispatcher")
+def export_compounds():
+    data = register_xlsx(_filter_from_args())
+    return send_file(io.BytesIO(data), as_attachment=True,
+                     download_name=f"compounds-{local_today().isoformat()}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/<int:compound_id>")
+@roles_required(*READERS)
+def show_compound(compound_id: int):
+    compound = _get_compound(compound_id)
+    return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id))
+
+
+def _save(form, action):
+    """Runs a service for a valid form; a DomainError goes back onto the field it is about."""
+    try:
+        result = action(form.fields_dict())
+    except DomainError as error:
+        db.session.rollback()
+        target = form[error.field] if error.field and error.field in form else None
+        if target is not None:
+            target.errors = list(target.errors) + [str(error.message)]
+        else:
+            flash(str(error.message), "error")
+        return None
+    db.session.commit()
+    return result
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def new_compound():
+    form = NewCompoundForm()
+    form.set_communities(area_choices()[1])
+    if form.validate_on_submit():
+        compound = _save(form, lambda fields: create_compound(current_user, fields, now=utcnow()))
+        if compound:
+            flash(_("Compound %(name)s registered.", name=compound.name), "success")
+            return redirect(url_for(".show_compound", compound_id=compound.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("compounds/form.html", form=form, compound=None), status
+
+
+@bp.route("/<int:compound_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def edit_compound(compound_id: int):
+    compound = _get_compound(compound_id)
+    form = CompoundForm(obj=compound)
+    form.set_communities(area_choices()[1])
+    if form.validate_on_submit():
+        changes = _save(form, lambda fields: update_compound(current_user, compound, fields, now=utcnow()))
+        if changes is not None:
+            flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
+            return redirect(url_for(".show_compound", compound_id=compound.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("compounds/form.html", form=form, compound=compound), status
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def import_file():
+    form = ImportForm()
+    errors = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            rows = parse_rows(read_table(upload.filename, upload.read()))
+            count = import_compounds(current_user, rows, now=utcnow())
+        except ImportRejected as rejected:
+            db.session.rollback()
+            flash(str(rejected.message), "error")
+            errors = rejected.errors
+        else:
+            db.session.commit()
+            flash(_("%(n)d compounds imported.", n=count), "success")
+            return redirect(url_for(".list_compounds", sort="-mode_since"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("compounds/import.html", form=form, errors=errors), status

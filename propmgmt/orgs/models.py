@@ -1,0 +1,60 @@
+"""Organisations (the one fallback operator, professional firms) and their crews."""
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, now_utc, one_of
+from ..extensions import db
+
+ORG_KINDS = ("fallback_operator", "property_firm")
+
+crew_compound = Table(
+    "crew_compound",
+    db.metadata,
+    Column("crew_id", ForeignKey("crew.id", ondelete="CASCADE"), primary_key=True),
+    Column("compound_id", ForeignKey("compound.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+    __table_args__ = (
+        one_of("kind", ORG_KINDS, "kind"),
+        # The measures name one state-owned fallback operator; the database keeps it one.
+        Index(
+            "uq_organisation_one_fallback_operator",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind = 'fallback_operator'"),
+            postgresql_where=text("kind = 'fallback_operator'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    licence_no: Mapped[str] = mapped_column(String(60), default="")
+    contact_name: Mapped[str] = mapped_column(String(60), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    crews: Mapped[list["Crew"]] = relationship(back_populates="organisation")
+
+
+class Crew(db.Model):
+    """A team of field operators that serves a set of compounds."""
+
+    __tablename__ = "crew"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    # The crew's work phone is public (residents call it); operators' own phones are not.
+    work_phone: Mapped[str] = mapped_column(String(30), default="")
+
+    organisation: Mapped[Organisation] = relationship(back_populates="crews")
+    compounds = relationship("Compound", secondary=crew_compound, lazy="selectin")
