@@ -45,6 +45,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite:///:memory:"
     WTF_CSRF_ENABLED = True  # tests post real tokens, as a browser does
     LOGIN_MAX_FAILURES = 5
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
 
 
 class ProductionConfig(Config):

@@ -1,7 +1,7 @@
 """The fallback property operations app: create_app assembles it from its domains."""
 from pathlib import Path
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, has_request_context, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -39,6 +39,8 @@ def create_app(config_class) -> Flask:
 
 def _select_locale():
     from flask_login import current_user as user
+    if not has_request_context():  # CLI and scheduler output
+        return "zh"
     lang = session.get("lang")
     if lang:
         return lang

@@ -1,6 +1,7 @@
 """Users, their role, API tokens and sign-in attempts."""
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,7 +35,9 @@ class User(UserMixin, db.Model):
     crew = relationship("Crew")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # Tests configure a cheaper method; production keeps Werkzeug's default (scrypt).
+        method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+        self.password_hash = generate_password_hash(password, **({"method": method} if method else {}))
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

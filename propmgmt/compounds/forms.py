@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .labels import MODE_LABELS, STATUS_LABELS, TIER_LABELS
@@ -11,8 +11,8 @@ from .services import INITIAL_MODES
 NON_NEGATIVE = _l("Must be 0 or more.")
 
 
-def _blank_choice(labels: dict) -> list:
-    return [("", "—")] + list(labels.items())
+def _blank_choice(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [SelectChoice(code, label) for code, label in labels.items()]
 
 
 def _none_if_blank(value):
@@ -39,7 +39,10 @@ class CompoundForm(FlaskForm):
     renovation_completed_on = DateField(_l("Renovation completed on"), validators=[Optional()])
 
     def set_communities(self, communities: list[tuple[int, str, int]]) -> None:
-        self.community_id.choices = [(0, "—")] + [(cid, label) for cid, label, _sid in communities]
+        self.community_id.choices = [SelectChoice(0, "—")] + [
+            SelectChoice(cid, label.split(" · ", 1)[1], optgroup=label.split(" · ", 1)[0])
+            for cid, label, _sid in communities
+        ]
 
     def fields_dict(self) -> dict:
         data = {name: self[name].data for name in (
@@ -52,7 +55,7 @@ class CompoundForm(FlaskForm):
 
 class NewCompoundForm(CompoundForm):
     management_mode = SelectField(_l("Management mode"),
-                                  choices=[(mode, MODE_LABELS[mode]) for mode in INITIAL_MODES])
+                                  choices=[SelectChoice(mode, MODE_LABELS[mode]) for mode in INITIAL_MODES])
 
     def fields_dict(self) -> dict:
         return super().fields_dict() | {"management_mode": self.management_mode.data}

@@ -1,0 +1,61 @@
+"""Every route × every role and anonymous: allowed, 403, or the login page.
+
+The table below is the specification. A new route fails this test until it is added here.
+"""
+import pytest
+
+from propmgmt.auth.models import ROLES
+
+from .factories import CompoundFactory, UserFactory
+
+PUBLIC = "public"
+EVERYONE = set(ROLES)
+ACCESS = {
+    "static": PUBLIC,
+    "auth.home": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.set_language": PUBLIC,
+    "health.healthz": PUBLIC,
+    "auth.logout": EVERYONE,
+    "compounds.list_compounds": EVERYONE,
+    "compounds.show_compound": EVERYONE,
+    "compounds.export_compounds": {"admin", "official", "dispatcher"},
+    "compounds.new_compound": {"admin", "official"},
+    "compounds.edit_compound": {"admin", "official"},
+    "compounds.import_file": {"admin", "official"},
+}
+
+
+def test_every_route_is_in_the_table(app):
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} == set(ACCESS)
+
+
+def _requests(app, compound_id):
+    values = {"compound_id": compound_id, "code": "en", "filename": "css/app.css"}
+    for rule in app.url_map.iter_rules():
+        url = rule.build(values, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_route_access_by_role(app, client, db, role, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # access is what is tested here
+    compound = CompoundFactory()
+    if role:
+        user = UserFactory(role=role)
+    for endpoint, method, url in _requests(app, compound.id):
+        if role:  # sign in again: a previous request may have been a sign-out
+            client.post("/login", data={"username": user.username, "password": "password123"})
+        response = client.open(url, method=method)
+        rule = ACCESS[endpoint]
+        where = f"{method} {url} as {role or 'anonymous'}"
+        if rule == PUBLIC or (role and role in rule):
+            assert response.status_code not in (401, 403), where
+            assert "/login?next=" not in response.headers.get("Location", ""), where
+            assert response.status_code < 500, where
+        elif role is None:
+            assert response.status_code == 302, where
+            assert "/login" in response.headers["Location"], where
+        else:
+            assert response.status_code == 403, where
