@@ -1,4 +1,8 @@
-"""factory_boy factories bound to the test session (flush, never commit)."""
+"""factory_boy factories bound to the test session.
+
+They commit: inside the test's outer transaction a commit only releases a savepoint, and
+it keeps the data when a view under test rolls its own work back.
+"""
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
@@ -15,7 +19,7 @@ class Base(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731  (the fixture swaps the session)
-        sqlalchemy_session_persistence = "flush"
+        sqlalchemy_session_persistence = "commit"
 
 
 class DistrictFactory(Base):

@@ -15,8 +15,9 @@ def _blank_choice(labels: dict) -> list[SelectChoice]:
     return [SelectChoice("", "—")] + [SelectChoice(code, label) for code, label in labels.items()]
 
 
-def _none_if_blank(value):
-    return value or None
+def _text(value) -> str:
+    """None (an empty column) is the blank choice, not the string "None"."""
+    return "" if value is None else str(value)
 
 
 class CompoundForm(FlaskForm):
@@ -32,10 +33,10 @@ class CompoundForm(FlaskForm):
         DataRequired(_l("Enter the number of households.")), NumberRange(min=0, message=NON_NEGATIVE)])
     floor_area = DecimalField(_l("Floor area (m²)"), places=2, validators=[
         Optional(), NumberRange(min=0, message=NON_NEGATIVE)])
-    renovation_tier = SelectField(_l("Renovation tier"), choices=_blank_choice(TIER_LABELS),
-                                  filters=[_none_if_blank])
-    renovation_status = SelectField(_l("Renovation status"), choices=_blank_choice(STATUS_LABELS),
-                                    filters=[_none_if_blank])
+    renovation_tier = SelectField(_l("Renovation tier"), choices=_blank_choice(TIER_LABELS), coerce=_text,
+                                  default="")
+    renovation_status = SelectField(_l("Renovation status"), choices=_blank_choice(STATUS_LABELS), coerce=_text,
+                                    default="")
     renovation_completed_on = DateField(_l("Renovation completed on"), validators=[Optional()])
 
     def set_communities(self, communities: list[tuple[int, str, int]]) -> None:
@@ -49,6 +50,8 @@ class CompoundForm(FlaskForm):
             "name", "community_id", "address", "aliases", "year_built", "buildings", "households",
             "floor_area", "renovation_tier", "renovation_status", "renovation_completed_on")}
         data["buildings"] = data["buildings"] or 0
+        data["renovation_tier"] = data["renovation_tier"] or None
+        data["renovation_status"] = data["renovation_status"] or None
         data["aliases"] = "\n".join(line.strip() for line in (data["aliases"] or "").splitlines() if line.strip())
         return data
 

@@ -31,6 +31,9 @@ COLUMNS = {
     "aliases": ("别名", "aliases"),
 }
 REQUIRED = ("name", "subdistrict", "community")
+# Words that spreadsheets in the district use for the modes besides the app's own labels.
+MODE_SYNONYMS = {"兜底": "fallback", "托底": "fallback", "国有兜底": "fallback", "无物业": "unmanaged",
+                 "弃管": "unmanaged", "物业公司": "professional", "自治": "self_managed"}
 MAX_ROWS = 20000
 
 
@@ -134,7 +137,7 @@ def parse_rows(table: list[list]) -> list[ImportRow]:
 
     areas = _area_index()
     subdistricts = {sub for sub, _ in areas}
-    modes, tiers, statuses = (reverse_lookup(MODE_LABELS), reverse_lookup(TIER_LABELS),
+    modes, tiers, statuses = (reverse_lookup(MODE_LABELS) | MODE_SYNONYMS, reverse_lookup(TIER_LABELS),
                               reverse_lookup(STATUS_LABELS))
     rows = []
     for number, cells in enumerate(table[1:], start=2):
