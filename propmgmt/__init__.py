@@ -32,6 +32,7 @@ def create_app(config_class) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_input_guard(app)
     from .auth.access import check_every_view_declares_access
     check_every_view_declares_access(app)
     return app
@@ -140,6 +141,19 @@ def register_template_helpers(app: Flask) -> None:
 
         from .auth.labels import ROLE_LABELS
         return {"current_locale": str(get_locale()), "ROLE_LABELS": ROLE_LABELS}
+
+
+def register_input_guard(app: Flask) -> None:
+    """NUL characters are never meaningful here and PostgreSQL refuses them in text: say so."""
+
+    @app.before_request
+    def refuse_nul_characters():
+        values = [*request.args.values(), *request.form.values(), *request.args.keys(), *request.form.keys()]
+        if any("\x00" in value for value in values):
+            return (jsonify(error={"code": 400, "message": _("The input contains invalid characters.")})
+                    if _wants_json() else
+                    render_template("errors/error.html", status=400, title=_("Invalid input"),
+                                    message=_("The input contains invalid characters.")), 400)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -36,8 +36,15 @@ def test_filters_search_and_sort(client, login_as):
 def test_nonsense_filters_are_ignored_not_errors(client, login_as):
     login_as("official")
     CompoundFactory(name="甲院")
-    response = client.get("/compounds?subdistrict=abc&mode=<script>&sort=drop&page=-4&q=%00")
+    response = client.get("/compounds?subdistrict=abc&mode=<script>&sort=drop&page=-4&q=%27%22")
     assert response.status_code == 200
+
+
+def test_nul_characters_are_refused_clearly(client, login_as):
+    login_as("official")
+    response = client.get("/compounds?q=%00")
+    assert response.status_code == 400
+    assert "输入包含无效字符" in response.get_data(as_text=True)
 
 
 def test_empty_state(client, login_as):

@@ -1,0 +1,64 @@
+# make run  — set up everything and serve the demo on http://127.0.0.1:5000
+# make test — install test requirements and run the suite on SQLite, then on PostgreSQL
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app app
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test test-sqlite test-postgres browsers migrate seed translations clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+migrate: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed-demo --scale district --if-empty
+
+run: seed
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Debian's chromium and CJK fonts for the browser tests (Playwright cannot download browsers here).
+browsers:
+	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  echo "Installing chromium and fonts-noto-cjk ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: $(VENV)/.installed-dev browsers
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	@echo "== tests on SQLite =="
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+
+# The PostgreSQL pass is never skipped silently: it says so, and fails when REQUIRE_POSTGRES=1 (CI).
+test-postgres:
+	@url=$$($(BIN)/python tests/pg_url.py) ; \
+	if [ -n "$$url" ]; then \
+	  echo "== tests on PostgreSQL ($$url) =="; \
+	  TEST_DATABASE_URL=$$url $(BIN)/pytest -q -m "not browser" || exit 1; \
+	else \
+	  echo "!! PostgreSQL is not reachable: the PostgreSQL pass did NOT run"; \
+	  [ -z "$$REQUIRE_POSTGRES" ] || exit 1; \
+	fi
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* __pycache__' \
+	  -o propmgmt/translations/messages.pot .
+	$(BIN)/pybabel --quiet update -i propmgmt/translations/messages.pot -d propmgmt/translations --no-fuzzy-matching
+	$(BIN)/pybabel --quiet compile -d propmgmt/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts
