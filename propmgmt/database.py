@@ -55,9 +55,24 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
+    """IMMEDIATE: a transaction takes SQLite's write lock when it starts, so two concurrent
+    writers queue (busy timeout) instead of failing with "database is locked" half-way."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def insert_ignoring_duplicates(table, rows: list[dict]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL: idempotent bulk writes."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from .extensions import db
+
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    db.session.execute(module.insert(table).on_conflict_do_nothing(), rows)

@@ -7,7 +7,10 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from propmgmt.extensions import db
-from propmgmt.models import Community, Compound, District, Organisation, Subdistrict, User
+from datetime import date
+
+from propmgmt.models import (Assignment, Community, Compound, Crew, District, Organisation, ServiceStandard,
+                             ServiceType, Subdistrict, User)
 from propmgmt.compounds.services import new_public_code
 from werkzeug.security import generate_password_hash
 
@@ -75,3 +78,59 @@ class UserFactory(Base):
     role = "official"
     display_name = factory.LazyAttribute(lambda u: f"{u.role} {u.username}")
     password_hash = PASSWORD_HASH
+
+
+class FallbackOperatorFactory(Base):
+    """The one fallback operator; returns the existing one if there is one."""
+
+    class Meta:
+        model = Organisation
+        sqlalchemy_get_or_create = ("kind",)
+
+    kind = "fallback_operator"
+    name = "阳泉市洁诚物业公司"
+
+
+class CrewFactory(Base):
+    class Meta:
+        model = Crew
+
+    organisation = factory.SubFactory(FallbackOperatorFactory)
+    name = factory.Sequence(lambda n: f"测试{n}组")
+    work_phone = "0353-1234567"
+
+
+class ServiceTypeFactory(Base):
+    class Meta:
+        model = ServiceType
+        sqlalchemy_get_or_create = ("code",)
+
+    code = "cleaning"
+    name_zh = "保洁"
+    name_en = "Cleaning"
+
+
+class ServiceStandardFactory(Base):
+    class Meta:
+        model = ServiceStandard
+
+    service_type = factory.SubFactory(ServiceTypeFactory)
+    version = 1
+    checklist = ["道路清扫", "楼道清扫"]
+    photo_required = True
+    default_rrule = "FREQ=DAILY"
+    default_windows = [{"start": "07:00", "end": "09:00"}]
+
+
+class AssignmentFactory(Base):
+    """A proposed assignment (the workflow's starting state) for an unmanaged compound."""
+
+    class Meta:
+        model = Assignment
+
+    compound = factory.SubFactory(CompoundFactory)
+    operator_org = factory.SubFactory(FallbackOperatorFactory)
+    decision_no = factory.Sequence(lambda n: f"城住建物管〔2026〕{n}号")
+    status = "proposed"
+    responsible_leader = factory.SubFactory(UserFactory, role="official")
+    start_date = date(2026, 12, 1)

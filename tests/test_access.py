@@ -6,7 +6,7 @@ import pytest
 
 from propmgmt.auth.models import ROLES
 
-from .factories import CompoundFactory, UserFactory
+from .factories import AssignmentFactory, CompoundFactory, UserFactory
 
 PUBLIC = "public"
 EVERYONE = set(ROLES)
@@ -23,6 +23,15 @@ ACCESS = {
     "compounds.new_compound": {"admin", "official"},
     "compounds.edit_compound": {"admin", "official"},
     "compounds.import_file": {"admin", "official"},
+    "assignments.unmanaged": {"admin", "official", "dispatcher"},
+    "assignments.ledger": {"admin", "official", "dispatcher"},
+    "assignments.export_ledger": {"admin", "official", "dispatcher"},
+    "assignments.show": {"admin", "official", "dispatcher"},
+    "assignments.propose": {"admin", "official", "dispatcher"},
+    "assignments.approve": {"admin", "official"},
+    "assignments.reject": {"admin", "official"},
+    "assignments.end": {"admin", "official"},
+    "assignments.release": {"admin", "official"},
 }
 
 
@@ -30,8 +39,8 @@ def test_every_route_is_in_the_table(app):
     assert {rule.endpoint for rule in app.url_map.iter_rules()} == set(ACCESS)
 
 
-def _requests(app, compound_id):
-    values = {"compound_id": compound_id, "code": "en", "filename": "css/app.css"}
+def _requests(app, compound_id, assignment_id):
+    values = {"compound_id": compound_id, "assignment_id": assignment_id, "code": "en", "filename": "css/app.css"}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -42,9 +51,10 @@ def _requests(app, compound_id):
 def test_route_access_by_role(app, client, db, role, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # access is what is tested here
     compound = CompoundFactory()
+    assignment = AssignmentFactory()
     if role:
         user = UserFactory(role=role)
-    for endpoint, method, url in _requests(app, compound.id):
+    for endpoint, method, url in _requests(app, compound.id, assignment.id):
         if role:  # sign in again: a previous request may have been a sign-out
             client.post("/login", data={"username": user.username, "password": "password123"})
         response = client.open(url, method=method)

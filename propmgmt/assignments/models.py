@@ -27,6 +27,7 @@ class Assignment(db.Model):
         CheckConstraint("review_date IS NULL OR review_date >= start_date", name="review_after_start"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
         # At most one open (proposed or active) assignment per compound.
+        Index("ix_assignment_status_start", "status", "start_date"),
         Index(
             "uq_assignment_one_open_per_compound",
             "compound_id",
@@ -43,6 +44,8 @@ class Assignment(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="proposed")
     responsible_leader_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # The crew that will serve the compound; its default plans are given to this crew.
+    crew_id: Mapped[int | None] = mapped_column(ForeignKey("crew.id"))
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -57,4 +60,12 @@ class Assignment(db.Model):
     compound = relationship("Compound")
     operator_org = relationship("Organisation")
     responsible_leader = relationship("User", foreign_keys=[responsible_leader_id])
-    service_types = relationship("ServiceType", secondary=assignment_service_type)
+    proposed_by = relationship("User", foreign_keys=[proposed_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    crew = relationship("Crew")
+    service_types = relationship("ServiceType", secondary=assignment_service_type, lazy="selectin",
+                                 order_by="ServiceType.id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES

@@ -6,11 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit.labels import AUDIT_ACTION_LABELS
+from ..assignments.queries import compound_assignments
 from ..audit.queries import compound_timeline
 from ..auth.access import roles_required, signed_in
 from ..clock import local_today, utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..request_args import choice_arg, int_arg, text_arg
 from .exports import register_xlsx
 from .forms import CompoundForm, ImportForm, NewCompoundForm
 from .imports import parse_rows, read_table
@@ -32,22 +34,14 @@ def register_labels():
             "can_edit_register": current_user.is_authenticated and current_user.role in EDITORS}
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 def _filter_from_args() -> RegisterFilter:
-    mode = request.args.get("mode")
-    status = request.args.get("renovation_status")
-    sort = request.args.get("sort", DEFAULT_SORT)
     return RegisterFilter(
-        subdistrict_id=_int_arg("subdistrict"),
-        community_id=_int_arg("community"),
-        mode=mode if mode in MANAGEMENT_MODES else None,
-        renovation_status=status if status in RENOVATION_STATUSES else None,
-        q=request.args.get("q", "").strip()[:60],
-        sort=sort if sort in SORTS else DEFAULT_SORT,
+        subdistrict_id=int_arg("subdistrict"),
+        community_id=int_arg("community"),
+        mode=choice_arg("mode", MANAGEMENT_MODES),
+        renovation_status=choice_arg("renovation_status", RENOVATION_STATUSES),
+        q=text_arg("q"),
+        sort=choice_arg("sort", SORTS) or DEFAULT_SORT,
     )
 
 
@@ -84,7 +78,8 @@ def export_compounds():
 @roles_required(*READERS)
 def show_compound(compound_id: int):
     compound = _get_compound(compound_id)
-    return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id))
+    return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id),
+                           assignments=compound_assignments(compound.id))
 
 
 def _save(form, action):

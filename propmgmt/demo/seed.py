@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from ..audit.models import AuditEntry
 from ..extensions import db
-from ..models import (Assignment, Community, Compound, Crew, District, Organisation, ServiceStandard,
+from ..models import (Assignment, Community, Compound, Crew, District, Organisation, ServicePlan, ServiceStandard,
                       ServiceType, Subdistrict, User, assignment_service_type, crew_compound)
 
 SEED = 20260101
@@ -164,16 +164,16 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
     accounts, leader_id, operator_crew_ids = _people(rng, scale, operator_org, org_ids[1:])
     fallback = [(cid, row) for cid, row in zip(compound_ids, compound_rows) if row["management_mode"] == "fallback"]
     # Crews serve neighbouring compounds: deal them out in register order.
-    _bulk(crew_compound, [
-        {"crew_id": operator_crew_ids[i * len(operator_crew_ids) // max(len(fallback), 1)], "compound_id": cid}
-        for i, (cid, _row) in enumerate(fallback)
-    ])
+    crew_of = {cid: operator_crew_ids[i * len(operator_crew_ids) // max(len(fallback), 1)]
+               for i, (cid, _row) in enumerate(fallback)}
+    _bulk(crew_compound, [{"crew_id": crew, "compound_id": cid} for cid, crew in crew_of.items()])
 
     progress("assignments")
     assignment_ids = _bulk(Assignment, [
         {"compound_id": cid, "operator_org_id": operator_org, "decision_no": f"城住建物管〔{row['mode_since'].year}〕{n + 1}号",
          "reason": "暂不具备专业化物业管理条件，由国有物业托底提供基础服务（示例）", "status": "active",
-         "responsible_leader_id": leader_id, "proposed_by_id": leader_id, "proposed_at": row["mode_since"],
+         "responsible_leader_id": leader_id, "crew_id": crew_of[cid], "proposed_by_id": leader_id,
+         "proposed_at": row["mode_since"],
          "decided_by_id": leader_id, "decided_at": row["mode_since"], "rejection_reason": "",
          "start_date": row["mode_since"].date(), "review_date": row["mode_since"].date() + timedelta(days=365),
          "end_note": ""}
@@ -181,6 +181,13 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
     ], Assignment.id)
     _bulk(assignment_service_type, [
         {"assignment_id": aid, "service_type_id": tid} for aid in assignment_ids for tid in type_ids
+    ])
+    # The same default plans that approving an assignment creates (plans.services.create_default_plans).
+    _bulk(ServicePlan, [
+        {"compound_id": cid, "service_type_id": tid, "assignment_id": aid, "crew_id": crew_of[cid],
+         "rrule": t["default_rrule"], "windows": t["default_windows"], "timezone": "Asia/Shanghai",
+         "starts_on": row["mode_since"].date(), "skip_dates": [], "status": "active", "created_at": now}
+        for aid, (cid, row) in zip(assignment_ids, fallback) for tid, t in zip(type_ids, SERVICE_TYPES)
     ])
     _bulk(AuditEntry, [
         {"at": row["mode_since"], "actor_id": leader_id, "entity_type": "assignment", "entity_id": aid,
