@@ -72,13 +72,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .auth.cli import bp as auth_cli
+    from .api.views import bp as api
     from .assignments.views import bp as assignments
     from .auth.views import bp as auth
     from .compounds.views import bp as compounds
     from .demo.cli import bp as demo_cli
     from .health.views import bp as health
 
-    for blueprint in (auth, compounds, assignments, health, auth_cli, demo_cli):
+    for blueprint in (auth, compounds, assignments, api, health, auth_cli, demo_cli):
         app.register_blueprint(blueprint)
 
 

@@ -5,6 +5,7 @@ The table below is the specification. A new route fails this test until it is ad
 import pytest
 
 from propmgmt.auth.models import ROLES
+from propmgmt.auth.services import create_token
 
 from .factories import AssignmentFactory, CompoundFactory, UserFactory
 
@@ -32,6 +33,10 @@ ACCESS = {
     "assignments.reject": {"admin", "official"},
     "assignments.end": {"admin", "official"},
     "assignments.release": {"admin", "official"},
+    "api.openapi": PUBLIC,
+    "api.list_compounds": {"admin", "official", "dispatcher"},
+    "api.list_assignments": {"admin", "official", "dispatcher"},
+    "api.create_assignment": {"admin", "official", "dispatcher"},
 }
 
 
@@ -52,20 +57,27 @@ def test_route_access_by_role(app, client, db, role, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # access is what is tested here
     compound = CompoundFactory()
     assignment = AssignmentFactory()
+    headers = {}
     if role:
         user = UserFactory(role=role)
+        headers = {"Authorization": f"Bearer {create_token(user)}"}
     for endpoint, method, url in _requests(app, compound.id, assignment.id):
-        if role:  # sign in again: a previous request may have been a sign-out
+        is_api = endpoint.startswith("api.")
+        if role and not is_api:  # sign in again: a previous request may have been a sign-out
             client.post("/login", data={"username": user.username, "password": "password123"})
-        response = client.open(url, method=method)
+        response = client.open(url, method=method, headers=headers if is_api else {}, json={} if is_api else None)
         rule = ACCESS[endpoint]
         where = f"{method} {url} as {role or 'anonymous'}"
         if rule == PUBLIC or (role and role in rule):
             assert response.status_code not in (401, 403), where
             assert "/login?next=" not in response.headers.get("Location", ""), where
             assert response.status_code < 500, where
+        elif role is None and is_api:
+            assert response.status_code == 401 and response.json["error"]["code"] == "unauthorized", where
         elif role is None:
             assert response.status_code == 302, where
             assert "/login" in response.headers["Location"], where
         else:
             assert response.status_code == 403, where
+            if is_api:
+                assert response.json["error"]["code"] == "forbidden", where

@@ -241,7 +241,8 @@ def end_assignment(actor, assignment: Assignment, end_reason: str, note: str, *,
     note = (note or "").strip()
     if not note:
         raise DomainError(_l("Give the reason for ending the assignment."), field="note")
-    end_date = end_date or to_local(now).date()
+    # Revoked before it began: it ends on its first day, with no service days.
+    end_date = end_date or max(to_local(now).date(), assignment.start_date)
     if end_date < assignment.start_date:
         raise DomainError(_l("The end date must not be before the start date."), field="end_date")
     won = db.session.execute(

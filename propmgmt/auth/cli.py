@@ -5,7 +5,8 @@ from flask import Blueprint
 from ..errors import DomainError
 from ..extensions import db
 from .models import ROLES, User
-from .services import create_token, create_user
+from ..clock import utcnow
+from .services import create_token, create_user, revoke_tokens
 
 bp = Blueprint("auth_cli", __name__, cli_group=None)
 
@@ -39,3 +40,15 @@ def create_token_command(username, name):
     token = create_token(user, name)
     db.session.commit()
     click.echo(token)
+
+
+@bp.cli.command("revoke-tokens")
+@click.argument("username")
+def revoke_tokens_command(username):
+    """Revoke every API token of USERNAME."""
+    user = db.session.scalar(db.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No user named {username}.")
+    count = revoke_tokens(user, now=utcnow())
+    db.session.commit()
+    click.echo(f"Revoked {count} token(s) of {username}.")

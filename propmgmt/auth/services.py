@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from ..errors import DomainError
 from ..extensions import db
@@ -71,6 +71,12 @@ def create_token(user: User, name: str = "") -> str:
     db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name))
     db.session.flush()
     return token
+
+
+def revoke_tokens(user: User, *, now: datetime) -> int:
+    return db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+    ).rowcount
 
 
 def user_for_token(token: str, *, now: datetime) -> User | None:

@@ -1,0 +1,109 @@
+"""The OpenAPI 3.1 description of /api/v1, kept beside the endpoints it describes."""
+
+_ERROR = {"$ref": "#/components/responses/Error"}
+_PAGING = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+]
+_DATE = {"type": "string", "format": "date"}
+_NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+
+
+def _list_of(schema: str) -> dict:
+    return {"type": "object", "required": ["data", "meta"], "properties": {
+        "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}},
+        "meta": {"$ref": "#/components/schemas/PageMeta"}}}
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Fallback property operations API", "version": "1.0.0",
+                 "description": "Token: `flask --app app create-token USERNAME`; send `Authorization: Bearer TOKEN`. "
+                                "A token acts with its user's role."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/compounds": {"get": {
+                "summary": "The compound register (roles: admin, official, dispatcher)",
+                "parameters": _PAGING + [
+                    {"name": "subdistrict", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "community", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "mode", "in": "query", "schema": {"$ref": "#/components/schemas/ManagementMode"}},
+                    {"name": "renovation_status", "in": "query", "schema": {"type": "string", "enum": [
+                        "reserve", "under_construction", "new_start", "completed"]}},
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 60}}],
+                "responses": {"200": {"description": "A page of compounds", "content": {
+                    "application/json": {"schema": _list_of("Compound")}}}, "401": _ERROR, "403": _ERROR}}},
+            "/assignments": {
+                "get": {
+                    "summary": "The fallback ledger (roles: admin, official, dispatcher)",
+                    "parameters": _PAGING + [
+                        {"name": "status", "in": "query", "schema": {"$ref": "#/components/schemas/AssignmentStatus"}},
+                        {"name": "subdistrict", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "leader", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "start_from", "in": "query", "schema": _DATE},
+                        {"name": "start_to", "in": "query", "schema": _DATE},
+                        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 60}}],
+                    "responses": {"200": {"description": "A page of assignments", "content": {
+                        "application/json": {"schema": _list_of("Assignment")}}}, "401": _ERROR, "403": _ERROR}},
+                "post": {
+                    "summary": "Propose fallback service for an unmanaged compound (roles: admin, official, dispatcher)",
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/NewAssignment"}}}},
+                    "responses": {
+                        "201": {"description": "The proposal", "content": {"application/json": {"schema": {
+                            "type": "object", "required": ["data"],
+                            "properties": {"data": {"$ref": "#/components/schemas/Assignment"}}}}}},
+                        "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR, "409": _ERROR, "422": _ERROR}},
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Error": {"description": "An error", "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/Error"}}}}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": {"code": {"type": ["string", "integer"]}, "message": {"type": "string"},
+                                   "field": {"type": ["string", "null"]}}}}},
+                "PageMeta": {"type": "object", "required": ["page", "per_page", "total"], "properties": {
+                    "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}},
+                "ManagementMode": {"type": "string", "enum": ["professional", "fallback", "self_managed",
+                                                              "unmanaged"]},
+                "AssignmentStatus": {"type": "string", "enum": ["proposed", "active", "ended", "rejected"]},
+                "Compound": {"type": "object", "required": ["id", "name", "management_mode"], "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"}, "subdistrict": {"type": "string"},
+                    "community": {"type": "string"}, "address": {"type": "string"},
+                    "year_built": {"type": ["integer", "null"]}, "buildings": {"type": "integer"},
+                    "households": {"type": "integer"}, "floor_area": {"type": ["number", "null"]},
+                    "renovation_tier": {"type": ["string", "null"]}, "renovation_status": {"type": ["string", "null"]},
+                    "renovation_completed_on": _NULLABLE_DATE,
+                    "management_mode": {"$ref": "#/components/schemas/ManagementMode"},
+                    "mode_since": {"type": "string", "format": "date-time"}}},
+                "Assignment": {"type": "object", "required": ["id", "compound_id", "status", "decision_no"],
+                               "properties": {
+                    "id": {"type": "integer"}, "compound_id": {"type": "integer"}, "compound": {"type": "string"},
+                    "subdistrict": {"type": "string"}, "households": {"type": "integer"},
+                    "decision_no": {"type": "string"}, "reason": {"type": "string"},
+                    "status": {"$ref": "#/components/schemas/AssignmentStatus"},
+                    "service_types": {"type": "array", "items": {"type": "string"}},
+                    "responsible_leader": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "name": {"type": "string"}}},
+                    "crew_id": {"type": ["integer", "null"]}, "start_date": _DATE, "review_date": _NULLABLE_DATE,
+                    "end_date": _NULLABLE_DATE, "end_reason": {"type": ["string", "null"]},
+                    "days_in_fallback": {"type": ["integer", "null"]},
+                    "proposed_at": {"type": "string", "format": "date-time"}}},
+                "NewAssignment": {"type": "object",
+                                  "required": ["compound_id", "decision_no", "service_types", "responsible_leader_id",
+                                               "start_date"],
+                                  "properties": {
+                    "compound_id": {"type": "integer"}, "decision_no": {"type": "string", "maxLength": 60},
+                    "reason": {"type": "string"},
+                    "service_types": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                                      "examples": [["cleaning", "garbage_sorting"]]},
+                    "responsible_leader_id": {"type": "integer"}, "crew_id": {"type": ["integer", "null"]},
+                    "start_date": _DATE, "review_date": _NULLABLE_DATE}},
+            },
+        },
+    }

@@ -1,0 +1,159 @@
+"""JSON API v1: compounds and assignments. One response shape: {"data", "meta"} or {"error"}."""
+from datetime import date
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import select
+
+from ..assignments.models import ASSIGNMENT_STATUSES
+from ..assignments.queries import LedgerFilter, days_in_fallback, ledger_count, ledger_query
+from ..assignments.services import PROPOSERS, Proposal, propose_assignment
+from ..auth.access import public
+from ..clock import local_today, utcnow
+from ..compounds.models import MANAGEMENT_MODES, RENOVATION_STATUSES, Compound
+from ..compounds.queries import RegisterFilter, register_query, register_totals
+from ..errors import DomainError
+from ..extensions import csrf, db
+from ..plans.models import ServiceType
+from ..request_args import choice_arg, date_arg, int_arg, text_arg
+from .access import api_error, api_roles
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+READERS = ("admin", "official", "dispatcher")
+MAX_PER_PAGE = 200
+
+
+def _page_args() -> tuple[int, int]:
+    page = int_arg("page") or 1
+    per_page = min(int_arg("per_page") or 50, MAX_PER_PAGE)
+    return max(page, 1), max(per_page, 1)
+
+
+def compound_json(c: Compound) -> dict:
+    return {
+        "id": c.id, "name": c.name, "subdistrict": c.community.subdistrict.name, "community": c.community.name,
+        "address": c.address, "year_built": c.year_built, "buildings": c.buildings, "households": c.households,
+        "floor_area": float(c.floor_area) if c.floor_area is not None else None,
+        "renovation_tier": c.renovation_tier, "renovation_status": c.renovation_status,
+        "renovation_completed_on": c.renovation_completed_on.isoformat() if c.renovation_completed_on else None,
+        "management_mode": c.management_mode, "mode_since": c.mode_since.isoformat(),
+    }
+
+
+def assignment_json(a, today: date) -> dict:
+    return {
+        "id": a.id, "compound_id": a.compound_id, "compound": a.compound.name,
+        "subdistrict": a.compound.community.subdistrict.name, "households": a.compound.households,
+        "decision_no": a.decision_no, "reason": a.reason, "status": a.status,
+        "service_types": [t.code for t in a.service_types],
+        "responsible_leader": {"id": a.responsible_leader_id, "name": a.responsible_leader.label},
+        "crew_id": a.crew_id, "start_date": a.start_date.isoformat(),
+        "review_date": a.review_date.isoformat() if a.review_date else None,
+        "end_date": a.end_date.isoformat() if a.end_date else None, "end_reason": a.end_reason,
+        "days_in_fallback": days_in_fallback(a, today), "proposed_at": a.proposed_at.isoformat(),
+    }
+
+
+@bp.route("/openapi.json")
+@public
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.route("/compounds")
+@api_roles(*READERS)
+def list_compounds():
+    page, per_page = _page_args()
+    f = RegisterFilter(subdistrict_id=int_arg("subdistrict"), community_id=int_arg("community"),
+                       mode=choice_arg("mode", MANAGEMENT_MODES),
+                       renovation_status=choice_arg("renovation_status", RENOVATION_STATUSES), q=text_arg("q"),
+                       sort="name")
+    rows = db.session.scalars(register_query(f).limit(per_page).offset((page - 1) * per_page)).all()
+    total, _households = register_totals(f)
+    return jsonify(data=[compound_json(c) for c in rows], meta={"page": page, "per_page": per_page, "total": total})
+
+
+@bp.route("/assignments")
+@api_roles(*READERS)
+def list_assignments():
+    page, per_page = _page_args()
+    f = LedgerFilter(status=choice_arg("status", ASSIGNMENT_STATUSES), subdistrict_id=int_arg("subdistrict"),
+                     leader_id=int_arg("leader"), start_from=date_arg("start_from"), start_to=date_arg("start_to"),
+                     q=text_arg("q"))
+    rows = db.session.scalars(ledger_query(f).limit(per_page).offset((page - 1) * per_page)).all()
+    today = local_today()
+    return jsonify(data=[assignment_json(a, today) for a in rows],
+                   meta={"page": page, "per_page": per_page, "total": ledger_count(f)})
+
+
+class BadField(Exception):
+    def __init__(self, field: str, message: str):
+        self.field, self.message = field, message
+
+
+def _date(body: dict, name: str, required: bool) -> date | None:
+    value = body.get(name)
+    if value in (None, ""):
+        if required:
+            raise BadField(name, f"{name} is required (YYYY-MM-DD).")
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadField(name, f"{name} must be a date as YYYY-MM-DD.")
+
+
+def _int(body: dict, name: str, required: bool) -> int | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise BadField(name, f"{name} is required.")
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadField(name, f"{name} must be an integer.")
+    return value
+
+
+def _proposal_from(body: dict) -> tuple[int, Proposal]:
+    codes = body.get("service_types")
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise BadField("service_types", "service_types must be a list of service type codes.")
+    type_ids = dict(db.session.execute(
+        select(ServiceType.code, ServiceType.id).where(ServiceType.code.in_(codes))).all())
+    unknown = [c for c in codes if c not in type_ids]
+    if unknown:
+        raise BadField("service_types", f"Unknown service types: {', '.join(unknown)}.")
+    for name in ("decision_no", "reason"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise BadField(name, f"{name} must be a string.")
+    return _int(body, "compound_id", True), Proposal(
+        decision_no=body.get("decision_no") or "", reason=body.get("reason") or "",
+        service_type_ids=[type_ids[c] for c in codes], leader_id=_int(body, "responsible_leader_id", True),
+        start_date=_date(body, "start_date", True), review_date=_date(body, "review_date", False),
+        crew_id=_int(body, "crew_id", False))
+
+
+@bp.route("/assignments", methods=["POST"])
+@api_roles(*PROPOSERS)
+def create_assignment():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return api_error(400, "bad_request", "The body must be a JSON object.")
+    try:
+        compound_id, proposal = _proposal_from(body)
+        compound = db.session.get(Compound, compound_id)
+        if compound is None:
+            return api_error(404, "not_found", f"No compound with id {compound_id}.", field="compound_id")
+        assignment = propose_assignment(g.api_user, compound, proposal, now=utcnow())
+    except BadField as error:
+        db.session.rollback()
+        return api_error(400, "bad_request", error.message, field=error.field)
+    except DomainError as error:
+        db.session.rollback()
+        return api_error(error.status_code, error.code, error.message, field=error.field)
+    db.session.commit()
+    current_app.logger.info("assignment %s proposed through the API by %s", assignment.id, g.api_user.username)
+    return jsonify(data=assignment_json(assignment, local_today())), 201
