@@ -25,6 +25,7 @@ def create_app(config_class) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config_class)
+    app.json.ensure_ascii = False  # Chinese stays readable in API responses
     Path(app.instance_path).mkdir(exist_ok=True)
     register_extensions(app)
     register_blueprints(app)

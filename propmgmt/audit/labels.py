@@ -11,3 +11,10 @@ AUDIT_ACTION_LABELS = {
     "assignment_ended": _l("Fallback assignment ended"),
     "mode_changed": _l("Management mode changed"),
 }
+
+
+def state_labels() -> dict:
+    """Every state word a timeline entry can carry: management modes and assignment states."""
+    from ..assignments.labels import STATUS_LABELS
+    from ..compounds.labels import MODE_LABELS
+    return {**STATUS_LABELS, **MODE_LABELS}

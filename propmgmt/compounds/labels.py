@@ -44,4 +44,5 @@ FIELD_LABELS = {
     "renovation_status": _l("Renovation status"),
     "renovation_completed_on": _l("Renovation completed on"),
     "management_mode": _l("Management mode"),
+    "decision_no": _l("Decision number"),
 }

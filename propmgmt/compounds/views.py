@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..audit.labels import AUDIT_ACTION_LABELS
+from ..audit.labels import AUDIT_ACTION_LABELS, state_labels
 from ..assignments.queries import compound_assignments
 from ..audit.queries import compound_timeline
 from ..auth.access import roles_required, signed_in
@@ -79,7 +79,7 @@ def export_compounds():
 def show_compound(compound_id: int):
     compound = _get_compound(compound_id)
     return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id),
-                           assignments=compound_assignments(compound.id))
+                           assignments=compound_assignments(compound.id), STATE_LABELS=state_labels())
 
 
 def _save(form, action):
