@@ -90,6 +90,7 @@ class Task(db.Model):
         Index("ix_task_assignee_window", "assignee_id", "window_start"),
         Index("ix_task_compound_window", "compound_id", "window_start"),
         Index("ix_task_status_window_end", "status", "window_end"),
+        Index("ix_task_status_window_start", "status", "window_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
