@@ -30,6 +30,13 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("PROPMGMT_LOGIN_MAX_FAILURES", "5"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("PROPMGMT_LOGIN_WINDOW_MINUTES", "15"))
     PAGE_SIZE = 50
+    # Scheduling (see README "Scheduler"): how far ahead tasks exist, and the reminder policy.
+    PROPMGMT_HORIZON_DAYS = int(os.environ.get("PROPMGMT_HORIZON_DAYS", "14"))
+    REMIND_DUE_SOON_MINUTES = int(os.environ.get("PROPMGMT_REMIND_DUE_SOON_MINUTES", "30"))
+    REMIND_OVERDUE_MINUTES = int(os.environ.get("PROPMGMT_REMIND_OVERDUE_MINUTES", "30"))
+    ESCALATE_DISPATCHER_AFTER_HOURS = float(os.environ.get("PROPMGMT_ESCALATE_DISPATCHER_AFTER_HOURS", "0"))
+    ESCALATE_LEADER_AFTER_HOURS = float(os.environ.get("PROPMGMT_ESCALATE_LEADER_AFTER_HOURS", "24"))
+    REMIND_LOOKBACK_HOURS = float(os.environ.get("PROPMGMT_REMIND_LOOKBACK_HOURS", "6"))
     SQLITE_BUSY_TIMEOUT_MS = 10000
     DEBUG = False
     TESTING = False

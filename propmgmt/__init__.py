@@ -79,8 +79,9 @@ def register_blueprints(app: Flask) -> None:
     from .compounds.views import bp as compounds
     from .demo.cli import bp as demo_cli
     from .health.views import bp as health
+    from .scheduler.cli import bp as scheduler_cli
 
-    for blueprint in (auth, compounds, assignments, api, health, auth_cli, demo_cli):
+    for blueprint in (auth, compounds, assignments, api, health, auth_cli, demo_cli, scheduler_cli):
         app.register_blueprint(blueprint)
 
 

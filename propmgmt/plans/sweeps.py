@@ -1,0 +1,125 @@
+"""The scheduler's sweeps over tasks: mark missed work, and write due-soon, overdue and escalation
+reminders to the outbox. Each sweep reads only a bounded time slice, so it stays fast however
+long the history grows, and writes through the outbox's unique key, so running twice is harmless.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from ..assignments.models import Assignment
+from ..auth.models import User
+from ..database import insert_ignoring_duplicates
+from ..extensions import db
+from ..reminders.models import Notification
+from .models import Task
+
+# An in-progress task may still be completed on a tablet offline and synced up to 12 hours later.
+OFFLINE_GRACE = timedelta(hours=12)
+
+
+def mark_missed(*, now: datetime) -> int:
+    """Tasks whose window closed without completion become missed; returns how many."""
+    result = db.session.execute(
+        update(Task)
+        .where(or_(and_(Task.status == "scheduled", Task.window_end <= now),
+                   and_(Task.status == "in_progress", Task.window_end <= now - OFFLINE_GRACE)))
+        .values(status="missed")
+    )
+    return result.rowcount
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    due_soon_minutes: int = 30
+    overdue_minutes: int = 30
+    dispatcher_after_hours: float = 0
+    leader_after_hours: float = 24
+    lookback_hours: float = 6
+
+    @classmethod
+    def from_config(cls, config) -> "ReminderPolicy":
+        return cls(**{name: config[key] for name, key in (
+            ("due_soon_minutes", "REMIND_DUE_SOON_MINUTES"), ("overdue_minutes", "REMIND_OVERDUE_MINUTES"),
+            ("dispatcher_after_hours", "ESCALATE_DISPATCHER_AFTER_HOURS"),
+            ("leader_after_hours", "ESCALATE_LEADER_AFTER_HOURS"), ("lookback_hours", "REMIND_LOOKBACK_HOURS"),
+        ) if key in config})
+
+
+def _tasks(kind: str, *conditions) -> list[Task]:
+    """Tasks matching `conditions` that have no `kind` reminder yet (each is handled once)."""
+    already = select(Notification.id).where(Notification.subject_type == "task",
+                                            Notification.subject_id == Task.id, Notification.kind == kind)
+    return db.session.scalars(
+        select(Task).options(joinedload(Task.compound), joinedload(Task.service_type))
+        .where(*conditions, ~already.exists())
+    ).unique().all()
+
+
+def _payload(task: Task, **extra) -> dict:
+    return {"compound": task.compound.name, "service": task.service_type.name_zh,
+            "window_start": task.window_start.isoformat(), "window_end": task.window_end.isoformat(),
+            "task_id": task.id, **extra}
+
+
+def _field_people(tasks: list[Task]) -> dict[int, list[User]]:
+    """task id -> the operator it is assigned to, or every active operator of its crew."""
+    crew_ids = {t.crew_id for t in tasks if t.assignee_id is None and t.crew_id}
+    crews: dict[int, list[User]] = {}
+    if crew_ids:
+        for user in db.session.scalars(select(User).where(User.crew_id.in_(crew_ids), User.active,
+                                                          User.role == "operator")):
+            crews.setdefault(user.crew_id, []).append(user)
+    assignees = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({t.assignee_id for t in tasks if t.assignee_id}), User.active))}
+    return {t.id: ([assignees[t.assignee_id]] if t.assignee_id in assignees else crews.get(t.crew_id, []))
+            for t in tasks}
+
+
+def enqueue_task_reminders(*, now: datetime, policy: ReminderPolicy = ReminderPolicy()) -> dict:
+    """Writes the outbox rows due now; returns how many tasks each kind concerned."""
+    from ..reminders.services import notification_rows  # fans out by each user's channels
+
+    lookback = timedelta(hours=policy.lookback_hours)
+    rows: list[dict] = []
+    due_soon = _tasks("due_soon", Task.status == "scheduled", Task.window_start > now,
+                      Task.window_start <= now + timedelta(minutes=policy.due_soon_minutes))
+    overdue_at = now - timedelta(minutes=policy.overdue_minutes)
+    overdue = _tasks("overdue", Task.status == "scheduled", Task.window_start <= overdue_at,
+                     Task.window_start > overdue_at - lookback, Task.window_end > now)
+    people = _field_people(due_soon + overdue)
+    for kind, tasks in (("due_soon", due_soon), ("overdue", overdue)):
+        for task in tasks:
+            rows += notification_rows(people[task.id], kind=kind, subject_type="task", subject_id=task.id,
+                                      payload=_payload(task), due_at=now, now=now)
+
+    to_dispatcher_at = now - timedelta(hours=policy.dispatcher_after_hours)
+    for_dispatchers = _tasks("escalation", Task.status == "missed", Task.window_end <= to_dispatcher_at,
+                             Task.window_end > to_dispatcher_at - lookback)
+    if for_dispatchers:
+        dispatchers = db.session.scalars(select(User).where(User.role == "dispatcher", User.active)).all()
+        for task in for_dispatchers:
+            rows += notification_rows(dispatchers, kind="escalation", subject_type="task", subject_id=task.id,
+                                      payload=_payload(task, level="dispatcher"), due_at=now, now=now)
+
+    to_leader_at = now - timedelta(hours=policy.leader_after_hours)
+    for_leaders = _tasks("escalation_leader", Task.status == "missed", Task.window_end <= to_leader_at,
+                         Task.window_end > to_leader_at - lookback)
+    leaders = _leaders_of({t.compound_id for t in for_leaders})
+    for task in for_leaders:
+        if task.compound_id in leaders:
+            rows += notification_rows([leaders[task.compound_id]], kind="escalation_leader", subject_type="task",
+                                      subject_id=task.id, payload=_payload(task, level="leader"), due_at=now,
+                                      now=now)
+    insert_ignoring_duplicates(Notification.__table__, rows)
+    return {"due_soon": len(due_soon), "overdue": len(overdue), "escalated_to_dispatchers": len(for_dispatchers),
+            "escalated_to_leaders": len(for_leaders), "rows": len(rows)}
+
+
+def _leaders_of(compound_ids: set[int]) -> dict[int, User]:
+    if not compound_ids:
+        return {}
+    return {a.compound_id: a.responsible_leader for a in db.session.scalars(
+        select(Assignment).options(joinedload(Assignment.responsible_leader))
+        .where(Assignment.compound_id.in_(compound_ids), Assignment.status == "active"))}

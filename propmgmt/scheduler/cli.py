@@ -1,0 +1,84 @@
+"""scheduler, generate-tasks, mark-missed and send-reminders."""
+import logging
+import signal
+import threading
+from datetime import date, datetime, timezone
+
+import click
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Blueprint, current_app
+
+from ..clock import utcnow
+from ..extensions import db
+from ..plans.generation import generate_tasks, horizon_end
+from .jobs import run_job
+
+bp = Blueprint("scheduler_cli", __name__, cli_group=None)
+
+# Seconds between runs. Generation runs at start, then every ten minutes; it is cheap when
+# nothing is new because it only looks past each plan's latest task.
+INTERVALS = {"generate": 600, "mark_missed": 60, "enqueue_reminders": 60, "send_outbox": 15}
+
+
+@bp.cli.command("scheduler")
+def scheduler_command():
+    """Run the scheduler in the foreground until SIGTERM or Ctrl-C."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = current_app._get_current_object()
+    scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": 120})
+    for name, seconds in INTERVALS.items():
+        scheduler.add_job(run_job, "interval", seconds=seconds, args=[app, name], id=name,
+                          next_run_time=datetime.now(timezone.utc))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    scheduler.start()
+    click.echo(f"Scheduler running: {', '.join(f'{n} every {s}s' for n, s in INTERVALS.items())}.")
+    stop.wait()
+    click.echo("Stopping: waiting for running jobs to finish ...")
+    scheduler.shutdown(wait=True)
+    click.echo("Scheduler stopped.")
+
+
+def _parse_day(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD")
+
+
+@bp.cli.command("generate-tasks")
+@click.option("--through", callback=_parse_day, help="Last day to generate (default: the horizon).")
+def generate_tasks_command(through):
+    """Create the tasks of all active plans up to a day (the scheduler's generate job)."""
+    now = utcnow()
+    through = through or horizon_end(now, current_app.config["PROPMGMT_HORIZON_DAYS"])
+    if through < now.date():
+        raise click.BadParameter("the day must not be in the past", param_hint="--through")
+
+    def checkpoint(created):
+        db.session.commit()
+        click.echo(f"  ... {created} tasks created so far", err=True)
+
+    result = generate_tasks(through, now=now, checkpoint=checkpoint)
+    db.session.commit()
+    click.echo(f"Created {result['created']} tasks from {result['plans']} plans through {through}.")
+
+
+@bp.cli.command("mark-missed")
+def mark_missed_command():
+    """Mark tasks whose window has closed without completion as missed."""
+    counts = run_job(current_app._get_current_object(), "mark_missed")
+    click.echo(f"Marked {counts['missed'] if counts else 0} tasks missed.")
+
+
+@bp.cli.command("send-reminders")
+def send_reminders_command():
+    """Write the reminders due now to the outbox and send what the outbox holds."""
+    app = current_app._get_current_object()
+    for name in ("mark_missed", "enqueue_reminders", "send_outbox"):
+        counts = run_job(app, name)
+        click.echo(f"{name}: {counts if counts is not None else 'failed (see log)'}")

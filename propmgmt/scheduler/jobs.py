@@ -1,0 +1,63 @@
+"""The scheduler's jobs. Each opens its own app context and transactions and logs one line.
+
+Safety does not depend on there being one scheduler: every job is idempotent through the
+database (unique keys, conditional updates, row claims), so two processes only share work.
+"""
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from flask import Flask
+
+from ..clock import utcnow
+from ..extensions import db
+from ..plans.generation import generate_tasks, horizon_end
+from ..plans.sweeps import ReminderPolicy, enqueue_task_reminders, mark_missed
+
+log = logging.getLogger("propmgmt.scheduler")
+
+
+def generate(app: Flask, now=None) -> dict:
+    now = now or utcnow()
+    through = horizon_end(now, app.config["PROPMGMT_HORIZON_DAYS"])
+    return generate_tasks(through, now=now, checkpoint=lambda created: db.session.commit())
+
+
+def sweep_missed(app: Flask, now=None) -> dict:
+    return {"missed": mark_missed(now=now or utcnow())}
+
+
+def enqueue_reminders(app: Flask, now=None) -> dict:
+    return enqueue_task_reminders(now=now or utcnow(), policy=ReminderPolicy.from_config(app.config))
+
+
+def send_outbox(app: Flask, now=None) -> dict:
+    from ..reminders.sender import send_due_notifications
+    return send_due_notifications(now or utcnow())
+
+
+JOBS: dict[str, Callable] = {
+    "generate": generate,
+    "mark_missed": sweep_missed,
+    "enqueue_reminders": enqueue_reminders,
+    "send_outbox": send_outbox,
+}
+
+
+def run_job(app: Flask, name: str, now=None) -> dict | None:
+    """Runs one job in its own transaction; logs its counts (or its failure) as one JSON line."""
+    started = time.perf_counter()
+    with app.app_context():
+        try:
+            counts = JOBS[name](app, now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception(json.dumps({"job": name, "status": "failed"}))
+            return None
+        finally:
+            db.session.remove()
+    log.info(json.dumps({"job": name, "status": "ok", "ms": round((time.perf_counter() - started) * 1000),
+                         **counts}, ensure_ascii=False))
+    return counts
