@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-sqlite test-postgres browsers migrate seed translations clean
+.PHONY: run scheduler test test-sqlite test-postgres browsers migrate seed translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,14 @@ migrate: $(VENV)/.installed
 seed: migrate
 	$(FLASK) seed-demo --scale district --if-empty
 
+# The web server and the scheduler (task generation, missed work, reminders), stopped together.
 run: seed
+	$(FLASK) scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+scheduler: migrate
+	$(FLASK) scheduler
 
 # Debian's chromium and CJK fonts for the browser tests (Playwright cannot download browsers here).
 browsers:

@@ -37,6 +37,21 @@ class Config:
     ESCALATE_DISPATCHER_AFTER_HOURS = float(os.environ.get("PROPMGMT_ESCALATE_DISPATCHER_AFTER_HOURS", "0"))
     ESCALATE_LEADER_AFTER_HOURS = float(os.environ.get("PROPMGMT_ESCALATE_LEADER_AFTER_HOURS", "24"))
     REMIND_LOOKBACK_HOURS = float(os.environ.get("PROPMGMT_REMIND_LOOKBACK_HOURS", "6"))
+    # Notifications (README "Configuration"): email over SMTP, a webhook (JSON or a WeCom/DingTalk
+    # group robot), and the outbox's retry policy.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "propmgmt@localhost")
+    PROPMGMT_WEBHOOK_URL = os.environ.get("PROPMGMT_WEBHOOK_URL", "")
+    PROPMGMT_WEBHOOK_FORMAT = os.environ.get("PROPMGMT_WEBHOOK_FORMAT", "json")  # json | wecom | dingtalk
+    NOTIFY_MAX_ATTEMPTS = int(os.environ.get("PROPMGMT_NOTIFY_MAX_ATTEMPTS", "5"))
+    NOTIFY_RETRY_MINUTES = float(os.environ.get("PROPMGMT_NOTIFY_RETRY_MINUTES", "1"))
+    NOTIFY_TIMEOUT_SECONDS = float(os.environ.get("PROPMGMT_NOTIFY_TIMEOUT_SECONDS", "10"))
+    NOTIFY_CLAIM_TIMEOUT_MINUTES = float(os.environ.get("PROPMGMT_NOTIFY_CLAIM_TIMEOUT_MINUTES", "10"))
     SQLITE_BUSY_TIMEOUT_MS = 10000
     DEBUG = False
     TESTING = False
@@ -53,6 +68,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True  # tests post real tokens, as a browser does
     LOGIN_MAX_FAILURES = 5
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
+    PROPMGMT_WEBHOOK_URL = ""  # tests that need one start their own server
 
 
 class ProductionConfig(Config):

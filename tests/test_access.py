@@ -2,12 +2,15 @@
 
 The table below is the specification. A new route fails this test until it is added here.
 """
+from datetime import date
+
 import pytest
 
 from propmgmt.auth.models import ROLES
 from propmgmt.auth.services import create_token
+from propmgmt.plans.models import ServicePlan
 
-from .factories import AssignmentFactory, CompoundFactory, UserFactory
+from .factories import AssignmentFactory, CompoundFactory, ServiceStandardFactory, UserFactory
 
 PUBLIC = "public"
 EVERYONE = set(ROLES)
@@ -33,6 +36,13 @@ ACCESS = {
     "assignments.reject": {"admin", "official"},
     "assignments.end": {"admin", "official"},
     "assignments.release": {"admin", "official"},
+    "plans.standards": {"admin", "official", "dispatcher"},
+    "plans.new_standard": {"admin"},
+    "plans.compound_plans": {"admin", "official", "dispatcher"},
+    "plans.new_plan": {"admin", "dispatcher"},
+    "plans.edit_plan": {"admin", "dispatcher"},
+    "plans.pause_plan": {"admin", "dispatcher"},
+    "plans.resume_plan": {"admin", "dispatcher"},
     "api.openapi": PUBLIC,
     "api.list_compounds": {"admin", "official", "dispatcher"},
     "api.list_assignments": {"admin", "official", "dispatcher"},
@@ -44,8 +54,9 @@ def test_every_route_is_in_the_table(app):
     assert {rule.endpoint for rule in app.url_map.iter_rules()} == set(ACCESS)
 
 
-def _requests(app, compound_id, assignment_id):
-    values = {"compound_id": compound_id, "assignment_id": assignment_id, "code": "en", "filename": "css/app.css"}
+def _requests(app, compound_id, assignment_id, type_id=1, plan_id=1):
+    values = {"compound_id": compound_id, "assignment_id": assignment_id, "code": "en", "filename": "css/app.css",
+              "type_id": type_id, "plan_id": plan_id}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -57,11 +68,16 @@ def test_route_access_by_role(app, client, db, role, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # access is what is tested here
     compound = CompoundFactory()
     assignment = AssignmentFactory()
+    standard = ServiceStandardFactory()
+    plan = ServicePlan(compound_id=compound.id, service_type_id=standard.service_type_id, rrule="FREQ=DAILY",
+                       windows=[{"start": "07:00", "end": "09:00"}], starts_on=date(2026, 12, 1))
+    db.session.add(plan)
+    db.session.commit()
     headers = {}
     if role:
         user = UserFactory(role=role)
         headers = {"Authorization": f"Bearer {create_token(user)}"}
-    for endpoint, method, url in _requests(app, compound.id, assignment.id):
+    for endpoint, method, url in _requests(app, compound.id, assignment.id, standard.service_type_id, plan.id):
         is_api = endpoint.startswith("api.")
         if role and not is_api:  # sign in again: a previous request may have been a sign-out
             client.post("/login", data={"username": user.username, "password": "password123"})

@@ -1,9 +1,9 @@
-"""Users, their role, API tokens and sign-in attempts."""
-from datetime import datetime
+"""Users, their role, notification preferences, API tokens and sign-in attempts."""
+from datetime import datetime, time
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +28,12 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(30), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
     locale: Mapped[str | None] = mapped_column(String(10))
+    # Where reminders reach the user besides the in-app centre, and when they may not
+    # (local wall-clock times; a period may cross midnight, e.g. 22:00-07:00).
+    notify_email: Mapped[bool] = mapped_column(default=False, server_default="0")
+    notify_webhook: Mapped[bool] = mapped_column(default=False, server_default="0")
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 

@@ -40,4 +40,8 @@ class Notification(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a sender claims the row: the token tells its claims from another sender's, and a
+    # claim older than NOTIFY_CLAIM_TIMEOUT_MINUTES is taken to be from a sender that stopped.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -1,0 +1,185 @@
+"""Service standards and service plans: read by officials, kept by dispatchers and admins."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from ..auth.access import roles_required
+from ..auth.models import User
+from ..clock import district_tz, local_today, utcnow
+from ..compounds.models import Compound
+from ..errors import DomainError
+from ..extensions import db
+from ..orgs.models import Crew, Organisation
+from .forms import PauseForm, PlanForm, StandardForm
+from .generation import horizon_end
+from .labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
+from .models import ServicePlan, ServiceType, Task
+from .recurrence import preview
+from .services import PLAN_EDITORS, add_standard_version, create_plan, set_plan_paused, update_plan
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+READERS = ("admin", "official", "dispatcher")
+
+
+@bp.app_context_processor
+def plan_labels():
+    return {"PLAN_STATUS_LABELS": PLAN_STATUS_LABELS, "TASK_STATUS_LABELS": TASK_STATUS_LABELS}
+
+
+def _through():
+    return horizon_end(utcnow(), current_app.config["PROPMGMT_HORIZON_DAYS"])
+
+
+def _fail(error: DomainError, form):
+    db.session.rollback()
+    if error.field and error.field in form:
+        form[error.field].errors = list(form[error.field].errors) + [str(error.message)]
+    elif error.field in ("windows",):
+        form.window1_start.errors = list(form.window1_start.errors) + [str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+@bp.route("/standards")
+@roles_required(*READERS)
+def standards():
+    types = db.session.scalars(select(ServiceType).order_by(ServiceType.id)).all()
+    return render_template("plans/standards.html", types=types)
+
+
+@bp.route("/standards/<int:type_id>/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_standard(type_id: int):
+    service_type = db.session.get(ServiceType, type_id) or abort(404)
+    form = StandardForm()
+    current = service_type.standards[-1] if service_type.standards else None
+    if request.method == "GET" and current:
+        form.checklist.data = "\n".join(current.checklist)
+        form.photo_required.data = current.photo_required
+        form.default_rrule.data = current.default_rrule
+        form.window1_start.data, form.window1_end.data = current.default_windows[0]["start"], \
+            current.default_windows[0]["end"]
+        if len(current.default_windows) > 1:
+            form.window2_start.data, form.window2_end.data = current.default_windows[1]["start"], \
+                current.default_windows[1]["end"]
+    if form.validate_on_submit():
+        try:
+            standard = add_standard_version(current_user, type_id, form.fields_dict(), now=utcnow())
+        except DomainError as error:
+            _fail(error, form)
+        else:
+            db.session.commit()
+            flash(_("Version %(v)d of the standard is in force for tasks generated from now on.",
+                    v=standard.version), "success")
+            return redirect(url_for(".standards"))
+    return render_template("plans/standard_form.html", form=form, service_type=service_type), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/compound/<int:compound_id>")
+@roles_required(*READERS)
+def compound_plans(compound_id: int):
+    compound = db.session.get(Compound, compound_id) or abort(404)
+    plans = db.session.scalars(select(ServicePlan).where(ServicePlan.compound_id == compound_id)
+                               .order_by(ServicePlan.status, ServicePlan.service_type_id)).all()
+    upcoming = db.session.scalars(select(Task).where(Task.compound_id == compound_id, Task.window_end > utcnow())
+                                  .order_by(Task.window_start).limit(10)).all()
+    return render_template("plans/compound.html", compound=compound, plans=plans, upcoming=upcoming,
+                           pause_form=PauseForm(), can_edit=current_user.role in PLAN_EDITORS)
+
+
+def _plan_form(compound: Compound, plan: ServicePlan | None = None) -> PlanForm:
+    form = PlanForm(obj=plan)
+    form.service_type_id.choices = [SelectChoice(t.id, t.name_zh) for t in db.session.scalars(
+        select(ServiceType).where(ServiceType.active).order_by(ServiceType.id))]
+    crews = db.session.scalars(select(Crew).join(Crew.organisation).where(
+        Organisation.kind == "fallback_operator").order_by(Crew.name)).all()
+    form.crew_id.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name) for c in crews]
+    operators = db.session.scalars(select(User).where(User.role == "operator", User.active, User.crew_id.in_(
+        [c.id for c in compound_crews(compound, crews)])).order_by(User.display_name)).all()
+    form.operator_id.choices = [SelectChoice(0, _("Whole crew"))] + [
+        SelectChoice(u.id, u.label) for u in operators]
+    if request.method == "GET":
+        if plan is not None:
+            form.load_plan(plan)
+        else:
+            form.starts_on.data = local_today()
+            served_by = compound_crews(compound, crews)
+            form.crew_id.data = served_by[0].id if served_by else 0
+    return form
+
+
+def compound_crews(compound: Compound, crews: list[Crew]) -> list[Crew]:
+    """Crews that already serve the compound, for sensible defaults."""
+    return [c for c in crews if compound in c.compounds]
+
+
+def _edit(compound: Compound, plan: ServicePlan | None):
+    form = _plan_form(compound, plan)
+    occurrences = []
+    if form.validate_on_submit():
+        try:
+            fields = form.fields_dict(compound.id)
+            if request.form.get("action") == "preview":
+                occurrences = preview(fields["rrule"], fields["windows"], fields["starts_on"], district_tz(),
+                                      ends_on=fields["ends_on"], skip=set(fields["skip_dates"]))
+            elif plan is None:
+                plan = create_plan(current_user, fields, now=utcnow(), generate_through=_through())
+                db.session.commit()
+                flash(_("The plan is in force; its tasks for the next %(n)d days exist.",
+                        n=current_app.config["PROPMGMT_HORIZON_DAYS"]), "success")
+                return redirect(url_for(".compound_plans", compound_id=compound.id))
+            else:
+                changes = update_plan(current_user, plan, fields, now=utcnow(), generate_through=_through())
+                db.session.commit()
+                flash(_("Plan saved; future tasks that had not started follow the change.") if changes
+                      else _("Nothing was changed."), "success")
+                return redirect(url_for(".compound_plans", compound_id=compound.id))
+        except DomainError as error:
+            _fail(error, form)
+    status = 400 if request.method == "POST" and request.form.get("action") != "preview" else 200
+    if request.method == "POST" and form.errors:
+        status = 400
+    return render_template("plans/form.html", form=form, compound=compound, plan=plan,
+                           occurrences=occurrences), status
+
+
+@bp.route("/new/<int:compound_id>", methods=["GET", "POST"])
+@roles_required(*PLAN_EDITORS)
+def new_plan(compound_id: int):
+    return _edit(db.session.get(Compound, compound_id) or abort(404), None)
+
+
+@bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+@roles_required(*PLAN_EDITORS)
+def edit_plan(plan_id: int):
+    plan = db.session.get(ServicePlan, plan_id) or abort(404)
+    return _edit(plan.compound, plan)
+
+
+@bp.route("/<int:plan_id>/pause", methods=["POST"])
+@roles_required(*PLAN_EDITORS)
+def pause_plan(plan_id: int):
+    return _set_paused(plan_id, True)
+
+
+@bp.route("/<int:plan_id>/resume", methods=["POST"])
+@roles_required(*PLAN_EDITORS)
+def resume_plan(plan_id: int):
+    return _set_paused(plan_id, False)
+
+
+def _set_paused(plan_id: int, paused: bool):
+    plan = db.session.get(ServicePlan, plan_id) or abort(404)
+    if PauseForm().validate_on_submit():
+        try:
+            set_plan_paused(current_user, plan, paused, now=utcnow(), generate_through=_through())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Plan paused; its future tasks were removed.") if paused else _("Plan resumed."), "success")
+    return redirect(url_for(".compound_plans", compound_id=plan.compound_id))
