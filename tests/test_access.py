@@ -43,6 +43,8 @@ ACCESS = {
     "plans.edit_plan": {"admin", "dispatcher"},
     "plans.pause_plan": {"admin", "dispatcher"},
     "plans.resume_plan": {"admin", "dispatcher"},
+    "plans.my_calendar": {"operator"},
+    "plans.calendar_feed": PUBLIC,
     "api.openapi": PUBLIC,
     "api.list_compounds": {"admin", "official", "dispatcher"},
     "api.list_assignments": {"admin", "official", "dispatcher"},
@@ -56,7 +58,7 @@ def test_every_route_is_in_the_table(app):
 
 def _requests(app, compound_id, assignment_id, type_id=1, plan_id=1):
     values = {"compound_id": compound_id, "assignment_id": assignment_id, "code": "en", "filename": "css/app.css",
-              "type_id": type_id, "plan_id": plan_id}
+              "type_id": type_id, "plan_id": plan_id, "token": "not-a-token"}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

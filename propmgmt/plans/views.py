@@ -1,17 +1,18 @@
 """Service standards and service plans: read by officials, kept by dispatchers and admins."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..auth.access import roles_required
+from ..auth.access import public, roles_required
 from ..auth.models import User
 from ..clock import district_tz, local_today, utcnow
 from ..compounds.models import Compound
 from ..errors import DomainError
 from ..extensions import db
 from ..orgs.models import Crew, Organisation
+from .calendar import calendar_token, ics_feed, upcoming_tasks, user_for_calendar_token
 from .forms import PauseForm, PlanForm, StandardForm
 from .generation import horizon_end
 from .labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
@@ -183,3 +184,22 @@ def _set_paused(plan_id: int, paused: bool):
             db.session.commit()
             flash(_("Plan paused; its future tasks were removed.") if paused else _("Plan resumed."), "success")
     return redirect(url_for(".compound_plans", compound_id=plan.compound_id))
+
+
+@bp.route("/my-calendar")
+@roles_required("operator")
+def my_calendar():
+    url = url_for(".calendar_feed", token=calendar_token(current_user), _external=True)
+    return render_template("plans/my_calendar.html", feed_url=url,
+                           tasks=upcoming_tasks(current_user, now=utcnow(), days=2))
+
+
+@bp.route("/calendar/<token>.ics")
+@public
+def calendar_feed(token: str):
+    """Public by design: the signed token in the URL is the credential (calendar apps have no session)."""
+    user = user_for_calendar_token(token)
+    if user is None:
+        abort(404)
+    body = ics_feed(user, upcoming_tasks(user, now=utcnow()), now=utcnow(), host=request.host)
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})

@@ -1,0 +1,1 @@
+"""The city-scale benchmark (`flask bench`): a cached database and a table of timings."""

@@ -1,0 +1,81 @@
+"""Where the benchmark's database lives, and whether the one built before may be reused."""
+import os
+from pathlib import Path
+
+from alembic.migration import MigrationContext
+from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, create_engine, inspect, select
+from sqlalchemy.engine import make_url
+
+# Written last by a build, so its row means "complete". Kept out of db.metadata on purpose:
+# only bench databases have it, and Alembic must never see it.
+build_marker = Table(
+    "bench_build", MetaData(),
+    Column("recipe", String(120), primary_key=True),
+    Column("tasks", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("built_at", DateTime, nullable=False),
+)
+
+
+def bench_url(instance_path: str) -> str:
+    """BENCH_DATABASE_URL, else a SQLite file beside (never instead of) the dev database."""
+    return os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'bench.sqlite3'}"
+
+
+def same_database(url: str, other: str) -> bool:
+    return make_url(url) == make_url(other)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    return Path(parsed.database) if parsed.get_backend_name() == "sqlite" and parsed.database else None
+
+
+def build_of(url: str, recipe: str, head: str) -> dict | None:
+    """The marker row of a complete build of `recipe` at migration `head`, or None."""
+    path = _sqlite_path(url)
+    if path is not None and not path.exists():
+        return None
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table(build_marker.name):
+                return None
+            if MigrationContext.configure(connection).get_current_revision() != head:
+                return None
+            row = connection.execute(select(build_marker).where(build_marker.c.recipe == recipe)).mappings().first()
+            return dict(row) if row else None
+    finally:
+        engine.dispose()
+
+
+def wipe(url: str) -> None:
+    """Removes a previous (possibly half-built) bench database: the file, or every table."""
+    path = _sqlite_path(url)
+    if path is not None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    engine = create_engine(url)
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine)
+        metadata.drop_all(engine)
+    finally:
+        engine.dispose()
+
+
+def record_build(connection, recipe: str, tasks: int, seconds: float, built_at) -> None:
+    build_marker.create(connection, checkfirst=True)
+    connection.execute(build_marker.delete())
+    connection.execute(build_marker.insert().values(recipe=recipe, tasks=tasks, seconds=seconds,
+                                                    built_at=built_at))
+
+
+def describe(url: str) -> str:
+    """The URL without its password, and the file size for SQLite."""
+    shown = make_url(url).render_as_string(hide_password=True)
+    path = _sqlite_path(url)
+    if path is not None and path.exists():
+        shown += f" ({path.stat().st_size / 1024 ** 2:,.0f} MB)"
+    return shown

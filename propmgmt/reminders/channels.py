@@ -1,0 +1,114 @@
+"""The outside channels: email over SMTP and a webhook POST (our JSON, or a WeCom/DingTalk group
+robot). Each failure is a DeliveryError whose text says what went wrong, for the parked page.
+"""
+import json
+import smtplib
+import urllib.error
+import urllib.request
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+WEBHOOK_FORMATS = ("json", "wecom", "dingtalk")
+
+
+class DeliveryError(Exception):
+    """The channel refused or could not be reached; the row is retried later."""
+
+
+class Mailer:
+    """One SMTP connection for a sender's batch, opened on first use.
+
+    When the server cannot be reached, the rest of the batch fails at once instead of waiting
+    out the timeout again for every row.
+    """
+
+    def __init__(self, config):
+        self.config = config
+        self._smtp = None
+        self._unreachable: str | None = None
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        if self._unreachable:
+            raise DeliveryError(self._unreachable)
+        if self._smtp is None:
+            self._smtp = self._connect()
+        message = self._message(to, subject, body)
+        try:
+            self._smtp.send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            raise DeliveryError(f"the mail server refused the message: {error}") from error
+        except (smtplib.SMTPException, OSError) as error:
+            self.close()  # the connection is unusable; the next row opens a new one
+            raise DeliveryError(f"the mail server connection failed: {error}") from error
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._smtp = None
+
+    def _connect(self):
+        c = self.config
+        host, port, timeout = c.get("MAIL_SERVER", "localhost"), int(c.get("MAIL_PORT", 25)), c["NOTIFY_TIMEOUT_SECONDS"]
+        try:
+            smtp = (smtplib.SMTP_SSL if c.get("MAIL_USE_SSL") else smtplib.SMTP)(host, port, timeout=timeout)
+            if c.get("MAIL_USE_TLS") and not c.get("MAIL_USE_SSL"):
+                smtp.starttls()
+            if c.get("MAIL_USERNAME"):
+                smtp.login(c["MAIL_USERNAME"], c.get("MAIL_PASSWORD", ""))
+            return smtp
+        except (smtplib.SMTPException, OSError) as error:
+            self._unreachable = f"cannot use the mail server {host}:{port}: {error}"
+            raise DeliveryError(self._unreachable) from error
+
+    def _message(self, to: str, subject: str, body: str) -> EmailMessage:
+        sender = self.config.get("MAIL_FROM", "propmgmt@localhost")
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+        message.set_content(body)
+        return message
+
+
+def webhook_body(fmt: str, *, title: str, text: str, notification, name: str = "", mobile: str = "") -> dict:
+    """What the webhook receives: our own shape, or a group robot's text message.
+
+    The robots @-mention the recipient by mobile number when the account has one.
+    """
+    if fmt in ("wecom", "dingtalk"):
+        content = f"{title}\n{text}" + (f"\n@{name}" if name else "")
+        mobiles = [mobile] if mobile else []
+        if fmt == "wecom":
+            return {"msgtype": "text", "text": {"content": content, "mentioned_mobile_list": mobiles}}
+        return {"msgtype": "text", "text": {"content": content}, "at": {"atMobiles": mobiles}}
+    return {"id": notification.id, "kind": notification.kind, "title": title, "text": text,
+            "subject_type": notification.subject_type, "subject_id": notification.subject_id,
+            "recipient": {"user_id": notification.recipient_id, "name": name},
+            "payload": notification.payload or {}}
+
+
+def post_webhook(url: str, fmt: str, body: dict, *, timeout: float) -> None:
+    """POSTs `body` as JSON; a robot's non-zero errcode counts as a failure, as does any non-2xx."""
+    if not url.startswith(("http://", "https://")):
+        raise DeliveryError("the webhook URL must start with http:// or https://")
+    request = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                                     headers={"Content-Type": "application/json; charset=utf-8"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
+            answer = response.read(65536)
+    except urllib.error.HTTPError as error:
+        raise DeliveryError(f"the webhook answered HTTP {error.code}") from error
+    except (urllib.error.URLError, OSError) as error:
+        raise DeliveryError(f"the webhook cannot be reached: {getattr(error, 'reason', error)}") from error
+    if fmt in ("wecom", "dingtalk"):
+        try:
+            result = json.loads(answer or b"{}")
+        except ValueError:
+            result = {}
+        if isinstance(result, dict) and result.get("errcode", 0) != 0:
+            raise DeliveryError(f"the group robot refused: errcode {result.get('errcode')} {result.get('errmsg', '')}")

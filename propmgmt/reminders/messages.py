@@ -1,0 +1,101 @@
+"""What a notification says: its kind and payload turned into a title and a body.
+
+The outbox stores data, not text, so a row reads in the language of whoever sees it, and a
+wording fix reaches rows already written. Times in payloads are UTC ISO strings; they are
+shown in the district's time zone.
+"""
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from ..clock import to_local
+from .labels import SUBJECT_LABELS
+
+MISSING = "—"
+
+# kind -> (title, body); %(name)s placeholders are filled from the payload (see _values).
+MESSAGES = {
+    "assigned": (
+        _l("Fallback service assigned: %(compound)s"),
+        _l("%(compound)s is served by the fallback operator from %(start_date)s (decision %(decision_no)s)."),
+    ),
+    "review_due": (
+        _l("Assignment review due: %(compound)s"),
+        _l("The fallback assignment of %(compound)s (decision %(decision_no)s) is due for review on "
+           "%(review_date)s."),
+    ),
+    "due_soon": (
+        _l("Due soon: %(service)s at %(compound)s"),
+        _l("%(service)s at %(compound)s is due in the window %(window)s."),
+    ),
+    "overdue": (
+        _l("Not started: %(service)s at %(compound)s"),
+        _l("The window %(window)s has begun and %(service)s at %(compound)s has not been started."),
+    ),
+}
+ESCALATIONS = {
+    "dispatcher": (
+        _l("Missed: %(service)s at %(compound)s"),
+        _l("%(service)s at %(compound)s was not done in its window %(window)s. Please reassign it or follow up."),
+    ),
+    "leader": (
+        _l("Escalated to you: %(service)s at %(compound)s"),
+        _l("%(service)s at %(compound)s was missed in its window %(window)s and has not been made up. "
+           "You are the responsible leader."),
+    ),
+}
+FALLBACK = (_l("Notification"), _l("About %(subject)s no. %(id)s."))
+FALLBACK_AT_COMPOUND = (_l("Notification"), _l("About %(subject)s no. %(id)s at %(compound)s."))
+
+
+def render(notification) -> tuple[str, str]:
+    """(title, body) in the current locale; an unknown kind or a broken payload still reads."""
+    values = _values(notification)
+    title, body = _templates(notification)
+    try:
+        return str(title) % values, str(body) % values
+    except (KeyError, TypeError, ValueError):  # a msgid naming a key this payload lacks
+        title, body = _fallback(values)
+        return str(title) % values, str(body) % values
+
+
+def _templates(notification):
+    kind = notification.kind
+    if kind in ("escalation", "escalation_leader"):
+        level = (notification.payload or {}).get("level") or ("leader" if kind == "escalation_leader" else "dispatcher")
+        return ESCALATIONS.get(level, ESCALATIONS["dispatcher"])
+    return MESSAGES.get(kind) or _fallback(notification.payload or {})
+
+
+def _fallback(payload: dict):
+    return FALLBACK_AT_COMPOUND if payload.get("compound") not in (None, "", MISSING) else FALLBACK
+
+
+def _values(notification) -> dict:
+    payload = notification.payload or {}
+    values = {key: str(value) for key, value in payload.items() if isinstance(value, (str, int, float))}
+    for key in ("compound", "service", "decision_no", "start_date", "review_date"):
+        values.setdefault(key, MISSING)
+    values["window"] = window_text(payload.get("window_start"), payload.get("window_end"))
+    values["subject"] = str(SUBJECT_LABELS.get(notification.subject_type, notification.subject_type))
+    values["id"] = str(notification.subject_id)
+    return values
+
+
+def window_text(start: str | None, end: str | None) -> str:
+    """'2026-11-25 07:00–09:00' in local time; the end's date is shown only when it differs."""
+    start_at, end_at = _local(start), _local(end)
+    if start_at is None:
+        return MISSING
+    text = start_at.strftime("%Y-%m-%d %H:%M")
+    if end_at is None:
+        return text
+    same_day = end_at.date() == start_at.date()
+    return f"{text}–{end_at.strftime('%H:%M' if same_day else '%Y-%m-%d %H:%M')}"
+
+
+def _local(value: str | None) -> datetime | None:
+    try:
+        return to_local(datetime.fromisoformat(value)) if value else None
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,159 @@
+"""Sending the outbox: claim due rows, deliver them, record each result. A scheduler job.
+
+Any number of senders may run at once. A row is claimed by one atomic UPDATE that only takes
+rows still due (on PostgreSQL through SELECT ... FOR UPDATE SKIP LOCKED, so senders pass each
+other by; on SQLite the write lock serialises the claims) and commits before anything is sent,
+so no two senders hold one row. A claim older than NOTIFY_CLAIM_TIMEOUT_MINUTES belongs to a
+sender that stopped: it counts as a failed attempt and the row is taken up again.
+
+This function owns its transactions: it commits the claim, then each result.
+"""
+import time
+import uuid
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import and_, case, select, update
+
+from ..auth.models import User
+from ..extensions import db
+from .channels import DeliveryError, Mailer, post_webhook, webhook_body
+from .messages import render
+from .models import Notification
+
+INTERRUPTED = "the sender stopped while sending; tried again"
+# Claimed rows are read as plain rows, which the per-row commits leave as they are.
+CLAIMED = (Notification.id, Notification.kind, Notification.channel, Notification.subject_type,
+           Notification.subject_id, Notification.recipient_id, Notification.recipient_key,
+           Notification.payload, Notification.attempts)
+
+
+def send_due_notifications(now: datetime, *, batch_size: int = 200) -> dict:
+    """Sends what is due at `now`, batch after batch, for at most half the claim timeout.
+
+    Returns counts: sent, failed (will be retried), parked (gave up), recovered (claims of a
+    stopped sender taken back).
+    """
+    config = current_app.config
+    counts = {"sent": 0, "failed": 0, "parked": 0, "recovered": _recover_interrupted(now, config)}
+    db.session.commit()
+    deadline = time.monotonic() + config["NOTIFY_CLAIM_TIMEOUT_MINUTES"] * 60 / 2
+    mailer = Mailer(config)
+    try:
+        while time.monotonic() < deadline:
+            token = uuid.uuid4().hex
+            rows = _claim(now, batch_size, token)
+            db.session.commit()
+            if not rows:
+                break
+            _deliver(rows, token, now, config, mailer, counts, deadline)
+            if len(rows) < batch_size:
+                break
+    finally:
+        mailer.close()
+    return counts
+
+
+def _due(now: datetime):
+    return and_(Notification.status.in_(("pending", "failed")), Notification.next_attempt_at <= now)
+
+
+def _claim(now: datetime, limit: int, token: str) -> list:
+    """Marks up to `limit` due rows as this sender's, oldest first, in one statement."""
+    due_ids = (select(Notification.id).where(_due(now)).order_by(Notification.next_attempt_at)
+               .limit(limit).with_for_update(skip_locked=True))
+    db.session.execute(
+        update(Notification).where(Notification.id.in_(due_ids), _due(now))  # re-checked: still due
+        .values(status="sending", claim_token=token, claimed_at=now)
+        .execution_options(synchronize_session=False))
+    return db.session.execute(
+        select(*CLAIMED).where(Notification.claim_token == token).order_by(Notification.id)).all()
+
+
+def _recover_interrupted(now: datetime, config) -> int:
+    """Rows left 'sending' by a sender that stopped: a failed attempt each, due again at once."""
+    attempts = Notification.attempts + 1
+    return db.session.execute(
+        update(Notification)
+        .where(Notification.status == "sending",
+               Notification.claimed_at <= now - timedelta(minutes=config["NOTIFY_CLAIM_TIMEOUT_MINUTES"]))
+        .values(status=case((attempts >= config["NOTIFY_MAX_ATTEMPTS"], "parked"), else_="failed"),
+                attempts=attempts, last_error=INTERRUPTED, next_attempt_at=now, claim_token=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def _deliver(rows, token, now, config, mailer, counts, deadline) -> None:
+    # In-app rows need no delivery: being marked sent puts them in the user's centre.
+    in_app = [row.id for row in rows if row.channel == "in_app"]
+    if in_app:
+        counts["sent"] += _finish(token, in_app, status="sent", sent_at=now)
+        db.session.commit()
+    outside = [row for row in rows if row.channel != "in_app"]
+    users = _recipients(outside)
+    for index, row in enumerate(outside):
+        if time.monotonic() >= deadline:  # leave the rest to the next run rather than hold them
+            _release(token, [r.id for r in outside[index:]])
+            db.session.commit()
+            return
+        try:
+            _send_one(row, users.get(row.recipient_id), config, mailer)
+        except DeliveryError as error:
+            outcome = _record_failure(row, token, str(error), now, config)
+            if outcome:
+                counts[outcome] += 1
+        else:
+            counts["sent"] += _finish(token, [row.id], status="sent", sent_at=now, last_error="")
+        db.session.commit()
+
+
+def _recipients(rows) -> dict:
+    ids = {row.recipient_id for row in rows if row.recipient_id}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.execute(select(
+        User.id, User.username, User.display_name, User.phone, User.locale).where(User.id.in_(ids)))}
+
+
+def _send_one(row, user, config, mailer: Mailer) -> None:
+    with force_locale((user.locale if user else None) or "zh"):  # the reader's language, as on the pages
+        title, text = render(row)
+    if row.channel == "email":
+        mailer.send(row.recipient_key, title, text)
+    elif row.channel == "webhook":
+        url, fmt = config.get("PROPMGMT_WEBHOOK_URL"), config.get("PROPMGMT_WEBHOOK_FORMAT", "json")
+        if not url:
+            raise DeliveryError("no webhook URL is configured (PROPMGMT_WEBHOOK_URL)")
+        body = webhook_body(fmt, title=title, text=text, notification=row,
+                            name=(user.display_name or user.username) if user else "", mobile=user.phone if user else "")
+        post_webhook(url, fmt, body, timeout=config["NOTIFY_TIMEOUT_SECONDS"])
+    else:
+        raise DeliveryError(f"unknown channel {row.channel!r}")
+
+
+def _record_failure(row, token: str, error: str, now: datetime, config) -> str | None:
+    """Retries after 1, 2, 4, 8 ... times NOTIFY_RETRY_MINUTES; parks after NOTIFY_MAX_ATTEMPTS."""
+    attempts = row.attempts + 1
+    outcome = "parked" if attempts >= config["NOTIFY_MAX_ATTEMPTS"] else "failed"
+    delay = timedelta(minutes=config["NOTIFY_RETRY_MINUTES"] * 2 ** (attempts - 1))
+    changed = _finish(token, [row.id], status=outcome, attempts=attempts, last_error=error[:2000],
+                      next_attempt_at=now + delay)
+    return outcome if changed else None
+
+
+def _finish(token: str, ids: list[int], **values) -> int:
+    """Records a result, only for rows this sender still holds (a stopped claim may be retaken)."""
+    return db.session.execute(
+        update(Notification).where(Notification.id.in_(ids), Notification.claim_token == token,
+                                   Notification.status == "sending")
+        .values(claim_token=None, **values).execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def _release(token: str, ids: list[int]) -> None:
+    """Hands unsent rows back, as they were before the claim."""
+    db.session.execute(
+        update(Notification).where(Notification.id.in_(ids), Notification.claim_token == token)
+        .values(status=case((Notification.attempts > 0, "failed"), else_="pending"), claim_token=None)
+        .execution_options(synchronize_session=False))

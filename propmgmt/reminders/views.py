@@ -1,0 +1,114 @@
+"""The notification centre: every user's inbox and settings; parked notifications for admins."""
+from flask import (Blueprint, abort, current_app, flash, has_request_context, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.access import roles_required, signed_in
+from ..clock import utcnow
+from ..errors import DomainError, NotFound
+from ..extensions import db
+from .forms import ActionForm, PreferencesForm
+from .labels import CHANNEL_LABELS, SUBJECT_LABELS
+from .messages import render
+from .queries import inbox, parked as parked_query, unread_count
+from .services import mark_all_read, mark_read, requeue_notification, update_preferences, webhook_configured
+
+bp = Blueprint("reminders", __name__, url_prefix="/notifications")
+PER_PAGE = 20
+
+
+@bp.app_context_processor
+def unread_badge():
+    """The header's unread count: one COUNT, and only for a signed-in user."""
+    if has_request_context() and current_user.is_authenticated:
+        return {"unread_notifications": unread_count(current_user.id)}
+    return {"unread_notifications": 0}
+
+
+def _subject_url(notification) -> str | None:
+    """Where a notification leads, when its subject has a page this user may open."""
+    if notification.subject_type == "assignment" and current_user.role in ("admin", "official", "dispatcher"):
+        return url_for("assignments.show", assignment_id=notification.subject_id)
+    return None
+
+
+@bp.route("")
+@signed_in
+def centre():
+    page = db.paginate(inbox(current_user.id), per_page=PER_PAGE, error_out=False)
+    items = [(n, *render(n), _subject_url(n)) for n in page.items]
+    return render_template("reminders/centre.html", page=page, items=items, form=ActionForm())
+
+
+def _back_to_centre():
+    page = request.form.get("page", "")
+    return redirect(url_for(".centre", page=int(page)) if page.isdigit() and page != "1" else url_for(".centre"))
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@signed_in
+def read(notification_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            mark_read(current_user, notification_id, now=utcnow())
+        except NotFound:
+            abort(404)
+        db.session.commit()
+    return _back_to_centre()
+
+
+@bp.route("/read-all", methods=["POST"])
+@signed_in
+def read_all():
+    if ActionForm().validate_on_submit():
+        count = mark_all_read(current_user, now=utcnow())
+        db.session.commit()
+        flash(_("%(n)d notifications marked as read.", n=count), "success")
+    return _back_to_centre()
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@signed_in
+def settings():
+    form = PreferencesForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            update_preferences(current_user, email=form.email.data or "", notify_email=form.notify_email.data,
+                               notify_webhook=form.notify_webhook.data, quiet_start=form.quiet_start.data,
+                               quiet_end=form.quiet_end.data)
+        except DomainError as error:
+            db.session.rollback()
+            form[error.field].errors = list(form[error.field].errors) + [str(error.message)]
+        else:
+            db.session.commit()
+            flash(_("Your notification settings were saved."), "success")
+            return redirect(url_for(".settings"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("reminders/settings.html", form=form, webhook=webhook_configured()), status
+
+
+@bp.route("/parked")
+@roles_required("admin")
+def parked():
+    page = db.paginate(parked_query(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    items = [(n, render(n)[0]) for n in page.items]
+    return render_template("reminders/parked.html", page=page, items=items, form=ActionForm(),
+                           CHANNEL_LABELS=CHANNEL_LABELS, SUBJECT_LABELS=SUBJECT_LABELS)
+
+
+@bp.route("/<int:notification_id>/requeue", methods=["POST"])
+@roles_required("admin")
+def requeue(notification_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            requeue_notification(current_user, notification_id, now=utcnow())
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The notification will be sent again shortly."), "success")
+    return redirect(url_for(".parked"))

@@ -1,0 +1,83 @@
+"""Reminder sweeps: due soon, overdue, escalation — each written once, to the right people."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from propmgmt.assignments.services import approve_assignment, propose_assignment
+from propmgmt.plans.generation import generate_tasks
+from propmgmt.plans.models import Task
+from propmgmt.plans.sweeps import ReminderPolicy, enqueue_task_reminders, mark_missed
+from propmgmt.reminders.models import Notification
+
+from ..factories import CompoundFactory, UserFactory
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # 10:00 local
+
+
+@pytest.fixture
+def day(db, setting):
+    """One compound in fallback with two operators in its crew; tasks generated for tomorrow."""
+    compound = CompoundFactory(name="新华西街二区")
+    assignment = propose_assignment(setting.official, compound, setting.proposal(
+        start_date=date(2026, 11, 25), review_date=None), now=NOW)
+    approve_assignment(setting.official, assignment, now=NOW)
+    operators = [UserFactory(role="operator", crew=setting.crew) for _ in range(2)]
+    generate_tasks(date(2026, 11, 26), now=NOW)
+    cleaning = db.session.scalars(select(Task).where(Task.service_type_id == setting.types[0].id)
+                                  .order_by(Task.window_start)).first()
+    return {"task": cleaning, "operators": operators}
+
+
+def _rows(db, **where):
+    return db.session.scalars(select(Notification).filter_by(**where).order_by(Notification.recipient_id)).all()
+
+
+def test_due_soon_goes_once_to_every_operator_of_the_crew(db, day):
+    task = day["task"]  # 2026-11-26 07:00 local = 25th 23:00 UTC
+    assert enqueue_task_reminders(now=task.window_start - timedelta(hours=2))["due_soon"] == 0
+    result = enqueue_task_reminders(now=task.window_start - timedelta(minutes=20))
+    assert result["due_soon"] >= 1
+    rows = _rows(db, kind="due_soon", subject_id=task.id, channel="in_app")
+    assert [r.recipient_id for r in rows] == sorted(u.id for u in day["operators"])
+    assert rows[0].payload["compound"] == "新华西街二区" and rows[0].payload["service"] == "保洁"
+    enqueue_task_reminders(now=task.window_start - timedelta(minutes=10))
+    assert len(_rows(db, kind="due_soon", subject_id=task.id)) == 2
+
+
+def test_an_assigned_operator_alone_is_reminded(db, day):
+    task = day["task"]
+    task.assignee_id = day["operators"][0].id
+    db.session.flush()
+    enqueue_task_reminders(now=task.window_start - timedelta(minutes=5))
+    assert [r.recipient_id for r in _rows(db, kind="due_soon", subject_id=task.id)] == [day["operators"][0].id]
+
+
+def test_overdue_then_escalation_to_dispatchers_then_to_the_leader(db, day, setting):
+    task = day["task"]
+    enqueue_task_reminders(now=task.window_start + timedelta(minutes=40))
+    assert len(_rows(db, kind="overdue", subject_id=task.id)) == 2
+    after_window = task.window_end + timedelta(minutes=1)
+    mark_missed(now=after_window)
+    enqueue_task_reminders(now=after_window)
+    assert [r.recipient_id for r in _rows(db, kind="escalation", subject_id=task.id)] == [setting.dispatcher.id]
+    assert _rows(db, kind="escalation_leader", subject_id=task.id) == []
+    enqueue_task_reminders(now=task.window_end + timedelta(hours=24, minutes=5))
+    leader = _rows(db, kind="escalation_leader", subject_id=task.id)
+    assert [r.recipient_id for r in leader] == [setting.official.id]
+    enqueue_task_reminders(now=task.window_end + timedelta(hours=24, minutes=6))
+    assert db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.subject_id == task.id, Notification.subject_type == "task")) == 2 + 1 + 1
+
+
+def test_a_started_task_is_not_overdue(db, day):
+    task = day["task"]
+    task.status = "in_progress"
+    db.session.flush()
+    enqueue_task_reminders(now=task.window_start + timedelta(minutes=40))
+    assert _rows(db, kind="overdue", subject_id=task.id) == []
+
+
+def test_policy_comes_from_config(app):
+    policy = ReminderPolicy.from_config({**app.config, "REMIND_DUE_SOON_MINUTES": 45})
+    assert policy.due_soon_minutes == 45 and policy.leader_after_hours == 24
