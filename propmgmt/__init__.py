@@ -80,9 +80,10 @@ def register_blueprints(app: Flask) -> None:
     from .demo.cli import bp as demo_cli
     from .health.views import bp as health
     from .plans.views import bp as plans
+    from .reminders.views import bp as reminders
     from .scheduler.cli import bp as scheduler_cli
 
-    for blueprint in (auth, compounds, assignments, plans, api, health, auth_cli, demo_cli, scheduler_cli):
+    for blueprint in (auth, compounds, assignments, plans, reminders, api, health, auth_cli, demo_cli, scheduler_cli):
         app.register_blueprint(blueprint)
 
 

@@ -89,16 +89,19 @@ def enqueue_task_reminders(*, now: datetime, policy: ReminderPolicy = ReminderPo
     overdue = _tasks("overdue", Task.status == "scheduled", Task.window_start <= overdue_at,
                      Task.window_start > overdue_at - lookback, Task.window_end > now)
     people = _field_people(due_soon + overdue)
-    for kind, tasks in (("due_soon", due_soon), ("overdue", overdue)):
-        for task in tasks:
-            rows += notification_rows(people[task.id], kind=kind, subject_type="task", subject_id=task.id,
-                                      payload=_payload(task), due_at=now, now=now)
-
     to_dispatcher_at = now - timedelta(hours=policy.dispatcher_after_hours)
     for_dispatchers = _tasks("escalation", Task.status == "missed", Task.window_end <= to_dispatcher_at,
                              Task.window_end > to_dispatcher_at - lookback)
+    dispatchers = _dispatchers() if (due_soon or overdue or for_dispatchers) else []
+    # The ladder: the field hears first; the dispatchers hear of work nobody can take (due soon with no
+    # crew), of work not started in time (overdue), and of missed work; the leader of what stays missed.
+    for task in due_soon:
+        rows += notification_rows(people[task.id] or dispatchers, kind="due_soon", subject_type="task",
+                                  subject_id=task.id, payload=_payload(task), due_at=now, now=now)
+    for task in overdue:
+        rows += notification_rows(people[task.id] + dispatchers, kind="overdue", subject_type="task",
+                                  subject_id=task.id, payload=_payload(task), due_at=now, now=now)
     if for_dispatchers:
-        dispatchers = db.session.scalars(select(User).where(User.role == "dispatcher", User.active)).all()
         for task in for_dispatchers:
             rows += notification_rows(dispatchers, kind="escalation", subject_type="task", subject_id=task.id,
                                       payload=_payload(task, level="dispatcher"), due_at=now, now=now)
@@ -115,6 +118,10 @@ def enqueue_task_reminders(*, now: datetime, policy: ReminderPolicy = ReminderPo
     insert_ignoring_duplicates(Notification.__table__, rows)
     return {"due_soon": len(due_soon), "overdue": len(overdue), "escalated_to_dispatchers": len(for_dispatchers),
             "escalated_to_leaders": len(for_leaders), "rows": len(rows)}
+
+
+def _dispatchers() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role == "dispatcher", User.active)))
 
 
 def _leaders_of(compound_ids: set[int]) -> dict[int, User]:

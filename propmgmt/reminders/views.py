@@ -38,7 +38,7 @@ def _subject_url(notification) -> str | None:
 def centre():
     page = db.paginate(inbox(current_user.id), per_page=PER_PAGE, error_out=False)
     items = [(n, *render(n), _subject_url(n)) for n in page.items]
-    return render_template("reminders/centre.html", page=page, items=items, form=ActionForm())
+    return render_template("reminders/centre.html", page=page, items=items)
 
 
 def _back_to_centre():
@@ -93,7 +93,7 @@ def settings():
 def parked():
     page = db.paginate(parked_query(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     items = [(n, render(n)[0]) for n in page.items]
-    return render_template("reminders/parked.html", page=page, items=items, form=ActionForm(),
+    return render_template("reminders/parked.html", page=page, items=items,
                            CHANNEL_LABELS=CHANNEL_LABELS, SUBJECT_LABELS=SUBJECT_LABELS)
 
 

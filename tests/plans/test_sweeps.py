@@ -56,7 +56,8 @@ def test_an_assigned_operator_alone_is_reminded(db, day):
 def test_overdue_then_escalation_to_dispatchers_then_to_the_leader(db, day, setting):
     task = day["task"]
     enqueue_task_reminders(now=task.window_start + timedelta(minutes=40))
-    assert len(_rows(db, kind="overdue", subject_id=task.id)) == 2
+    overdue = _rows(db, kind="overdue", subject_id=task.id)  # the crew's two operators and the dispatcher
+    assert {r.recipient_id for r in overdue} == {*(u.id for u in day["operators"]), setting.dispatcher.id}
     after_window = task.window_end + timedelta(minutes=1)
     mark_missed(now=after_window)
     enqueue_task_reminders(now=after_window)
@@ -67,7 +68,15 @@ def test_overdue_then_escalation_to_dispatchers_then_to_the_leader(db, day, sett
     assert [r.recipient_id for r in leader] == [setting.official.id]
     enqueue_task_reminders(now=task.window_end + timedelta(hours=24, minutes=6))
     assert db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.subject_id == task.id, Notification.subject_type == "task")) == 2 + 1 + 1
+        Notification.subject_id == task.id, Notification.subject_type == "task")) == 3 + 1 + 1
+
+
+def test_due_soon_without_anyone_to_do_it_goes_to_the_dispatchers(db, day, setting):
+    task = day["task"]
+    task.crew_id = None
+    db.session.flush()
+    enqueue_task_reminders(now=task.window_start - timedelta(minutes=5))
+    assert [r.recipient_id for r in _rows(db, kind="due_soon", subject_id=task.id)] == [setting.dispatcher.id]
 
 
 def test_a_started_task_is_not_overdue(db, day):

@@ -1,0 +1,292 @@
+"""The benchmark's measurements: each action timed over several runs from the same state, then
+run once more under tracemalloc for its peak memory (tracing slows Python, so it is not timed).
+
+Every measurement leaves the database as it found it: generated tasks are deleted afterwards,
+and sweeps run inside a SAVEPOINT that is rolled back.
+"""
+import gc
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from inspect import signature
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, select, update
+
+from ..extensions import db
+from ..models import Compound, ServiceType, Task, User
+from ..plans.generation import generate_tasks, horizon_end
+from ..plans.sweeps import ReminderPolicy, enqueue_task_reminders, mark_missed
+from ..reminders.models import Notification
+from .build import HISTORY_DAYS, TODAY, local
+
+DUE_SHARE = 0.05  # "5% of a day's tasks are due"
+OUTBOX_ROWS = 10_000
+SENDER_BATCH = 500
+
+
+@dataclass
+class Measurement:
+    label: str
+    target_ms: float | None = None
+    timings_ms: list[float] = field(default_factory=list)
+    rows: int = 0
+    peak_mb: float | None = None
+    unavailable: str = ""  # why it was not measured
+    per_second: bool = False  # report rows/s (throughput) beside the target
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.timings_ms)
+
+    @property
+    def verdict(self) -> str:
+        if self.unavailable or not self.timings_ms:
+            return ""
+        if self.per_second:
+            return f"{self.rows / (self.median_ms / 1000):,.0f} rows/s"
+        if self.target_ms is None:
+            return ""
+        return "ok" if self.median_ms <= self.target_ms else f"OVER ({self.median_ms / self.target_ms:.1f}x)"
+
+
+def measure(label: str, action: Callable[[], int], *, runs: int, target_ms: float | None = None,
+            prepare: Callable[[], None] = lambda: None, restore: Callable[[], None] = lambda: None,
+            per_second: bool = False) -> Measurement:
+    """Times `action` (which returns how many rows it wrote) `runs` times, then traces it once."""
+    result = Measurement(label, target_ms, per_second=per_second)
+    for run in range(runs + 1):
+        traced = run == runs
+        prepare()
+        gc.collect()
+        if traced:
+            tracemalloc.start()
+        started = time.perf_counter()
+        rows = action()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if traced:
+            result.peak_mb = tracemalloc.get_traced_memory()[1] / 1024 ** 2
+            tracemalloc.stop()
+        else:
+            result.timings_ms.append(elapsed_ms)
+            result.rows = rows
+        restore()
+    return result
+
+
+class Savepoint:
+    """prepare/restore for measure(): each run inside a SAVEPOINT, rolled back afterwards."""
+
+    def __init__(self):
+        self._point = None
+
+    def begin(self) -> None:
+        self._point = db.session.begin_nested()
+
+    def rollback(self) -> None:
+        self._point.rollback()
+
+
+def day_start():
+    return local(TODAY, 0)
+
+
+def clear_generated() -> None:
+    """Removes what measurements create (tasks from today on, notifications written today)."""
+    db.session.rollback()
+    db.session.execute(delete(Notification).where(Notification.created_at >= day_start()))
+    db.session.execute(delete(Task).where(Task.window_start >= day_start()))
+    db.session.commit()
+    db.session.close()
+
+
+def _generate(through, now, *, commit: bool) -> int:
+    """As the scheduler's generate job does it (a commit per batch), or inside the caller's transaction."""
+    checkpoint = (lambda created: db.session.commit()) if commit else (lambda created: None)
+    created = generate_tasks(through, now=now, checkpoint=checkpoint)["created"]
+    if commit:
+        db.session.commit()
+    return created
+
+
+def run_all(runs: int, progress: Callable[[str], None]) -> list[Measurement]:
+    clear_generated()  # a run killed half-way may have left some behind
+    results = generation(runs, progress) + history_growth(runs, progress)
+    progress("generating the horizon for the sweeps ...")
+    _generate(horizon_end(local(TODAY, 0, 30), current_app.config["PROPMGMT_HORIZON_DAYS"]),
+              local(TODAY, 0, 30), commit=True)
+    try:
+        results += missed_sweep(runs, progress) + reminder_sweep(runs, progress) + [outbox_sender(runs, progress)]
+    finally:
+        clear_generated()
+    return results
+
+
+def generation(runs: int, progress) -> list[Measurement]:
+    now = local(TODAY, 0, 30)
+    days = current_app.config["PROPMGMT_HORIZON_DAYS"]
+    progress("generating one day ...")
+    one_day = measure("generate one day (city)", lambda: _generate(TODAY, now, commit=True), runs=runs,
+                      target_ms=1000, restore=clear_generated)
+    progress(f"generating the {days}-day horizon ...")
+    horizon = measure(f"generate {days}-day horizon from empty",
+                      lambda: _generate(horizon_end(now, days), now, commit=True), runs=runs,
+                      target_ms=10_000, restore=clear_generated)
+    return [one_day, horizon]
+
+
+def history_growth(runs: int, progress) -> list[Measurement]:
+    """One day's generation with the older half of the history deleted (then restored), and with
+    all of it: time and memory should not grow with the history.
+
+    On PostgreSQL, deleted rows stay in the indexes until the transaction ends, so there the
+    "half" figure is taken on a table that is physically still full.
+    """
+    now = local(TODAY, 0, 30)
+    results = []
+    for trim in (True, False):
+        if trim:
+            progress("setting half of the history aside (rolled back afterwards) ...")
+            db.session.execute(delete(Task).where(Task.window_start < local(TODAY - timedelta(days=HISTORY_DAYS // 2), 0)))
+        history = db.session.scalar(select(func.count(Task.id)))
+        progress(f"generating one day with {history:,} tasks of history ...")
+        point = Savepoint()
+        results.append(measure(f"generate one day, history {history:,} tasks (rolled back)",
+                               lambda: _generate(TODAY, now, commit=False), runs=runs, target_ms=1000,
+                               prepare=point.begin, restore=point.rollback))
+        db.session.rollback()
+    return results
+
+
+def _todays_tasks():
+    return select(Task.id, Task.window_start, Task.window_end).where(
+        Task.window_start >= day_start(), Task.window_start < local(TODAY + timedelta(days=1), 0)).order_by(Task.id)
+
+
+def _spread(ids: list[int], count: int) -> set[int]:
+    """`count` ids taken evenly across `ids`."""
+    if count <= 0 or not ids:
+        return set()
+    step = max(1, len(ids) // count)
+    return set(ids[::step][:count])
+
+
+def missed_sweep(runs: int, progress) -> list[Measurement]:
+    progress("mark_missed sweeps ...")
+    point = Savepoint()
+    nothing = measure("mark_missed, nothing due", lambda: mark_missed(now=local(TODAY, 0, 30)), runs=runs,
+                      target_ms=200, prepare=point.begin, restore=point.rollback)
+    # At 09:00 every morning window has closed: all were completed but 5% of the day's tasks.
+    now = local(TODAY, 9, 0)
+    day = db.session.execute(_todays_tasks()).all()
+    ended = [task.id for task in day if task.window_end <= now]
+    due = _spread(ended, round(len(day) * DUE_SHARE))
+    db.session.execute(update(Task).where(Task.id.in_(set(ended) - due)).values(status="done", completed_at=now))
+    some = measure(f"mark_missed, {len(due):,} due (5% of a day)", lambda: mark_missed(now=now), runs=runs,
+                   prepare=point.begin, restore=point.rollback)
+    db.session.rollback()
+    return [nothing, some]
+
+
+def fan_out_available() -> bool:
+    try:
+        from ..reminders.services import notification_rows  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def reminder_sweep(runs: int, progress) -> list[Measurement]:
+    labels = ("enqueue reminders, nothing due", "enqueue reminders, 5% of a day due")
+    if not fan_out_available():
+        why = "n/a: outbox fan-out not available"
+        return [Measurement(labels[0], 200, unavailable=why), Measurement(labels[1], unavailable=why)]
+    progress("reminder sweeps ...")
+    policy = ReminderPolicy.from_config(current_app.config)
+    point = Savepoint()
+
+    def enqueue(now):
+        return lambda: enqueue_task_reminders(now=now, policy=policy)["rows"]
+
+    nothing = measure(labels[0], enqueue(local(TODAY, 0, 30)), runs=runs, target_ms=200,
+                      prepare=point.begin, restore=point.rollback)
+    # At 06:45 the morning tasks are due soon; a sweep a minute earlier reminded all but 5%.
+    now = local(TODAY, 6, 45)
+    day = db.session.execute(_todays_tasks()).all()
+    soon = [t.id for t in day if now < t.window_start <= now + timedelta(minutes=policy.due_soon_minutes)]
+    due = _spread(soon, round(len(day) * DUE_SHARE))
+    db.session.execute(insert(Notification), [
+        {"subject_type": "task", "subject_id": task_id, "kind": "due_soon", "channel": "in_app",
+         "recipient_id": None, "recipient_key": "earlier-sweep", "payload": {}, "status": "sent", "attempts": 1,
+         "last_error": "", "next_attempt_at": now, "sent_at": now, "created_at": now}
+        for task_id in soon if task_id not in due])
+    some = measure(f"enqueue reminders, {len(due):,} tasks due (5% of a day)", enqueue(now), runs=runs,
+                   prepare=point.begin, restore=point.rollback)
+    db.session.rollback()
+    return [nothing, some]
+
+
+def _outbox_rows(now) -> list[dict]:
+    """Today's due-soon reminders as the sweep writes them: each task to its crew's operators."""
+    operators: dict[int, list[int]] = {}
+    for user_id, crew_id in db.session.execute(select(User.id, User.crew_id).where(
+            User.role == "operator", User.active).order_by(User.id)):
+        operators.setdefault(crew_id, []).append(user_id)
+    tasks = db.session.execute(
+        select(Task.id, Task.crew_id, Task.window_start, Task.window_end, Compound.name, ServiceType.name_zh)
+        .join(Compound, Compound.id == Task.compound_id).join(ServiceType, ServiceType.id == Task.service_type_id)
+        .where(Task.window_start >= day_start()).order_by(Task.window_start, Task.id)).all()
+    rows = []
+    for task in tasks:
+        payload = {"compound": task.name, "service": task.name_zh, "window_start": task.window_start.isoformat(),
+                   "window_end": task.window_end.isoformat(), "task_id": task.id}
+        for user_id in operators.get(task.crew_id, []):
+            rows.append({"subject_type": "task", "subject_id": task.id, "kind": "due_soon", "channel": "in_app",
+                         "recipient_id": user_id, "recipient_key": f"user:{user_id}", "payload": payload,
+                         "status": "pending", "attempts": 0, "last_error": "", "next_attempt_at": now,
+                         "created_at": now})
+            if len(rows) == OUTBOX_ROWS:
+                return rows
+    return rows
+
+
+def outbox_sender(runs: int, progress) -> Measurement:
+    label = f"outbox sender, {OUTBOX_ROWS:,} in_app rows"
+    try:
+        from ..reminders.sender import send_due_notifications
+    except ImportError:
+        return Measurement(label, unavailable="n/a: propmgmt/reminders/sender.py (send_due_notifications) missing",
+                           per_second=True)
+    progress("outbox sender ...")
+    now = local(TODAY, 6, 45)
+    rows = _outbox_rows(now)
+    options = {"batch_size": SENDER_BATCH} if "batch_size" in signature(send_due_notifications).parameters else {}
+    ours = (Notification.created_at >= day_start(), Notification.kind == "due_soon")
+
+    def pending() -> int:
+        return db.session.scalar(select(func.count(Notification.id)).where(*ours, Notification.status == "pending"))
+
+    def fill() -> None:
+        db.session.execute(insert(Notification), rows)
+        db.session.commit()
+
+    def drain() -> int:
+        """Sends until nothing pending is left (or a call makes no progress); commits as the job does."""
+        left = len(rows)
+        while left:
+            send_due_notifications(now + timedelta(seconds=1), **options)
+            db.session.commit()
+            left, before = pending(), left
+            if left == before:
+                break
+        return db.session.scalar(select(func.count(Notification.id)).where(*ours, Notification.status == "sent"))
+
+    def empty() -> None:
+        db.session.execute(delete(Notification).where(*ours))
+        db.session.commit()
+
+    return measure(label + (f", batch {SENDER_BATCH}" if options else ""), drain, runs=runs, prepare=fill,
+                   restore=empty, per_second=True)
