@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run scheduler test test-sqlite test-postgres browsers migrate seed translations clean
+.PHONY: run scheduler bench test test-sqlite test-postgres browsers migrate seed translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ run: seed
 
 scheduler: migrate
 	$(FLASK) scheduler
+
+# The city-scale benchmark, on its own database (BENCH_DATABASE_URL, else instance/bench.sqlite3),
+# built once and then reused. Options pass through: make bench BENCH_ARGS="--rebuild --runs 3".
+bench: $(VENV)/.installed
+	$(FLASK) bench $(BENCH_ARGS)
 
 # Debian's chromium and CJK fonts for the browser tests (Playwright cannot download browsers here).
 browsers:

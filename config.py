@@ -1,5 +1,6 @@
 """Configuration classes, read from the environment (see README "Configuration")."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -22,6 +23,7 @@ class Config:
     LANGUAGES = ("zh", "en")
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; tablets work offline for hours
     SESSION_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(days=7)  # operators' tablets (see auth.views.login)
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024

@@ -76,14 +76,17 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api
     from .assignments.views import bp as assignments
     from .auth.views import bp as auth
+    from .bench.cli import bp as bench_cli
     from .compounds.views import bp as compounds
     from .demo.cli import bp as demo_cli
+    from .field.views import bp as field
     from .health.views import bp as health
     from .plans.views import bp as plans
     from .reminders.views import bp as reminders
     from .scheduler.cli import bp as scheduler_cli
 
-    for blueprint in (auth, compounds, assignments, plans, reminders, api, health, auth_cli, demo_cli, scheduler_cli):
+    for blueprint in (auth, compounds, assignments, plans, field, reminders, api, health, auth_cli, bench_cli, demo_cli,
+                      scheduler_cli):
         app.register_blueprint(blueprint)
 
 
@@ -119,8 +122,9 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        if _wants_json():
-            return render(400, _("Form expired"), _("The form has expired; reload the page and try again."))
+        if _wants_json():  # the field app keeps the submission and asks to sign in again
+            return jsonify(error={"code": "csrf_expired",
+                                  "message": _("The form has expired; reload the page and try again.")}), 400
         flash(_("The form has expired; please try again."), "error")
         return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
                         else url_for("auth.home"))

@@ -2,7 +2,8 @@
 from .assignments.models import Assignment, assignment_service_type  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, LoginAttempt, User  # noqa: F401
-from .complaints.models import Complaint  # noqa: F401
+from .complaints.models import Complaint, ComplaintPhoto  # noqa: F401
+from .field.models import FieldSubmission  # noqa: F401
 from .compounds.models import Community, Compound, District, Subdistrict  # noqa: F401
 from .handovers.models import Handover, OwnersDecision  # noqa: F401
 from .orgs.models import Crew, Organisation, crew_compound  # noqa: F401

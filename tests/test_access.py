@@ -45,6 +45,23 @@ ACCESS = {
     "plans.resume_plan": {"admin", "dispatcher"},
     "plans.my_calendar": {"operator"},
     "plans.calendar_feed": PUBLIC,
+    "field.day": {"operator"},
+    "field.task": {"operator"},
+    "field.start": {"operator"},
+    "field.complete": {"operator"},
+    "field.report": {"operator"},
+    "field.photo": {"operator", "dispatcher", "official", "admin"},
+    "field.service_worker": PUBLIC,
+    "field.verify_queue": {"admin", "dispatcher"},
+    "field.accept": {"admin", "dispatcher"},
+    "field.reject": {"admin", "dispatcher"},
+    "field.problems": {"admin", "dispatcher"},
+    "reminders.centre": EVERYONE,
+    "reminders.read": EVERYONE,
+    "reminders.read_all": EVERYONE,
+    "reminders.settings": EVERYONE,
+    "reminders.parked": {"admin"},
+    "reminders.requeue": {"admin"},
     "api.openapi": PUBLIC,
     "api.list_compounds": {"admin", "official", "dispatcher"},
     "api.list_assignments": {"admin", "official", "dispatcher"},
@@ -58,7 +75,8 @@ def test_every_route_is_in_the_table(app):
 
 def _requests(app, compound_id, assignment_id, type_id=1, plan_id=1):
     values = {"compound_id": compound_id, "assignment_id": assignment_id, "code": "en", "filename": "css/app.css",
-              "type_id": type_id, "plan_id": plan_id, "token": "not-a-token"}
+              "type_id": type_id, "plan_id": plan_id, "token": "not-a-token",
+              "notification_id": 1, "task_id": 1, "photo_id": 1}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -29,6 +29,8 @@ def _safe_next(target: str | None) -> str | None:
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    if current_user.role == "operator":
+        return redirect(url_for("field.day"))
     return redirect(url_for("compounds.list_compounds"))
 
 
@@ -63,6 +65,8 @@ def login():
             session.clear()  # a fresh session on sign-in: no fixation
             if lang:
                 session["lang"] = lang
+            # Tablets stay signed in through a shift (and an offline spell); desk roles until the browser closes.
+            session.permanent = user.role == "operator"
             login_user(user)
             return redirect(next_url or url_for("auth.home"))
     elif request.method == "POST":

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import flask_migrate
-from sqlalchemy import JSON, case, func, insert, literal, null, or_, select
+from sqlalchemy import JSON, case, func, insert, literal, null, or_, select, text
 
 from ..clock import district_tz
 from ..demo.seed import seed_demo
@@ -38,7 +38,10 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def build_city(progress: Callable[..., None]) -> dict:
-    """Migrates, seeds and fills the (empty) current database, committing as it goes."""
+    """Migrates, seeds and fills the (empty) current database, committing as it goes.
+
+    `progress(text, done=True)`: done=False marks a line the next one may overwrite.
+    """
     started = clock.perf_counter()
     flask_migrate.upgrade()
     progress("seeding the city ...")
@@ -56,12 +59,16 @@ def build_city(progress: Callable[..., None]) -> dict:
         tasks += _insert_history_day(first + timedelta(days=n), n, groups, standards)
         if (n + 1) % COMMIT_EVERY_DAYS == 0 or n + 1 == HISTORY_DAYS:
             db.session.commit()
-        # One line that updates in place; the last update ends it.
-        progress(f"history: day {n + 1}/{HISTORY_DAYS}, {tasks:,} tasks, "
-                 f"{clock.perf_counter() - started:.0f} s", n + 1 == HISTORY_DAYS)
+        # One line that updates in place, ended at each commit.
+        progress(f"history: day {n + 1}/{HISTORY_DAYS}, {tasks:,} tasks, {clock.perf_counter() - started:.0f} s",
+                 (n + 1) % COMMIT_EVERY_DAYS == 0 or n + 1 == HISTORY_DAYS)
     reminders = _insert_history_reminders()
     db.session.commit()
     progress(f"history reminders: {reminders:,} escalations already sent for missed tasks")
+    if db.engine.dialect.name == "postgresql":
+        # What autovacuum gives a running server; without it the planner guesses (and badly).
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
     return {"tasks": tasks, "seconds": clock.perf_counter() - started}
 
 
@@ -118,16 +125,21 @@ def _insert_history_day(day: date, n: int, groups: dict[tuple, list[int]], stand
                 _at(start - timedelta(days=1)),
             ).where(plan.c.id.in_(plan_ids), plan.c.starts_on <= day,
                     or_(plan.c.ends_on.is_(None), plan.c.ends_on >= day))
-            result = db.session.execute(insert(Task).from_select(
-                ["plan_id", "compound_id", "service_type_id", "standard_id", "crew_id", "assignee_id",
-                 "window_start", "window_end", "status", "completed_at", "device_completed_at",
-                 "recorded_offline", "note", "verified_at", "rejection_reason", "created_at"], rows))
-            created += result.rowcount
+            created += _insert_from(Task.__table__, [
+                "plan_id", "compound_id", "service_type_id", "standard_id", "crew_id", "assignee_id",
+                "window_start", "window_end", "status", "completed_at", "device_completed_at",
+                "recorded_offline", "note", "verified_at", "rejection_reason", "created_at"], rows)
     return created
 
 
 def _at(value: datetime):
     return literal(value, Task.__table__.c.window_start.type)
+
+
+def _insert_from(table, columns: list[str], rows) -> int:
+    """INSERT ... SELECT; returns how many rows it wrote (the driver forgets unless asked)."""
+    statement = insert(table).from_select(columns, rows).execution_options(preserve_rowcount=True)
+    return db.session.execute(statement).rowcount
 
 
 def _insert_history_reminders() -> int:
@@ -142,10 +154,9 @@ def _insert_history_reminders() -> int:
                 literal(f"user:{recipient}"), literal({}, JSON), literal("sent"), literal(1), literal(""),
                 Task.window_end, Task.window_end, Task.window_end,
             ).where(Task.status == "missed", Task.window_start < local(TODAY, 0))
-            result = db.session.execute(insert(Notification).from_select(
-                ["subject_type", "subject_id", "kind", "channel", "recipient_id", "recipient_key", "payload",
-                 "status", "attempts", "last_error", "next_attempt_at", "sent_at", "created_at"], rows))
-            written += result.rowcount
+            written += _insert_from(Notification.__table__, [
+                "subject_type", "subject_id", "kind", "channel", "recipient_id", "recipient_key", "payload",
+                "status", "attempts", "last_error", "next_attempt_at", "sent_at", "created_at"], rows)
     return written
 
 

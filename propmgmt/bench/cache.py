@@ -23,6 +23,9 @@ def bench_url(instance_path: str) -> str:
 
 
 def same_database(url: str, other: str) -> bool:
+    paths = _sqlite_path(url), _sqlite_path(other)
+    if all(paths):
+        return paths[0].resolve() == paths[1].resolve()
     return make_url(url) == make_url(other)
 
 
@@ -31,26 +34,35 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(parsed.database) if parsed.get_backend_name() == "sqlite" and parsed.database else None
 
 
-def build_of(url: str, recipe: str, head: str) -> dict | None:
-    """The marker row of a complete build of `recipe` at migration `head`, or None."""
+def state_of(url: str, recipe: str, head: str) -> tuple[str, dict | None]:
+    """("empty" | "foreign" | "incomplete" | "complete", the marker row of a complete build).
+
+    A database with tables but no marker table was not made by the benchmark: it is "foreign"
+    and is never wiped. A build claims its database (creates the marker table) before anything
+    else, so one killed half-way is "incomplete", and may be wiped.
+    """
     path = _sqlite_path(url)
     if path is not None and not path.exists():
-        return None
+        return "empty", None
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            if not inspect(connection).has_table(build_marker.name):
-                return None
-            if MigrationContext.configure(connection).get_current_revision() != head:
-                return None
+            tables = inspect(connection).get_table_names()
+            if not tables:
+                return "empty", None
+            if build_marker.name not in tables:
+                return "foreign", None
             row = connection.execute(select(build_marker).where(build_marker.c.recipe == recipe)).mappings().first()
-            return dict(row) if row else None
+            if row is None or MigrationContext.configure(connection).get_current_revision() != head:
+                return "incomplete", None
+            return "complete", dict(row)
     finally:
         engine.dispose()
 
 
 def wipe(url: str) -> None:
-    """Removes a previous (possibly half-built) bench database: the file, or every table."""
+    """Removes a previous (possibly half-built) bench database: the file, or every table.
+    Only for databases state_of calls "incomplete" or "complete"."""
     path = _sqlite_path(url)
     if path is not None:
         for suffix in ("", "-wal", "-shm"):
@@ -65,9 +77,14 @@ def wipe(url: str) -> None:
         engine.dispose()
 
 
-def record_build(connection, recipe: str, tasks: int, seconds: float, built_at) -> None:
+def claim(connection) -> None:
+    """Marks the (empty) database as the benchmark's before building: an empty marker table."""
     build_marker.create(connection, checkfirst=True)
     connection.execute(build_marker.delete())
+
+
+def record_build(connection, recipe: str, tasks: int, seconds: float, built_at) -> None:
+    """The last write of a build: from now on the database counts as complete."""
     connection.execute(build_marker.insert().values(recipe=recipe, tasks=tasks, seconds=seconds,
                                                     built_at=built_at))
 

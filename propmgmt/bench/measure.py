@@ -11,7 +11,6 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from inspect import signature
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
@@ -25,7 +24,6 @@ from .build import HISTORY_DAYS, TODAY, local
 
 DUE_SHARE = 0.05  # "5% of a day's tasks are due"
 OUTBOX_ROWS = 10_000
-SENDER_BATCH = 500
 
 
 @dataclass
@@ -37,6 +35,7 @@ class Measurement:
     peak_mb: float | None = None
     unavailable: str = ""  # why it was not measured
     per_second: bool = False  # report rows/s (throughput) beside the target
+    history_tasks: int | None = None  # for the memory-versus-history comparison
 
     @property
     def median_ms(self) -> float:
@@ -146,17 +145,20 @@ def history_growth(runs: int, progress) -> list[Measurement]:
     "half" figure is taken on a table that is physically still full.
     """
     now = local(TODAY, 0, 30)
+    older_half = Task.window_start < local(TODAY - timedelta(days=HISTORY_DAYS // 2), 0)
     results = []
     for trim in (True, False):
         if trim:
             progress("setting half of the history aside (rolled back afterwards) ...")
-            db.session.execute(delete(Task).where(Task.window_start < local(TODAY - timedelta(days=HISTORY_DAYS // 2), 0)))
+            db.session.execute(delete(Task).where(older_half))
         history = db.session.scalar(select(func.count(Task.id)))
         progress(f"generating one day with {history:,} tasks of history ...")
         point = Savepoint()
-        results.append(measure(f"generate one day, history {history:,} tasks (rolled back)",
-                               lambda: _generate(TODAY, now, commit=False), runs=runs, target_ms=1000,
-                               prepare=point.begin, restore=point.rollback))
+        result = measure(f"generate one day, {history:,} tasks in history (rolled back)",
+                         lambda: _generate(TODAY, now, commit=False), runs=runs, target_ms=1000,
+                         prepare=point.begin, restore=point.rollback)
+        result.history_tasks = history
+        results.append(result)
         db.session.rollback()
     return results
 
@@ -263,7 +265,6 @@ def outbox_sender(runs: int, progress) -> Measurement:
     progress("outbox sender ...")
     now = local(TODAY, 6, 45)
     rows = _outbox_rows(now)
-    options = {"batch_size": SENDER_BATCH} if "batch_size" in signature(send_due_notifications).parameters else {}
     ours = (Notification.created_at >= day_start(), Notification.kind == "due_soon")
 
     def pending() -> int:
@@ -277,7 +278,7 @@ def outbox_sender(runs: int, progress) -> Measurement:
         """Sends until nothing pending is left (or a call makes no progress); commits as the job does."""
         left = len(rows)
         while left:
-            send_due_notifications(now + timedelta(seconds=1), **options)
+            send_due_notifications(now + timedelta(seconds=1))  # its default batch, as the job runs it
             db.session.commit()
             left, before = pending(), left
             if left == before:
@@ -288,5 +289,4 @@ def outbox_sender(runs: int, progress) -> Measurement:
         db.session.execute(delete(Notification).where(*ours))
         db.session.commit()
 
-    return measure(label + (f", batch {SENDER_BATCH}" if options else ""), drain, runs=runs, prepare=fill,
-                   restore=empty, per_second=True)
+    return measure(label, drain, runs=runs, prepare=fill, restore=empty, per_second=True)

@@ -45,3 +45,13 @@ class Complaint(db.Model):
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     compound = relationship("Compound")
+
+
+class ComplaintPhoto(db.Model):
+    __tablename__ = "complaint_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(200))
+    thumb_path: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -17,7 +17,7 @@ STATUS_LABELS = {
     "reserve": _l("Reserve"),
     "under_construction": _l("Under construction"),
     "new_start": _l("New start"),
-    "completed": _l("Completed"),
+    "completed": _l("Construction completed"),
 }
 
 

@@ -105,6 +105,7 @@ class Task(db.Model):
     window_end: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the operator finished on the device (may be offline, earlier than completed_at).
     device_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -116,12 +117,15 @@ class Task(db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    # Times sent back for redo; "first pass" means verified with none.
+    rejections: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     plan = relationship("ServicePlan")
     compound = relationship("Compound")
     service_type = relationship("ServiceType")
     assignee = relationship("User", foreign_keys=[assignee_id])
+    completed_by = relationship("User", foreign_keys=[completed_by_id])
 
 
 class TaskPhoto(db.Model):

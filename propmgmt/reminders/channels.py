@@ -51,7 +51,8 @@ class Mailer:
 
     def _connect(self):
         c = self.config
-        host, port, timeout = c.get("MAIL_SERVER", "localhost"), int(c.get("MAIL_PORT", 25)), c["NOTIFY_TIMEOUT_SECONDS"]
+        host, port = c.get("MAIL_SERVER", "localhost"), int(c.get("MAIL_PORT", 25))
+        timeout = c["NOTIFY_TIMEOUT_SECONDS"]
         try:
             smtp = (smtplib.SMTP_SSL if c.get("MAIL_USE_SSL") else smtplib.SMTP)(host, port, timeout=timeout)
             if c.get("MAIL_USE_TLS") and not c.get("MAIL_USE_SSL"):

@@ -32,6 +32,10 @@ MESSAGES = {
         _l("Not started: %(service)s at %(compound)s"),
         _l("The window %(window)s has begun and %(service)s at %(compound)s has not been started."),
     ),
+    "task_rejected": (
+        _l("Sent back for redo: %(service)s at %(compound)s"),
+        _l("Your work of %(window)s was sent back: %(reason)s. Please redo it."),
+    ),
 }
 ESCALATIONS = {
     "dispatcher": (

@@ -14,7 +14,7 @@ def _inbox_conditions(user_id: int) -> tuple:
 def inbox(user_id: int) -> Select:
     """The user's notifications, newest first."""
     return (select(Notification).where(*_inbox_conditions(user_id))
-            .order_by(Notification.sent_at.desc(), Notification.id.desc()))
+            .order_by(Notification.sent_at.desc(), Notification.next_attempt_at.desc(), Notification.id.desc()))
 
 
 def unread_count(user_id: int) -> int:

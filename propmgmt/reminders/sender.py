@@ -1,10 +1,10 @@
 """Sending the outbox: claim due rows, deliver them, record each result. A scheduler job.
 
-Any number of senders may run at once. A row is claimed by one atomic UPDATE that only takes
-rows still due (on PostgreSQL through SELECT ... FOR UPDATE SKIP LOCKED, so senders pass each
-other by; on SQLite the write lock serialises the claims) and commits before anything is sent,
-so no two senders hold one row. A claim older than NOTIFY_CLAIM_TIMEOUT_MINUTES belongs to a
-sender that stopped: it counts as a failed attempt and the row is taken up again.
+Any number of senders may run at once. Rows are claimed in one short transaction (on
+PostgreSQL through SELECT ... FOR UPDATE SKIP LOCKED, so senders pass each other by; on SQLite
+the write lock serialises the claims) that commits before anything is sent, so no two senders
+hold one row. A claim older than NOTIFY_CLAIM_TIMEOUT_MINUTES belongs to a sender that stopped:
+it counts as a failed attempt and the row is taken up again.
 
 This function owns its transactions: it commits the claim, then each result.
 """
@@ -18,11 +18,12 @@ from sqlalchemy import and_, case, select, update
 
 from ..auth.models import User
 from ..extensions import db
-from .channels import DeliveryError, Mailer, post_webhook, webhook_body
+from .channels import WEBHOOK_FORMATS, DeliveryError, Mailer, post_webhook, webhook_body
 from .messages import render
 from .models import Notification
 
 INTERRUPTED = "the sender stopped while sending; tried again"
+MAX_RETRY_MINUTES = 24 * 60
 # Claimed rows are read as plain rows, which the per-row commits leave as they are.
 CLAIMED = (Notification.id, Notification.kind, Notification.channel, Notification.subject_type,
            Notification.subject_id, Notification.recipient_id, Notification.recipient_key,
@@ -60,11 +61,20 @@ def _due(now: datetime):
 
 
 def _claim(now: datetime, limit: int, token: str) -> list:
-    """Marks up to `limit` due rows as this sender's, oldest first, in one statement."""
-    due_ids = (select(Notification.id).where(_due(now)).order_by(Notification.next_attempt_at)
-               .limit(limit).with_for_update(skip_locked=True))
+    """Marks up to `limit` due rows as this sender's, oldest first.
+
+    Two statements in one transaction: the SELECT locks its rows on PostgreSQL (skipping rows
+    another sender holds), and on SQLite the transaction holds the write lock from its BEGIN
+    IMMEDIATE. (One UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED) is not
+    the same: PostgreSQL may run that subquery more than once and claim more than n rows.)
+    """
+    ids = db.session.scalars(
+        select(Notification.id).where(_due(now)).order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit).with_for_update(skip_locked=True)).all()
+    if not ids:
+        return []
     db.session.execute(
-        update(Notification).where(Notification.id.in_(due_ids), _due(now))  # re-checked: still due
+        update(Notification).where(Notification.id.in_(ids), _due(now))  # re-checked: still due
         .values(status="sending", claim_token=token, claimed_at=now)
         .execution_options(synchronize_session=False))
     return db.session.execute(
@@ -89,9 +99,9 @@ def _deliver(rows, token, now, config, mailer, counts, deadline) -> None:
     in_app = [row.id for row in rows if row.channel == "in_app"]
     if in_app:
         counts["sent"] += _finish(token, in_app, status="sent", sent_at=now)
-        db.session.commit()
     outside = [row for row in rows if row.channel != "in_app"]
     users = _recipients(outside)
+    db.session.commit()  # no transaction stays open while waiting on a mail server or a webhook
     for index, row in enumerate(outside):
         if time.monotonic() >= deadline:  # leave the rest to the next run rather than hold them
             _release(token, [r.id for r in outside[index:]])
@@ -125,18 +135,21 @@ def _send_one(row, user, config, mailer: Mailer) -> None:
         url, fmt = config.get("PROPMGMT_WEBHOOK_URL"), config.get("PROPMGMT_WEBHOOK_FORMAT", "json")
         if not url:
             raise DeliveryError("no webhook URL is configured (PROPMGMT_WEBHOOK_URL)")
-        body = webhook_body(fmt, title=title, text=text, notification=row,
-                            name=(user.display_name or user.username) if user else "", mobile=user.phone if user else "")
+        if fmt not in WEBHOOK_FORMATS:
+            raise DeliveryError(f"PROPMGMT_WEBHOOK_FORMAT must be one of {', '.join(WEBHOOK_FORMATS)}, not {fmt!r}")
+        name, mobile = ((user.display_name or user.username), user.phone) if user else ("", "")
+        body = webhook_body(fmt, title=title, text=text, notification=row, name=name, mobile=mobile)
         post_webhook(url, fmt, body, timeout=config["NOTIFY_TIMEOUT_SECONDS"])
     else:
         raise DeliveryError(f"unknown channel {row.channel!r}")
 
 
 def _record_failure(row, token: str, error: str, now: datetime, config) -> str | None:
-    """Retries after 1, 2, 4, 8 ... times NOTIFY_RETRY_MINUTES; parks after NOTIFY_MAX_ATTEMPTS."""
+    """Retries after 1, 2, 4, 8 ... times NOTIFY_RETRY_MINUTES (at most a day); parks after
+    NOTIFY_MAX_ATTEMPTS."""
     attempts = row.attempts + 1
     outcome = "parked" if attempts >= config["NOTIFY_MAX_ATTEMPTS"] else "failed"
-    delay = timedelta(minutes=config["NOTIFY_RETRY_MINUTES"] * 2 ** (attempts - 1))
+    delay = timedelta(minutes=min(config["NOTIFY_RETRY_MINUTES"] * 2 ** min(attempts - 1, 20), MAX_RETRY_MINUTES))
     changed = _finish(token, [row.id], status=outcome, attempts=attempts, last_error=error[:2000],
                       next_attempt_at=now + delay)
     return outcome if changed else None

@@ -30,6 +30,10 @@ def _subject_url(notification) -> str | None:
     """Where a notification leads, when its subject has a page this user may open."""
     if notification.subject_type == "assignment" and current_user.role in ("admin", "official", "dispatcher"):
         return url_for("assignments.show", assignment_id=notification.subject_id)
+    if notification.subject_type == "task" and current_user.role == "operator":
+        return url_for("field.task", task_id=notification.subject_id)
+    if notification.subject_type == "task" and current_user.role in ("admin", "dispatcher"):
+        return url_for("field.verify_queue")
     return None
 
 
@@ -79,7 +83,10 @@ def settings():
                                quiet_end=form.quiet_end.data)
         except DomainError as error:
             db.session.rollback()
-            form[error.field].errors = list(form[error.field].errors) + [str(error.message)]
+            if error.field in form:
+                form[error.field].errors = list(form[error.field].errors) + [str(error.message)]
+            else:
+                flash(str(error.message), "error")
         else:
             db.session.commit()
             flash(_("Your notification settings were saved."), "success")

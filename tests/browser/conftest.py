@@ -13,6 +13,7 @@ from propmgmt import create_app
 from propmgmt.clock import utcnow
 from propmgmt.demo.seed import seed_demo
 from propmgmt.extensions import db
+from propmgmt.plans.generation import generate_tasks, horizon_end
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -29,18 +30,32 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_db(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("live") / "live.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def live_app(live_db, tmp_path_factory):
+    """The demo district, with today's and tomorrow's tasks, on its own SQLite file."""
     class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{live_db}"
         LOGIN_MAX_FAILURES = 50
+        UPLOAD_DIR = str(tmp_path_factory.mktemp("live-uploads"))
 
     app = create_app(Config)
     with app.app_context():
         upgrade()
         seed_demo("district", now=utcnow())
         db.session.commit()
+        generate_tasks(horizon_end(utcnow(), 1), now=utcnow())
+        db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

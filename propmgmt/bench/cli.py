@@ -1,0 +1,123 @@
+"""bench: builds a city-scale database once (then reuses it) and prints how fast the scheduler's
+work runs on it. A command, not a test: its figures are read by people, not asserted.
+"""
+import resource
+import sys
+import time
+
+import click
+from alembic.script import ScriptDirectory
+from flask import Blueprint, current_app
+
+from ..clock import utcnow
+from ..extensions import db
+from .build import RECIPE, TODAY, build_city, row_counts
+from .cache import bench_url, claim, describe, record_build, same_database, state_of, wipe
+from .measure import Measurement, run_all
+
+bp = Blueprint("bench_cli", __name__, cli_group=None)
+COLUMNS = (("measurement", "<", 58), ("median ms", ">", 10), ("min", ">", 9), ("max", ">", 9),
+           ("rows", ">", 8), ("peak MB", ">", 8), ("target", ">", 11))
+
+
+@bp.cli.command("bench")
+@click.option("--rebuild", is_flag=True, help="Build the bench database again even if a complete one exists.")
+@click.option("--runs", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="Timed runs per measurement; the median is reported.")
+def bench_command(rebuild, runs):
+    """Time task generation, the sweeps and the outbox on a city-scale database.
+
+    The database is BENCH_DATABASE_URL, else instance/bench.sqlite3; never the application's own.
+    """
+    from .. import create_app
+
+    url = bench_url(current_app.instance_path)
+    if same_database(url, current_app.config["SQLALCHEMY_DATABASE_URI"]):
+        raise click.ClickException("The bench database is the application's own database; "
+                                   "point BENCH_DATABASE_URL at a separate one.")
+    head = ScriptDirectory(current_app.extensions["migrate"].directory).get_current_head()
+    state, built = state_of(url, RECIPE, head)
+    if state == "foreign":
+        raise click.ClickException(f"{describe(url)} holds tables the benchmark did not create; "
+                                   "it will not wipe them. Point BENCH_DATABASE_URL at an empty database.")
+    with create_app(_config_for(url)).app_context():
+        if rebuild or state != "complete":
+            _build(url, wipe_first=state != "empty")
+        else:
+            click.echo(f"Reusing the bench database built {built['built_at']:%Y-%m-%d %H:%M} UTC "
+                       f"in {built['seconds']:.0f} s (--rebuild to build it again).")
+        click.echo(f"\nDatabase: {describe(url)}")
+        click.echo(f"Today (fixed): {TODAY}; {current_app.config['PROPMGMT_HORIZON_DAYS']}-day horizon; "
+                   f"{runs} timed runs per measurement")
+        for name, count in row_counts().items():
+            click.echo(f"  {name:<16}{count:>12,}")
+        rss_before = _max_rss_mb()
+        started = time.perf_counter()
+        results = run_all(runs, lambda text: click.echo(f"  [{time.perf_counter() - started:4.0f} s] {text}"))
+        click.echo()
+        _print_table(results)
+        _print_notes(results, rss_before)
+        db.session.remove()
+
+
+def _build(url: str, *, wipe_first: bool) -> None:
+    """Claims the database, builds the city, and marks it complete last (see cache.state_of)."""
+    if wipe_first:
+        wipe(url)
+    db.engine.dispose()  # no pooled connection may point at a removed SQLite file
+    click.echo(f"Building the bench database {describe(url)} ...")
+    claim(db.session.connection())
+    db.session.commit()
+    result = build_city(_progress)
+    record_build(db.session.connection(), RECIPE, result["tasks"], result["seconds"], utcnow().replace(tzinfo=None))
+    db.session.commit()
+    click.echo(f"Built in {result['seconds']:.0f} s.")
+
+
+def _config_for(url: str) -> type:
+    """The running app's settings, on the bench database."""
+    settings = {key: value for key, value in current_app.config.items() if key.isupper()}
+    settings["SQLALCHEMY_DATABASE_URI"] = url
+    return type("BenchConfig", (), settings)
+
+
+def _progress(text: str, done: bool = True) -> None:
+    """One line updated in place on a terminal; in a log, only the lines marked done."""
+    if sys.stdout.isatty():
+        click.echo(f"\r  {text}", nl=done)
+    elif done:
+        click.echo(f"  {text}")
+
+
+def _max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def _print_table(results: list[Measurement]) -> None:
+    def line(cells, verdict=""):
+        text = "  ".join(f"{cell:{align}{width}}" for cell, (_n, align, width) in zip(cells, COLUMNS))
+        return f"{text}  {verdict}".rstrip()
+
+    click.echo(line([name for name, _a, _w in COLUMNS]))
+    click.echo(line(["-" * width for _n, _a, width in COLUMNS]))
+    for m in results:
+        if m.unavailable:  # the reason spans the number columns
+            click.echo(f"{m.label:<{COLUMNS[0][2]}}  {m.unavailable}")
+            continue
+        target = "" if m.target_ms is None else f"<= {m.target_ms:,.0f} ms"
+        click.echo(line([m.label, f"{m.median_ms:,.1f}", f"{min(m.timings_ms):,.1f}", f"{max(m.timings_ms):,.1f}",
+                         f"{m.rows:,}", f"{m.peak_mb:,.1f}", target], m.verdict))
+
+
+def _print_notes(results: list[Measurement], rss_before: float) -> None:
+    growth = [m for m in results if m.history_tasks is not None]
+    if len(growth) == 2:
+        half, full = growth
+        click.echo(f"\nAs the history grows from {half.history_tasks:,} to {full.history_tasks:,} tasks, one day's "
+                   f"generation takes {half.median_ms:,.0f} -> {full.median_ms:,.0f} ms and peaks at "
+                   f"{half.peak_mb:,.1f} -> {full.peak_mb:,.1f} MB.")
+    click.echo("Timings: median of the timed runs; generation commits per batch as the scheduler job does, "
+               "except the rolled-back history rows; sweeps run in a rolled-back SAVEPOINT.")
+    click.echo("Peak MB: Python allocations during one further, untimed run under tracemalloc "
+               "(the database's own cache is not included).")
+    click.echo(f"Process max RSS: {rss_before:,.0f} MB before measuring, {_max_rss_mb():,.0f} MB after.")

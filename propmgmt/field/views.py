@@ -1,0 +1,204 @@
+"""The operator's tablet app (/field) and the dispatcher's verification queue.
+
+Task actions answer JSON to the app's script (which queues them offline) and redirect plain
+form posts, so the pages also work without JavaScript.
+"""
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
+                   request, send_from_directory, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.access import public, roles_required
+from ..clock import utcnow
+from ..complaints.models import Complaint
+from ..errors import DomainError
+from ..extensions import db
+from ..plans.models import Task, TaskPhoto
+from .labels import PROBLEM_LABELS
+from .photos import check_photo
+from .queries import checklist_of, my_days, operator_rates, photos_of, verification_queue
+from .services import (PROBLEM_CATEGORIES, Completion, apply_once, complete_task, reject_task, report_problem,
+                       start_task, task_for, verify_task)
+
+bp = Blueprint("field", __name__, url_prefix="/field")
+OPERATOR = ("operator",)
+VERIFIERS = ("admin", "dispatcher")
+
+
+@bp.app_context_processor
+def field_labels():
+    return {"PROBLEM_LABELS": PROBLEM_LABELS}
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _device_time() -> datetime | None:
+    raw = request.form.get("device_time", "")
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else None
+    except ValueError:
+        raise DomainError(_("The time sent by the tablet is not readable."), field="device_time")
+    return value.astimezone(timezone.utc) if value and value.tzinfo else None
+
+
+def _photos() -> list:
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    if len(files) > 6:
+        raise DomainError(_("At most 6 photos at a time."), field="photos")
+    return [check_photo(f.read()) for f in files]
+
+
+def _respond(status: int, body: dict, task_id: int | None = None):
+    if _wants_json():
+        return jsonify(body), status
+    if status >= 400:
+        flash(body.get("error", {}).get("message", ""), "error")
+    else:
+        flash(body.get("message", ""), "success")
+    return redirect(url_for(".task", task_id=task_id) if task_id and status >= 400 else url_for(".day"))
+
+
+def _run(kind: str, task_id: int | None, action):
+    """One submission: applied once per key; errors answer as JSON or a flashed message."""
+    key = request.headers.get("X-Idempotency-Key") or request.form.get("key")
+    try:
+        status, body = apply_once(current_user, key, kind, action, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        return _respond(error.status_code, {"error": {"code": error.code, "message": str(error.message),
+                                                      "field": error.field}}, task_id)
+    db.session.commit()
+    return _respond(status, body, task_id)
+
+
+@bp.route("")
+@roles_required(*OPERATOR)
+def day():
+    days = my_days(current_user, now=utcnow())
+    return render_template("field/day.html", days=days, now=utcnow())
+
+
+@bp.route("/tasks/<int:task_id>")
+@roles_required(*OPERATOR)
+def task(task_id: int):
+    try:
+        item = task_for(current_user, task_id)
+    except DomainError as error:
+        abort(error.status_code if error.status_code in (403, 404) else 409)
+    return render_template("field/task.html", task=item, checklist=checklist_of(item),
+                           photos=photos_of([item.id]).get(item.id, []), now=utcnow())
+
+
+@bp.route("/tasks/<int:task_id>/start", methods=["POST"])
+@roles_required(*OPERATOR)
+def start(task_id: int):
+    def action():
+        item = start_task(current_user, task_for(current_user, task_id), now=utcnow(), device_time=_device_time())
+        return 200, {"message": _("Started."), "task": {"id": item.id, "status": item.status}}, item.id
+    return _run("start", task_id, action)
+
+
+@bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
+@roles_required(*OPERATOR)
+def complete(task_id: int):
+    def action():
+        item = task_for(current_user, task_id)
+        ticked = set(request.form.getlist("check"))
+        completion = Completion(checklist={name: name in ticked for name in checklist_of(item)},
+                                note=request.form.get("note", ""), photos=_photos(), device_time=_device_time())
+        item = complete_task(current_user, item, completion, now=utcnow(),
+                             upload_dir=current_app.config["UPLOAD_DIR"], offline=request.form.get("offline") == "1")
+        return 200, {"message": _("Completed. Thank you!"), "task": {"id": item.id, "status": item.status}}, item.id
+    return _run("complete", task_id, action)
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@roles_required(*OPERATOR)
+def report():
+    compounds = sorted({t.compound for d in my_days(current_user, now=utcnow()) for g in d.groups for t in g.tasks},
+                       key=lambda c: c.name)
+    if request.method == "POST":
+        def action():
+            complaint = report_problem(current_user, int(request.form.get("compound_id") or 0),
+                                       request.form.get("category", ""), request.form.get("note", ""), _photos(),
+                                       now=utcnow(), upload_dir=current_app.config["UPLOAD_DIR"])
+            return 201, {"message": _("Reported to the dispatcher (case %(code)s).", code=complaint.tracking_code),
+                         "case": complaint.tracking_code}, None
+        return _run("report", None, action)
+    return render_template("field/report.html", compounds=compounds, categories=PROBLEM_CATEGORIES)
+
+
+@bp.route("/photos/<int:photo_id>")
+@roles_required("operator", "dispatcher", "official", "admin")
+def photo(photo_id: int):
+    item = db.session.get(TaskPhoto, photo_id) or abort(404)
+    if current_user.role == "operator":
+        try:
+            task_for(current_user, item.task_id)
+        except DomainError:
+            abort(404)
+    path = item.thumb_path if request.args.get("size") == "thumb" else item.path
+    response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path))
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.route("/sw.js")
+@public
+def service_worker():
+    """Served from /field/ so its scope is the field app; public because it is code, not data."""
+    response = make_response(render_template("field/sw.js"))
+    response.mimetype = "application/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/field"
+    return response
+
+
+@bp.route("/verify")
+@roles_required(*VERIFIERS)
+def verify_queue():
+    queue = verification_queue()
+    since = utcnow() - timedelta(days=30)
+    return render_template("field/verify.html", queue=queue, photos=photos_of([t.id for t in queue]),
+                           rates=operator_rates(since=since))
+
+
+def _decide(task_id: int, decide):
+    item = db.session.get(Task, task_id) or abort(404)
+    try:
+        decide(item)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for(".verify_queue"))
+
+
+@bp.route("/verify/<int:task_id>/accept", methods=["POST"])
+@roles_required(*VERIFIERS)
+def accept(task_id: int):
+    return _decide(task_id, lambda item: (verify_task(current_user, item, now=utcnow()),
+                                          flash(_("Verified."), "success")))
+
+
+@bp.route("/verify/<int:task_id>/reject", methods=["POST"])
+@roles_required(*VERIFIERS)
+def reject(task_id: int):
+    return _decide(task_id, lambda item: (reject_task(current_user, item, request.form.get("reason", ""),
+                                                      now=utcnow()),
+                                          flash(_("Sent back for redo; the operator has been told."), "success")))
+
+
+@bp.route("/problems")
+@roles_required(*VERIFIERS)
+def problems():
+    cases = db.session.scalars(select(Complaint).where(Complaint.source == "field")
+                               .order_by(Complaint.received_at.desc()).limit(200)).all()
+    return render_template("field/problems.html", cases=cases)

@@ -1,0 +1,141 @@
+"""The field app over HTTP, as the tablet's script and a plain browser use it."""
+import io
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+
+from propmgmt.complaints.models import Complaint, ComplaintPhoto
+from propmgmt.field.models import FieldSubmission
+from propmgmt.plans.models import Task, TaskPhoto
+from propmgmt.reminders.sender import send_due_notifications
+
+from ..factories import UserFactory
+from .conftest import jpeg
+
+JSON = {"Accept": "application/json"}
+
+
+def _sign_in(client, user):
+    client.post_form("/login", {"username": user.username, "password": "password123"})
+
+
+def _complete(client, task, key, photo=None, **fields):
+    token = client.csrf_token(f"/field/tasks/{task.id}")
+    data = {"check": ["道路清扫", "楼道清扫"], "note": "", "device_time": "", **fields}
+    if photo is not None:
+        data["photos"] = (io.BytesIO(photo), "p.jpg")
+    return client.post(f"/field/tasks/{task.id}/complete", data=data, content_type="multipart/form-data",
+                       headers={**JSON, "X-CSRFToken": token, "X-Idempotency-Key": key})
+
+
+def test_my_day_lists_todays_tasks_by_compound(client, field_day):
+    _sign_in(client, field_day["operator"])
+    assert client.get("/").headers["Location"].endswith("/field")
+    html = client.get("/field").get_data(as_text=True)
+    assert "我的今天" in html and "育英小区" in html
+    assert html.count('class="task-row') == len(field_day["tasks"])
+    assert "已超时" in html  # the windows started 30 minutes ago and nothing was started
+
+
+def test_complete_over_http_once_even_when_replayed(client, field_day, db):
+    task = field_day["tasks"][0]
+    _sign_in(client, field_day["operator"])
+    first = _complete(client, task, "key-123", photo=jpeg())
+    assert first.status_code == 200 and first.json["task"]["status"] == "done"
+    replay = _complete(client, task, "key-123", photo=jpeg())
+    assert replay.status_code == 200 and replay.json == first.json
+    assert db.session.scalar(select(func.count(TaskPhoto.id))) == 1
+    assert db.session.scalar(select(func.count(FieldSubmission.key))) == 1
+    second = _complete(client, task, "key-456", photo=jpeg())
+    assert second.status_code == 409 and "已经完成" in second.json["error"]["message"]
+
+
+def test_bad_uploads_are_clear_4xx_and_write_nothing(client, field_day, db):
+    task = field_day["tasks"][0]
+    _sign_in(client, field_day["operator"])
+    response = _complete(client, task, "k-pdf", photo=b"%PDF-1.7 fake")
+    assert response.status_code == 400 and "不是可读取的照片" in response.json["error"]["message"]
+    response = _complete(client, task, "k-none")
+    assert response.status_code == 422 and "至少需要一张照片" in response.json["error"]["message"]
+    db.session.refresh(task)
+    assert task.status == "scheduled"
+    assert db.session.scalar(select(func.count(FieldSubmission.key))) == 0
+
+
+def test_another_operators_task(client, field_day):
+    _sign_in(client, UserFactory(role="operator"))
+    task = field_day["tasks"][0]
+    assert client.get(f"/field/tasks/{task.id}").status_code == 403
+    response = _complete(client, task, "k-x", photo=jpeg())
+    assert response.status_code == 403 and response.json["error"]["code"] == "forbidden"
+
+
+def test_plain_form_post_without_javascript(client, field_day):
+    task = field_day["tasks"][0]
+    _sign_in(client, field_day["operator"])
+    response = client.post_form(f"/field/tasks/{task.id}/start", {"key": "plain-1"}, page=f"/field/tasks/{task.id}",
+                                follow_redirects=True)
+    assert "已开始" in response.get_data(as_text=True)
+    assert task.status == "in_progress"
+
+
+def test_dispatcher_verifies_or_sends_back(client, field_day, setting, db):
+    first, second = field_day["tasks"][:2]
+    _sign_in(client, field_day["operator"])
+    _complete(client, first, "a1", photo=jpeg())
+    _complete(client, second, "a2", photo=jpeg())
+    client.post_form("/logout", page="/field")
+    _sign_in(client, setting.dispatcher)
+    queue = client.get("/field/verify").get_data(as_text=True)
+    assert queue.count('class="card verify-item"') == 2 and "赵师傅" in queue
+    photo = db.session.scalars(select(TaskPhoto).where(TaskPhoto.task_id == first.id)).one()
+    assert client.get(f"/field/photos/{photo.id}?size=thumb").mimetype == "image/jpeg"
+    client.post_form(f"/field/verify/{first.id}/accept", page="/field/verify")
+    client.post_form(f"/field/verify/{second.id}/reject", {"reason": "楼道未清扫干净"}, page="/field/verify")
+    assert (first.status, second.status) == ("verified", "rejected")
+    rates = client.get("/field/verify").get_data(as_text=True)
+    assert "100%" in rates  # first pass of the verified one
+    client.post_form("/logout", page="/field/verify")
+    _sign_in(client, field_day["operator"])
+    page = client.get(f"/field/tasks/{second.id}").get_data(as_text=True)
+    assert "退回返工" in page and "楼道未清扫干净" in page
+    send_due_notifications(datetime.now(timezone.utc))
+    assert "楼道未清扫干净" in client.get("/notifications").get_data(as_text=True)
+
+
+def test_operator_cannot_see_photos_of_other_crews(client, field_day, db):
+    _sign_in(client, field_day["operator"])
+    _complete(client, field_day["tasks"][0], "p1", photo=jpeg())
+    photo = db.session.scalars(select(TaskPhoto)).one()
+    client.post_form("/logout", page="/field")
+    _sign_in(client, UserFactory(role="operator"))
+    assert client.get(f"/field/photos/{photo.id}").status_code == 404
+
+
+def test_report_a_problem_reaches_the_dispatcher(client, field_day, setting, db):
+    _sign_in(client, field_day["operator"])
+    token = client.csrf_token("/field/report")
+    response = client.post("/field/report", data={
+        "compound_id": field_day["compound"].id, "category": "sewage_overflow", "note": "3号楼污水外溢",
+        "photos": (io.BytesIO(jpeg()), "p.jpg")}, content_type="multipart/form-data",
+        headers={**JSON, "X-CSRFToken": token, "X-Idempotency-Key": "r-1"})
+    assert response.status_code == 201, response.json
+    case = db.session.scalars(select(Complaint)).one()
+    assert (case.source, case.category, case.reported_by_id) == ("field", "sewage_overflow",
+                                                                 field_day["operator"].id)
+    assert db.session.scalar(select(func.count(ComplaintPhoto.id))) == 1
+    bad = client.post("/field/report", data={"compound_id": field_day["compound"].id, "category": "aliens",
+                                             "note": "x"}, headers={**JSON, "X-CSRFToken": token,
+                                                                    "X-Idempotency-Key": "r-2"})
+    assert bad.status_code == 422 and "问题类型" in bad.json["error"]["message"]
+    client.post_form("/logout", page="/field")
+    _sign_in(client, setting.dispatcher)
+    assert "3号楼污水外溢" in client.get("/field/problems").get_data(as_text=True)
+
+
+def test_expired_form_keeps_the_record_on_the_tablet(client, field_day):
+    _sign_in(client, field_day["operator"])
+    task = field_day["tasks"][0]
+    response = client.post(f"/field/tasks/{task.id}/start", headers={**JSON, "X-CSRFToken": "stale",
+                                                                     "X-Idempotency-Key": "s-1"})
+    assert response.status_code == 400 and response.json["error"]["code"] == "csrf_expired"
