@@ -105,7 +105,12 @@
       if (badge) badge.hidden = !kind;
       var status = el.querySelector(".task-status");
       if (kind && status) status.textContent = kind === "complete" ? "已完成（待同步）" : "进行中（待同步）";
-      if (kind === "complete") el.classList.add("status-done");
+      if (kind === "complete") {
+        el.classList.add("status-done");
+        el.classList.remove("overdue");
+        var late = el.querySelector(".overdue-mark");
+        if (late) late.hidden = true;
+      }
     });
     showConflicts();
   }
