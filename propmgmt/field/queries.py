@@ -103,3 +103,14 @@ def operator_rates(*, since: datetime) -> list[dict]:
     ).all()
     return [{"user_id": r[0], "name": r[1], "crew": r[2] or "—", "completed": r[3], "on_time": int(r[4] or 0),
              "verified": int(r[5] or 0), "first_pass": int(r[6] or 0)} for r in rows]
+
+
+def crew_rates(operator_rows: list[dict]) -> list[dict]:
+    """The same figures summed per crew (from operator_rates' rows: no second query)."""
+    crews: dict[str, dict] = {}
+    for row in operator_rows:
+        total = crews.setdefault(row["crew"], {"crew": row["crew"], "completed": 0, "on_time": 0, "verified": 0,
+                                               "first_pass": 0})
+        for key in ("completed", "on_time", "verified", "first_pass"):
+            total[key] += row[key]
+    return sorted(crews.values(), key=lambda r: r["crew"])

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..plans.models import Task, TaskPhoto
 from .labels import PROBLEM_LABELS
 from .photos import check_photo
-from .queries import checklist_of, my_days, operator_rates, photos_of, verification_queue
+from .queries import checklist_of, crew_rates, my_days, operator_rates, photos_of, verification_queue
 from .services import (PROBLEM_CATEGORIES, Completion, apply_once, complete_task, reject_task, report_problem,
                        start_task, task_for, verify_task)
 
@@ -164,9 +164,9 @@ def service_worker():
 @roles_required(*VERIFIERS)
 def verify_queue():
     queue = verification_queue()
-    since = utcnow() - timedelta(days=30)
+    rates = operator_rates(since=utcnow() - timedelta(days=30))
     return render_template("field/verify.html", queue=queue, photos=photos_of([t.id for t in queue]),
-                           rates=operator_rates(since=since))
+                           rates=rates, crews=crew_rates(rates))
 
 
 def _decide(task_id: int, decide):

@@ -141,3 +141,14 @@ def test_a_replayed_request_changes_nothing(live_server, live_app, live_db, brow
     assert first.status == second.status == 200 and first.json() == second.json()
     with sqlite3.connect(live_db) as connection:
         assert connection.execute("SELECT count(*) FROM task_photo WHERE task_id = ?", (task_id,)).fetchone()[0] == 1
+
+
+def test_my_day_is_light_on_first_load(live_server, browser):
+    """Weight budget of the issue: at most 300 KB transferred for /field on a first visit."""
+    page = browser.new_context(viewport=TABLET).new_page()
+    sign_in(page, live_server, "operator")
+    page.wait_for_load_state("networkidle")
+    transferred = page.evaluate(
+        "performance.getEntriesByType('navigation')[0].transferSize"
+        " + performance.getEntriesByType('resource').reduce((sum, r) => sum + r.transferSize, 0)")
+    assert 0 < transferred <= 300 * 1024, f"{transferred} bytes"

@@ -95,6 +95,8 @@ def test_dispatcher_verifies_or_sends_back(client, field_day, setting, db):
     assert (first.status, second.status) == ("verified", "rejected")
     rates = client.get("/field/verify").get_data(as_text=True)
     assert "100%" in rates  # first pass of the verified one
+    crew_table = rates.split('class="data crew-rates"')[1].split("</table>")[0]
+    assert setting.crew.name in crew_table and "<td class=\"num\">2</td>" in crew_table
     client.post_form("/logout", page="/field/verify")
     _sign_in(client, field_day["operator"])
     page = client.get(f"/field/tasks/{second.id}").get_data(as_text=True)
