@@ -142,6 +142,11 @@ def register_template_helpers(app: Flask) -> None:
         local = to_local(value)
         return local.strftime(fmt) if local else ""
 
+    @app.template_filter("options")
+    def options(items, value_attr: str, label_attr: str):
+        """Rows as (value, label) pairs for the select_filter macro."""
+        return [(getattr(item, value_attr), getattr(item, label_attr)) for item in items]
+
     @app.template_filter("combine")
     def combine(mapping, **extra):
         return {**mapping, **extra}

@@ -76,3 +76,9 @@ def insert_ignoring_duplicates(table, rows: list[dict]) -> None:
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     db.session.execute(module.insert(table).on_conflict_do_nothing(), rows)
+
+
+def contains(column, text: str):
+    """A LIKE '%text%' condition in which the user's % and _ are plain characters."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")

@@ -5,12 +5,14 @@ from datetime import date
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from ..compounds.models import Community, Compound, Subdistrict
+from ..compounds.models import Community, Compound
+from ..compounds.queries import RegisterFilter, register_query, register_totals
+from ..database import contains
 from ..extensions import db
 from .models import ASSIGNMENT_STATUSES, Assignment
 
 QUEUE_SORTS = {
-    "waiting": (Compound.mode_since, Compound.id),
+    "waiting": (Compound.mode_since,),
     "households": (Compound.households.desc(), Compound.mode_since),
     "name": (Compound.name,),
 }
@@ -25,34 +27,18 @@ class QueueFilter:
     sort: str = "waiting"
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _register_filter(f: QueueFilter) -> RegisterFilter:
+    return RegisterFilter(subdistrict_id=f.subdistrict_id, community_id=f.community_id, mode="unmanaged",
+                          renovation_status=f.renovation_status, q=f.q)
 
 
 def unmanaged_queue(f: QueueFilter) -> Select:
-    """Unmanaged compounds, the longest-waiting first unless told otherwise."""
-    query = (
-        select(Compound)
-        .join(Compound.community).join(Community.subdistrict)
-        .options(contains_eager(Compound.community).contains_eager(Community.subdistrict))
-        .where(Compound.management_mode == "unmanaged")
-    )
-    if f.subdistrict_id:
-        query = query.where(Community.subdistrict_id == f.subdistrict_id)
-    if f.community_id:
-        query = query.where(Compound.community_id == f.community_id)
-    if f.renovation_status:
-        query = query.where(Compound.renovation_status == f.renovation_status)
-    if f.q:
-        query = query.where(Compound.name.like(_like(f.q), escape="\\"))
-    return query.order_by(*QUEUE_SORTS.get(f.sort, QUEUE_SORTS["waiting"]))
+    """Unmanaged compounds (the register's own query), the longest-waiting first unless told otherwise."""
+    return register_query(_register_filter(f), order=QUEUE_SORTS.get(f.sort, QUEUE_SORTS["waiting"]))
 
 
 def queue_totals(f: QueueFilter) -> tuple[int, int]:
-    inner = unmanaged_queue(f).order_by(None).subquery()
-    count, households = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(inner.c.households), 0))).one()
-    return count, int(households)
+    return register_totals(_register_filter(f))
 
 
 @dataclass
@@ -87,8 +73,7 @@ def ledger_query(f: LedgerFilter) -> Select:
     if f.start_to:
         query = query.where(Assignment.start_date <= f.start_to)
     if f.q:
-        query = query.where(Compound.name.like(_like(f.q), escape="\\")
-                            | Assignment.decision_no.like(_like(f.q), escape="\\"))
+        query = query.where(contains(Compound.name, f.q) | contains(Assignment.decision_no, f.q))
     return query.order_by(Assignment.proposed_at.desc(), Assignment.id.desc())
 
 

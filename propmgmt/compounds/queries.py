@@ -1,9 +1,10 @@
 """Read models for the register pages and exports: filtered, sorted, in a fixed number of queries."""
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
+from ..database import contains
 from ..extensions import db
 from .models import Community, Compound, Subdistrict
 
@@ -31,7 +32,8 @@ class RegisterFilter:
     sort: str = DEFAULT_SORT
 
 
-def register_query(f: RegisterFilter) -> Select:
+def register_query(f: RegisterFilter, *, order=None) -> Select:
+    """The register filtered by `f`, sorted by `order` (columns) or by the filter's sort key."""
     query = (
         select(Compound)
         .join(Compound.community)
@@ -47,10 +49,9 @@ def register_query(f: RegisterFilter) -> Select:
     if f.renovation_status:
         query = query.where(Compound.renovation_status == f.renovation_status)
     if f.q:
-        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Compound.name.like(pattern, escape="\\") | Compound.aliases.like(pattern, escape="\\")
-                            | Compound.address.like(pattern, escape="\\"))
-    return query.order_by(*SORTS.get(f.sort, SORTS[DEFAULT_SORT]), Compound.id)
+        query = query.where(or_(contains(Compound.name, f.q), contains(Compound.aliases, f.q),
+                                contains(Compound.address, f.q)))
+    return query.order_by(*(order or SORTS.get(f.sort, SORTS[DEFAULT_SORT])), Compound.id)
 
 
 def register_totals(f: RegisterFilter) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..complaints.models import Complaint, ComplaintPhoto
+from ..compounds.models import Compound
 from ..errors import Conflict, DomainError, NotFound
 from ..extensions import db
 from ..plans.models import ServiceStandard, Task, TaskPhoto
@@ -188,7 +189,6 @@ def reject_task(actor, task: Task, reason: str, *, now: datetime) -> Task:
 def report_problem(user, compound_id: int, category: str, note: str, photos: list, *, now: datetime,
                    upload_dir: str) -> Complaint:
     """A problem found on site becomes a case in the dispatcher's queue (source: field)."""
-    from ..compounds.models import Compound
     compound = db.session.get(Compound, compound_id or 0)
     if compound is None:
         raise DomainError(_l("Choose the compound."), field="compound_id")
