@@ -41,9 +41,9 @@ bench: $(VENV)/.installed
 
 # Debian's chromium and CJK fonts for the browser tests (Playwright cannot download browsers here).
 browsers:
-	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
-	  echo "Installing chromium and fonts-noto-cjk ..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null; then \
+	  echo "Installing chromium, fonts-noto-cjk and poppler-utils (renders the poster PDFs in tests) ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	fi
 
 test: $(VENV)/.installed-dev browsers

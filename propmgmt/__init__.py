@@ -78,16 +78,19 @@ def register_blueprints(app: Flask) -> None:
     from .assignments.views import bp as assignments
     from .auth.views import bp as auth
     from .bench.cli import bp as bench_cli
+    from .complaints.views import bp as complaints
     from .compounds.views import bp as compounds
     from .demo.cli import bp as demo_cli
     from .field.views import bp as field
+    from .handovers.views import bp as handovers
     from .health.views import bp as health
     from .plans.views import bp as plans
     from .reminders.views import bp as reminders
+    from .residents.views import bp as residents
     from .scheduler.cli import bp as scheduler_cli
 
-    for blueprint in (auth, compounds, assignments, plans, field, reminders, api, health, auth_cli, bench_cli, demo_cli,
-                      scheduler_cli):
+    for blueprint in (auth, compounds, assignments, plans, field, handovers, reminders, complaints, residents, api, health,
+                      auth_cli, bench_cli, demo_cli, scheduler_cli):
         app.register_blueprint(blueprint)
 
 

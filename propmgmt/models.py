@@ -2,10 +2,11 @@
 from .assignments.models import Assignment, assignment_service_type  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, LoginAttempt, User  # noqa: F401
-from .complaints.models import Complaint, ComplaintPhoto  # noqa: F401
+from .complaints.models import Complaint, ComplaintPhoto, ReportHit  # noqa: F401
 from .field.models import FieldSubmission  # noqa: F401
 from .compounds.models import Community, Compound, District, Subdistrict  # noqa: F401
-from .handovers.models import Handover, OwnersDecision  # noqa: F401
+from .handovers.models import (CompoundReadiness, Handover, InspectionItem, OwnersDecision,  # noqa: F401
+                               ReadinessPolicy)
 from .orgs.models import Crew, Organisation, crew_compound  # noqa: F401
 from .plans.models import ServicePlan, ServiceStandard, ServiceType, Task, TaskPhoto  # noqa: F401
 from .reminders.models import Notification  # noqa: F401

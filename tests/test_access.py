@@ -56,6 +56,21 @@ ACCESS = {
     "field.accept": {"admin", "dispatcher"},
     "field.reject": {"admin", "dispatcher"},
     "field.problems": {"admin", "dispatcher"},
+    "handovers.pipeline_page": {"admin", "official", "dispatcher"},
+    "handovers.export_pipeline": {"admin", "official", "dispatcher"},
+    "handovers.readiness_page": {"admin", "official", "dispatcher"},
+    "handovers.edit_readiness": {"admin", "official"},
+    "handovers.start": {"admin", "official"},
+    "handovers.show": {"admin", "official", "dispatcher", "firm"},
+    "handovers.move": {"admin", "official"},
+    "handovers.decision": {"admin", "official"},
+    "handovers.firm": {"admin", "official"},
+    "handovers.inspection": {"admin", "official"},
+    "handovers.fixed": {"admin", "official"},
+    "handovers.sign": {"admin", "official", "firm"},
+    "handovers.stop": {"admin", "official"},
+    "handovers.policy_page": {"admin", "official", "dispatcher"},
+    "handovers.save_policy": {"admin"},
     "reminders.centre": EVERYONE,
     "reminders.read": EVERYONE,
     "reminders.read_all": EVERYONE,
@@ -66,6 +81,30 @@ ACCESS = {
     "api.list_compounds": {"admin", "official", "dispatcher"},
     "api.list_assignments": {"admin", "official", "dispatcher"},
     "api.create_assignment": {"admin", "official", "dispatcher"},
+    "api.list_handovers": {"admin", "official", "dispatcher"},
+    "api.advance_handover": {"admin", "official"},
+    "api.create_complaint": {"admin", "dispatcher"},
+    "residents.compound_page": PUBLIC,
+    "residents.photo": PUBLIC,
+    "residents.qr": PUBLIC,
+    "residents.report": PUBLIC,
+    "residents.find_case": PUBLIC,
+    "residents.track": PUBLIC,
+    "residents.rate": PUBLIC,
+    "residents.reopen": PUBLIC,
+    "residents.poster": {"admin", "official", "dispatcher"},
+    "residents.posters": {"admin", "official", "dispatcher"},
+    "residents.subdistrict_posters": {"admin", "official", "dispatcher"},
+    "complaints.queue": {"admin", "dispatcher"},
+    "complaints.show": {"admin", "dispatcher"},
+    "complaints.photo": {"admin", "dispatcher"},
+    "complaints.acknowledge": {"admin", "dispatcher"},
+    "complaints.dispatch": {"admin", "dispatcher"},
+    "complaints.resolve": {"admin", "dispatcher"},
+    "complaints.close": {"admin", "dispatcher"},
+    "complaints.match": {"admin", "dispatcher"},
+    "complaints.hotline_import": {"admin", "dispatcher"},
+    "complaints.hotline_replies": {"admin", "dispatcher"},
 }
 
 
@@ -76,7 +115,8 @@ def test_every_route_is_in_the_table(app):
 def _requests(app, compound_id, assignment_id, type_id=1, plan_id=1):
     values = {"compound_id": compound_id, "assignment_id": assignment_id, "code": "en", "filename": "css/app.css",
               "type_id": type_id, "plan_id": plan_id, "token": "not-a-token",
-              "notification_id": 1, "task_id": 1, "photo_id": 1}
+              "notification_id": 1, "task_id": 1, "photo_id": 1, "handover_id": 1, "item_id": 1,
+              "complaint_id": 1, "tracking_code": "NOSUCHCODE", "subdistrict_id": 1}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

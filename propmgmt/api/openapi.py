@@ -24,6 +24,23 @@ def openapi_document() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {
+            "/handovers": {"get": {
+                "summary": "Handovers to professional firms (roles: admin, official, dispatcher)",
+                "parameters": _PAGING + [{"name": "stage", "in": "query", "schema": {"type": "string", "enum": [
+                    "assessing", "owners_decision", "firm_selection", "joint_inspection", "transition", "completed",
+                    "aborted"]}}],
+                "responses": {"200": {"description": "A page of handovers", "content": {
+                    "application/json": {"schema": _list_of("Handover")}}}, "401": _ERROR, "403": _ERROR}}},
+            "/handovers/{handover_id}/advance": {"post": {
+                "summary": "Move a handover to its next stage (roles: admin, official); stages cannot be skipped",
+                "parameters": [{"name": "handover_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["to_stage"], "properties": {
+                        "to_stage": {"type": "string"}, "owner_id": {"type": ["integer", "null"]},
+                        "due_on": _NULLABLE_DATE, "transition_end": _NULLABLE_DATE}}}}},
+                "responses": {"200": {"description": "The handover", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"data": {"$ref": "#/components/schemas/Handover"}}}}}},
+                    "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR, "409": _ERROR, "422": _ERROR}}},
             "/compounds": {"get": {
                 "summary": "The compound register (roles: admin, official, dispatcher)",
                 "parameters": _PAGING + [
@@ -57,6 +74,21 @@ def openapi_document() -> dict:
                             "properties": {"data": {"$ref": "#/components/schemas/Assignment"}}}}}},
                         "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR, "409": _ERROR, "422": _ERROR}},
             },
+            "/complaints": {"post": {
+                "summary": "Receive a 12345 hotline ticket (roles: admin, dispatcher). The ticket number "
+                           "deduplicates: the same ticket again answers 200 with the existing case. A compound "
+                           "that cannot be matched by name or alias leaves the case unmatched (compound_id null) "
+                           "for a dispatcher; a subdistrict that disagrees with the register is a warning.",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/NewHotlineTicket"}}}},
+                "responses": {
+                    "201": {"description": "A new case", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["data"],
+                        "properties": {"data": {"$ref": "#/components/schemas/Complaint"}}}}}},
+                    "200": {"description": "The ticket was already received: the existing case", "content": {
+                        "application/json": {"schema": {"type": "object", "required": ["data"], "properties": {
+                            "data": {"$ref": "#/components/schemas/Complaint"}}}}}},
+                    "400": _ERROR, "401": _ERROR, "403": _ERROR, "422": _ERROR}}},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -67,6 +99,12 @@ def openapi_document() -> dict:
                     "type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": ["string", "integer"]}, "message": {"type": "string"},
                                    "field": {"type": ["string", "null"]}}}}},
+                "Handover": {"type": "object", "required": ["id", "compound_id", "stage"], "properties": {
+                    "id": {"type": "integer"}, "compound_id": {"type": "integer"}, "compound": {"type": "string"},
+                    "stage": {"type": "string"}, "stage_owner_id": {"type": ["integer", "null"]},
+                    "stage_due_on": _NULLABLE_DATE, "stage_entered_at": {"type": "string", "format": "date-time"},
+                    "firm": {"type": ["string", "null"]}, "transition_end": _NULLABLE_DATE,
+                    "started_at": {"type": "string", "format": "date-time"}}},
                 "PageMeta": {"type": "object", "required": ["page", "per_page", "total"], "properties": {
                     "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}},
                 "ManagementMode": {"type": "string", "enum": ["professional", "fallback", "self_managed",
@@ -104,6 +142,32 @@ def openapi_document() -> dict:
                                       "examples": [["cleaning", "garbage_sorting"]]},
                     "responsible_leader_id": {"type": "integer"}, "crew_id": {"type": ["integer", "null"]},
                     "start_date": _DATE, "review_date": _NULLABLE_DATE}},
+                "NewHotlineTicket": {"type": "object", "required": ["ticket_no", "description", "compound_name"],
+                                     "properties": {
+                    "ticket_no": {"type": "string", "maxLength": 40, "examples": ["YQ12345-20261102-0017"]},
+                    "category": {"type": "string", "maxLength": 40, "description": "诉求类型, e.g. 污水外溢"},
+                    "description": {"type": "string", "maxLength": 4000}, "compound_name": {"type": "string",
+                                                                                             "maxLength": 120},
+                    "subdistrict": {"type": "string", "maxLength": 80}, "address": {"type": "string",
+                                                                                    "maxLength": 200},
+                    "contact_phone": {"type": "string", "maxLength": 30},
+                    "received_at": {"type": "string", "format": "date-time",
+                                    "description": "without an offset: the district's time"},
+                    "resolve_hours": {"type": "number", "exclusiveMinimum": 0}}},
+                "Complaint": {"type": "object", "required": ["id", "tracking_code", "status"], "properties": {
+                    "id": {"type": "integer"}, "tracking_code": {"type": "string"},
+                    "ticket_no": {"type": ["string", "null"]}, "compound_id": {"type": ["integer", "null"]},
+                    "compound": {"type": ["string", "null"]}, "matched": {"type": "boolean"},
+                    "category": {"type": "string"}, "severity": {"type": "string",
+                                                                 "enum": ["urgent", "high", "normal"]},
+                    "status": {"type": "string", "enum": ["received", "acknowledged", "dispatched", "resolved",
+                                                          "closed", "reopened"]},
+                    "received_at": {"type": "string", "format": "date-time"},
+                    "acknowledge_due_at": {"type": ["string", "null"], "format": "date-time"},
+                    "resolve_due_at": {"type": ["string", "null"], "format": "date-time"},
+                    "resolved_at": {"type": ["string", "null"], "format": "date-time"},
+                    "resolution_note": {"type": "string"},
+                    "warnings": {"type": "array", "items": {"type": "string"}}}},
             },
         },
     }

@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..assignments.models import ASSIGNMENT_STATUSES
 from ..assignments.queries import LedgerFilter, days_in_fallback, ledger_count, ledger_query
@@ -157,3 +157,73 @@ def create_assignment():
     db.session.commit()
     current_app.logger.info("assignment %s proposed through the API by %s", assignment.id, g.api_user.username)
     return jsonify(data=assignment_json(assignment, local_today())), 201
+
+
+@bp.route("/complaints", methods=["POST"])
+@api_roles("admin", "dispatcher")
+def create_complaint():
+    """A 12345 hotline ticket; its number deduplicates (a repeat answers 200 with the existing case)."""
+    from ..complaints.services import receive_hotline_ticket
+    from .complaints import BadTicket, complaint_json, ticket_from
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return api_error(400, "bad_request", "The body must be a JSON object.")
+    try:
+        complaint, created, warnings = receive_hotline_ticket(g.api_user, ticket_from(body), now=utcnow())
+    except BadTicket as error:
+        return api_error(400, "bad_request", error.message, field=error.field)
+    except DomainError as error:
+        db.session.rollback()
+        return api_error(error.status_code, error.code, error.message, field=error.field)
+    db.session.commit()
+    return jsonify(data=complaint_json(complaint, warnings)), 201 if created else 200
+
+
+def handover_json(h) -> dict:
+    return {"id": h.id, "compound_id": h.compound_id, "compound": h.compound.name, "stage": h.stage,
+            "stage_owner_id": h.stage_owner_id, "stage_due_on": h.stage_due_on.isoformat() if h.stage_due_on else None,
+            "stage_entered_at": h.stage_entered_at.isoformat(), "firm": h.firm.name if h.firm else None,
+            "transition_end": h.transition_end.isoformat() if h.transition_end else None,
+            "started_at": h.started_at.isoformat()}
+
+
+@bp.route("/handovers")
+@api_roles(*READERS)
+def list_handovers():
+    from ..handovers.models import HANDOVER_STAGES, Handover
+    page, per_page = _page_args()
+    query = select(Handover).order_by(Handover.started_at.desc(), Handover.id.desc())
+    stage = choice_arg("stage", HANDOVER_STAGES)
+    if stage:
+        query = query.where(Handover.stage == stage)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return jsonify(data=[handover_json(h) for h in rows], meta={"page": page, "per_page": per_page, "total": total})
+
+
+@bp.route("/handovers/<int:handover_id>/advance", methods=["POST"])
+@api_roles("admin", "official")
+def advance_handover(handover_id: int):
+    """Moves a handover to its next stage under the same rules as the page (no skipping)."""
+    from ..handovers.models import Handover
+    from ..handovers.services import advance
+    handover = db.session.get(Handover, handover_id)
+    if handover is None:
+        return api_error(404, "not_found", f"No handover with id {handover_id}.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("to_stage"), str):
+        return api_error(400, "bad_request", "The body must be a JSON object with to_stage.", field="to_stage")
+    try:
+        owner_id = _int(body, "owner_id", False)
+        due_on = _date(body, "due_on", False)
+        transition_end = _date(body, "transition_end", False)
+        advance(g.api_user, handover, to_stage=body["to_stage"], owner_id=owner_id, due_on=due_on,
+                transition_end=transition_end, now=utcnow())
+    except BadField as error:
+        db.session.rollback()
+        return api_error(400, "bad_request", error.message, field=error.field)
+    except DomainError as error:
+        db.session.rollback()
+        return api_error(error.status_code, error.code, error.message, field=error.field)
+    db.session.commit()
+    return jsonify(data=handover_json(handover))

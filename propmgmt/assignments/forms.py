@@ -49,7 +49,8 @@ class DecisionForm(FlaskForm):
 
 
 class EndForm(FlaskForm):
-    end_reason = SelectField(_l("Why it ends"), choices=[SelectChoice(k, v) for k, v in END_REASON_LABELS.items()])
+    # A handover ends the assignment through the handover workflow, so only revocation is offered here.
+    end_reason = SelectField(_l("Why it ends"), choices=[SelectChoice("revoked", END_REASON_LABELS["revoked"])])
     end_date = DateField(_l("Last day of service"), validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[DataRequired(_l("Give the reason for ending the assignment.")),
                                                  Length(max=2000)])

@@ -12,7 +12,8 @@ from ..extensions import db
 from .models import ASSIGNMENT_STATUSES, Assignment
 
 QUEUE_SORTS = {
-    "waiting": (Compound.mode_since,),
+    # Compounds a firm (or the owners) just gave up lead: no day without an owner of the problem.
+    "waiting": (Compound.released_at.is_(None), Compound.released_at.desc(), Compound.mode_since),
     "households": (Compound.households.desc(), Compound.mode_since),
     "name": (Compound.name,),
 }

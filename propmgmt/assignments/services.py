@@ -179,7 +179,7 @@ def approve_assignment(actor, assignment: Assignment, *, now: datetime) -> Assig
     moved = db.session.execute(
         update(Compound)
         .where(Compound.id == assignment.compound_id, Compound.management_mode == "unmanaged")
-        .values(management_mode="fallback", mode_since=now, updated_at=now)
+        .values(management_mode="fallback", mode_since=now, updated_at=now, released_at=None)
     ).rowcount
     if not moved:
         raise Conflict(_l("The compound is no longer unmanaged; the assignment cannot start."))
@@ -233,8 +233,8 @@ END_MODES = {"revoked": "unmanaged", "handed_over": "professional"}
 
 
 def end_assignment(actor, assignment: Assignment, end_reason: str, note: str, *, now: datetime,
-                   end_date: date | None = None) -> Assignment:
-    """Ends an active assignment: revoked (the compound is unmanaged again) or handed over."""
+                   end_date: date | None = None, firm_id: int | None = None) -> Assignment:
+    """Ends an active assignment: revoked (the compound is unmanaged again) or handed over to `firm_id`."""
     _require_role(actor, DECIDERS, _l("Only officials may end an assignment."))
     if end_reason not in END_MODES:
         raise DomainError(_l("Choose why the assignment ends."), field="end_reason")
@@ -242,6 +242,8 @@ def end_assignment(actor, assignment: Assignment, end_reason: str, note: str, *,
     if not note:
         raise DomainError(_l("Give the reason for ending the assignment."), field="note")
     # Revoked before it began: it ends on its first day, with no service days.
+    if end_reason == "handed_over" and not firm_id:
+        raise DomainError(_l("A handover needs the firm that takes over."), field="firm_id")
     end_date = end_date or max(to_local(now).date(), assignment.start_date)
     if end_date < assignment.start_date:
         raise DomainError(_l("The end date must not be before the start date."), field="end_date")
@@ -255,7 +257,8 @@ def end_assignment(actor, assignment: Assignment, end_reason: str, note: str, *,
     new_mode = END_MODES[end_reason]
     db.session.execute(
         update(Compound).where(Compound.id == assignment.compound_id)
-        .values(management_mode=new_mode, mode_since=now, updated_at=now)
+        .values(management_mode=new_mode, mode_since=now, updated_at=now, firm_id=firm_id,
+                released_at=now if new_mode == "unmanaged" else None)
     )
     db.session.refresh(assignment)
     db.session.refresh(assignment.compound)
@@ -277,7 +280,7 @@ def release_compound(actor, compound: Compound, reason: str, *, now: datetime) -
                              "fallback service ends by ending its assignment."))
     moved = db.session.execute(
         update(Compound).where(Compound.id == compound.id, Compound.management_mode == old_mode)
-        .values(management_mode="unmanaged", mode_since=now, updated_at=now)
+        .values(management_mode="unmanaged", mode_since=now, updated_at=now, released_at=now, firm_id=None)
     ).rowcount
     if not moved:
         raise Conflict(_l("The compound's mode was changed meanwhile; reload and try again."))

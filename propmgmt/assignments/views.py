@@ -81,6 +81,23 @@ def _proposal_form() -> ProposalForm:
     return form
 
 
+def _prefill_from_previous(form: ProposalForm, compound_ids: list[int]) -> None:
+    """A compound that was served before gets its previous scope, leader and crew back (the way back)."""
+    if len(compound_ids) != 1:
+        return
+    previous = db.session.scalar(select(Assignment).where(Assignment.compound_id == compound_ids[0],
+                                                          Assignment.status == "ended")
+                                 .order_by(Assignment.end_date.desc(), Assignment.id.desc()).limit(1))
+    if previous is None:
+        return
+    form.service_type_ids.data = [t.id for t in previous.service_types]
+    form.leader_id.data = previous.responsible_leader_id
+    form.crew_id.data = previous.crew_id or 0
+    form.reason.data = _("Served by the fallback operator before (decision %(no)s); the firm has left.",
+                         no=previous.decision_no)
+    form.approve_now.data = current_user.role in LEADER_ROLES
+
+
 @bp.route("/propose", methods=["GET", "POST"])
 @roles_required(*PROPOSERS)
 def propose():
@@ -88,6 +105,8 @@ def propose():
     ids = [int(v) for v in source.getlist("compound_ids") if v.isdigit()][:MAX_BULK]
     compounds = db.session.scalars(select(Compound).where(Compound.id.in_(ids)).order_by(Compound.name)).all()
     form = _proposal_form()
+    if request.method == "GET":
+        _prefill_from_previous(form, ids)
     failures = []
     if not ids:
         flash(_("Select at least one compound in the queue first."), "error")
@@ -213,8 +232,8 @@ def release(compound_id: int):
             _fail(error, form)
         else:
             db.session.commit()
-            flash(_("%(name)s is marked unmanaged and is in the queue for fallback service.", name=compound.name),
-                  "success")
-            return redirect(url_for("compounds.show_compound", compound_id=compound.id))
+            flash(_("%(name)s is marked unmanaged. Assign it to the fallback operator again below: "
+                    "the previous scope is filled in.", name=compound.name), "success")
+            return redirect(url_for(".propose", compound_ids=compound.id))
     status = 400 if request.method == "POST" else 200
     return render_template("assignments/release.html", form=form, compound=compound), status

@@ -119,6 +119,7 @@ def run_all(runs: int, progress: Callable[[str], None]) -> list[Measurement]:
               local(TODAY, 0, 30), commit=True)
     try:
         results += missed_sweep(runs, progress) + reminder_sweep(runs, progress) + [outbox_sender(runs, progress)]
+        results.append(field_page(runs, progress))
     finally:
         clear_generated()
     return results
@@ -290,3 +291,33 @@ def outbox_sender(runs: int, progress) -> Measurement:
         db.session.commit()
 
     return measure(label, drain, runs=runs, prepare=fill, restore=empty, per_second=True)
+
+
+def field_page(runs: int, progress) -> Measurement:
+    """Server time of the operator's day (/field) at city scale: its queries plus the template."""
+    from flask import render_template
+    from flask_login import login_user
+    from sqlalchemy import func, select
+
+    from ..auth.models import User
+    from ..field.queries import my_days
+
+    progress("rendering /field for the busiest operator ...")
+    now = local(TODAY, 6, 45)
+    crew_id, _count = db.session.execute(
+        select(Task.crew_id, func.count()).where(Task.window_start >= day_start(), Task.crew_id.is_not(None))
+        .group_by(Task.crew_id).order_by(func.count().desc()).limit(1)).one()
+    user = db.session.scalar(select(User).where(User.crew_id == crew_id, User.role == "operator").limit(1))
+    sizes = []
+
+    def action() -> int:
+        with current_app.test_request_context("/field"):
+            login_user(user)
+            days = my_days(user, now=now)
+            html = render_template("field/day.html", days=days, now=now)
+        sizes.append(len(html.encode()))
+        return sum(day.total for day in days)
+
+    result = measure("/field, busiest operator (server time)", action, runs=runs, target_ms=30)
+    result.label += f", {sizes[-1] // 1024} KB html"
+    return result

@@ -38,10 +38,17 @@ class Complaint(db.Model):
     acknowledge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rating: Mapped[int | None]
     rating_comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What was done, in a sentence for the resident and for the reply to the 12345 hotline.
+    resolution_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The hotline's own view of the case: its deadline and the subdistrict it typed.
+    hotline_subdistrict: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    hotline_compound_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     compound = relationship("Compound")
@@ -55,3 +62,22 @@ class ComplaintPhoto(db.Model):
     path: Mapped[str] = mapped_column(String(200))
     thumb_path: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class ReportHit(db.Model):
+    """One accepted public report, kept to rate-limit per client address and per compound.
+
+    In the database (not in process memory) so that several web processes share the limits.
+    `client_key` is a hash of the address: the address itself is personal data and not needed.
+    """
+
+    __tablename__ = "report_hit"
+    __table_args__ = (
+        Index("ix_report_hit_client_at", "client_key", "at"),
+        Index("ix_report_hit_compound_at", "compound_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(64))
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

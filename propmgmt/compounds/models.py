@@ -82,12 +82,17 @@ class Compound(db.Model):
     renovation_completed_on: Mapped[date | None]
     management_mode: Mapped[str] = mapped_column(String(20), default="unmanaged")
     mode_since: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # The professional firm serving it (set when a handover completes, cleared when the firm leaves).
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # When a firm or the owners last gave it up: such compounds lead the unmanaged queue.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Unguessable code in the residents' QR link; never the row id.
     public_code: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
     community: Mapped[Community] = relationship(back_populates="compounds")
+    firm = relationship("Organisation")
 
     @property
     def subdistrict(self) -> Subdistrict:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..audit.labels import AUDIT_ACTION_LABELS, state_labels
 from ..assignments.queries import compound_assignments
 from ..audit.queries import compound_timeline
+from ..handovers.queries import open_handover_of
 from ..auth.access import roles_required, signed_in
 from ..clock import local_today, utcnow
 from ..errors import DomainError
@@ -79,7 +80,8 @@ def export_compounds():
 def show_compound(compound_id: int):
     compound = _get_compound(compound_id)
     return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id),
-                           assignments=compound_assignments(compound.id), STATE_LABELS=state_labels())
+                           assignments=compound_assignments(compound.id), STATE_LABELS=state_labels(),
+                           handover=open_handover_of(compound.id))
 
 
 def _save(form, action):

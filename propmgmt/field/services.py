@@ -146,6 +146,9 @@ def complete_task(user, task: Task, completion: Completion, *, now: datetime, up
     db.session.refresh(task)
     record(user, "task", task.id, "task_completed", now=now, compound_id=task.compound_id, from_state=previous,
            to_state="done", changes={"offline": [None, offline]})
+    if task.complaint_id:  # work dispatched for a case: finishing it resolves the case
+        from ..complaints.services import resolve_from_task
+        resolve_from_task(user, task, now=now)
     return task
 
 

@@ -47,9 +47,21 @@ class Handover(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     abort_reason: Mapped[str] = mapped_column(Text, default="")
+    # Sign-off of the joint inspection (承接查验): by a user of the incoming firm and by an official.
+    firm_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    firm_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    official_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    official_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     compound = relationship("Compound")
     firm = relationship("Organisation")
+    stage_owner = relationship("User", foreign_keys=[stage_owner_id])
+    owners_decision = relationship("OwnersDecision", uselist=False, back_populates="handover")
+    inspection_items = relationship("InspectionItem", order_by="InspectionItem.id", back_populates="handover")
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
 
 
 class OwnersDecision(db.Model):
@@ -73,3 +85,53 @@ class OwnersDecision(db.Model):
     favour_area: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     decided_on: Mapped[date]
     note: Mapped[str] = mapped_column(Text, default="")
+
+    handover = relationship("Handover", back_populates="owners_decision")
+
+
+INSPECTION_RESULTS = ("ok", "defect", "fixed")
+
+
+class InspectionItem(db.Model):
+    """One common facility checked in the joint inspection, with its defect and who fixes it by when."""
+
+    __tablename__ = "inspection_item"
+    __table_args__ = (one_of("result", INSPECTION_RESULTS, "result"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handover.id", ondelete="CASCADE"), index=True)
+    facility: Mapped[str] = mapped_column(String(40))
+    result: Mapped[str] = mapped_column(String(10), default="ok")
+    defect: Mapped[str] = mapped_column(Text, default="")
+    blocking: Mapped[bool] = mapped_column(default=False)
+    fixer: Mapped[str] = mapped_column(String(80), default="")
+    fix_by: Mapped[date | None]
+    fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    handover = relationship("Handover", back_populates="inspection_items")
+
+
+class ReadinessPolicy(db.Model):
+    """The thresholds officials judge readiness by; data, so admins can change them (one row)."""
+
+    __tablename__ = "readiness_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fee_willingness_min: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("60"))
+    months_in_fallback_min: Mapped[int] = mapped_column(default=6)
+    stuck_after_days: Mapped[int] = mapped_column(default=30)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class CompoundReadiness(db.Model):
+    """What officials know about a compound's owners: committee and willingness to pay fees."""
+
+    __tablename__ = "compound_readiness"
+
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id", ondelete="CASCADE"), primary_key=True)
+    owners_committee: Mapped[bool | None]
+    fee_willingness: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -81,12 +81,27 @@ def build_rule(kind: str, *, weekdays: list[str] | None = None, interval: int | 
     raise DomainError(_l("Choose how often the work repeats."), field="kind")
 
 
+def _near(rule, first: date):
+    """The same rule restarted at its last period boundary before `first`.
+
+    dateutil walks every period from the rule's start; a plan that began a year ago would be
+    walked for a year on every run. Daily and weekly rules without COUNT repeat exactly every
+    INTERVAL periods, so starting at a boundary near `first` gives the same days, far faster.
+    """
+    start = rule._dtstart.date()
+    if rule._count or first <= start or rule._freq not in (DAILY, WEEKLY):
+        return rule
+    period = rule._interval * (1 if rule._freq == DAILY else 7)
+    periods = (first - start).days // period
+    return rule.replace(dtstart=datetime.combine(start + timedelta(days=periods * period), time()))
+
+
 def occurrence_days(rule, first: date, last: date, skip: set[date]) -> list[date]:
     """Days in [first, last] on which the rule falls, without skipped dates."""
     if last < first:
         return []
     start, end = datetime.combine(first, time()), datetime.combine(last, time())
-    return [d.date() for d in rule.between(start, end, inc=True) if d.date() not in skip]
+    return [d.date() for d in _near(rule, first).between(start, end, inc=True) if d.date() not in skip]
 
 
 def occurrences(rule, windows: list[Window], first: date, last: date, skip: set[date],

@@ -36,6 +36,22 @@ MESSAGES = {
         _l("Sent back for redo: %(service)s at %(compound)s"),
         _l("Your work of %(window)s was sent back: %(reason)s. Please redo it."),
     ),
+    "complaint_sla": (
+        _l("Acknowledge soon: case %(code)s at %(compound)s"),
+        _l("Case %(code)s at %(compound)s must be acknowledged by %(deadline_local)s."),
+    ),
+    "complaint_sla_resolve": (
+        _l("Resolve soon: case %(code)s at %(compound)s"),
+        _l("Case %(code)s at %(compound)s must be resolved by %(deadline_local)s."),
+    ),
+    "complaint_ack_overdue": (
+        _l("Not acknowledged in time: case %(code)s at %(compound)s"),
+        _l("Case %(code)s at %(compound)s was due to be acknowledged by %(deadline_local)s."),
+    ),
+    "complaint_overdue": (
+        _l("Overdue: case %(code)s at %(compound)s"),
+        _l("Case %(code)s at %(compound)s was due to be resolved by %(deadline_local)s and is still open."),
+    ),
 }
 ESCALATIONS = {
     "dispatcher": (

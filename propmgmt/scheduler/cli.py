@@ -17,7 +17,8 @@ bp = Blueprint("scheduler_cli", __name__, cli_group=None)
 
 # Seconds between runs. Generation runs at start, then every ten minutes; it is cheap when
 # nothing is new because it only looks past each plan's latest task.
-INTERVALS = {"generate": 600, "mark_missed": 60, "enqueue_reminders": 60, "send_outbox": 15}
+INTERVALS = {"generate": 600, "mark_missed": 60, "enqueue_reminders": 60, "complaint_reminders": 60,
+             "send_outbox": 15}
 
 
 @bp.cli.command("scheduler")
@@ -79,6 +80,6 @@ def mark_missed_command():
 def send_reminders_command():
     """Write the reminders due now to the outbox and send what the outbox holds."""
     app = current_app._get_current_object()
-    for name in ("mark_missed", "enqueue_reminders", "send_outbox"):
+    for name in ("mark_missed", "enqueue_reminders", "complaint_reminders", "send_outbox"):
         counts = run_job(app, name)
         click.echo(f"{name}: {counts if counts is not None else 'failed (see log)'}")

@@ -32,6 +32,11 @@ def enqueue_reminders(app: Flask, now=None) -> dict:
     return enqueue_task_reminders(now=now or utcnow(), policy=ReminderPolicy.from_config(app.config))
 
 
+def complaint_reminders(app: Flask, now=None) -> dict:
+    from ..complaints.services import enqueue_complaint_reminders
+    return enqueue_complaint_reminders(now=now or utcnow())
+
+
 def send_outbox(app: Flask, now=None) -> dict:
     from ..reminders.sender import send_due_notifications
     return send_due_notifications(now or utcnow())
@@ -41,6 +46,7 @@ JOBS: dict[str, Callable] = {
     "generate": generate,
     "mark_missed": sweep_missed,
     "enqueue_reminders": enqueue_reminders,
+    "complaint_reminders": complaint_reminders,
     "send_outbox": send_outbox,
 }
 

@@ -15,7 +15,7 @@ from propmgmt.orgs.models import crew_compound
 from propmgmt.plans.models import ServicePlan, Task
 from propmgmt.reminders.models import Notification
 
-from ..factories import CompoundFactory, UserFactory
+from ..factories import CompoundFactory, OrganisationFactory, UserFactory
 
 
 def _count(db, model, *where):
@@ -171,17 +171,23 @@ def test_handing_over_makes_the_compound_professional(db, setting, now):
     compound = CompoundFactory()
     assignment = propose_assignment(setting.official, compound, setting.proposal(), now=now)
     approve_assignment(setting.official, assignment, now=now)
-    end_assignment(setting.official, assignment, "handed_over", "移交示例物业", now=now, end_date=date(2026, 12, 31))
+    with pytest.raises(DomainError, match="物业企业"):
+        end_assignment(setting.official, assignment, "handed_over", "移交", now=now)
+    firm = OrganisationFactory()
+    end_assignment(setting.official, assignment, "handed_over", "移交示例物业", now=now, end_date=date(2026, 12, 31),
+                   firm_id=firm.id)
     assert compound.management_mode == "professional" and assignment.end_date == date(2026, 12, 31)
+    assert compound.firm_id == firm.id
 
 
 def test_a_firm_leaving_puts_the_compound_back_in_the_queue(db, setting, now):
     compound = CompoundFactory(management_mode="professional")
     with pytest.raises(DomainError):
         release_compound(setting.official, compound, "", now=now)
+    long_waiting = CompoundFactory(mode_since=now - timedelta(days=400))
     release_compound(setting.official, compound, "物业公司合同到期撤出", now=now)
-    assert compound.management_mode == "unmanaged"
-    assert db.session.scalars(unmanaged_queue(QueueFilter())).all() == [compound]
+    assert compound.management_mode == "unmanaged" and compound.released_at == now
+    assert db.session.scalars(unmanaged_queue(QueueFilter())).all() == [compound, long_waiting]  # at the top
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "mode_changed")).one()
     assert (entry.from_state, entry.to_state, entry.reason) == ("professional", "unmanaged", "物业公司合同到期撤出")
     with pytest.raises(DomainError):

@@ -1,0 +1,60 @@
+"""The 12345 hotline's side of the API: a ticket in, the case out (JSON shapes and parsing)."""
+from datetime import datetime
+
+from ..clock import district_tz
+from ..complaints.models import Complaint
+from ..complaints.services import HotlineTicket
+
+TEXT_FIELDS = {"ticket_no": 40, "category": 40, "description": 4000, "compound_name": 120, "subdistrict": 80,
+               "address": 200, "contact_phone": 30}
+
+
+class BadTicket(Exception):
+    def __init__(self, field: str, message: str):
+        self.field, self.message = field, message
+
+
+def ticket_from(body: dict) -> HotlineTicket:
+    values = {}
+    for name, max_length in TEXT_FIELDS.items():
+        value = body.get(name)
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise BadTicket(name, f"{name} must be a string.")
+        if len(value) > max_length:
+            raise BadTicket(name, f"{name} is longer than {max_length} characters.")
+        values[name] = value.strip()
+    for name in ("ticket_no", "description", "compound_name"):
+        if not values[name]:
+            raise BadTicket(name, f"{name} is required.")
+    received_at = None
+    if body.get("received_at") not in (None, ""):
+        try:
+            if not isinstance(body["received_at"], str):
+                raise ValueError
+            received_at = datetime.fromisoformat(body["received_at"])
+        except ValueError:
+            raise BadTicket("received_at", "received_at must be an ISO 8601 date-time.")
+        if received_at.tzinfo is None:  # the hotline's clock is the district's
+            received_at = received_at.replace(tzinfo=district_tz())
+    hours = body.get("resolve_hours")
+    if hours is not None and (isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0):
+        raise BadTicket("resolve_hours", "resolve_hours must be a positive number.")
+    return HotlineTicket(ticket_no=values["ticket_no"], category_text=values["category"],
+                         description=values["description"], compound_name=values["compound_name"],
+                         subdistrict=values["subdistrict"], address=values["address"],
+                         contact_phone=values["contact_phone"], received_at=received_at,
+                         resolve_hours=float(hours) if hours is not None else None)
+
+
+def complaint_json(c: Complaint, warnings: list[str] | None = None) -> dict:
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {"id": c.id, "tracking_code": c.tracking_code, "ticket_no": c.hotline_ticket_no,
+            "compound_id": c.compound_id, "compound": c.compound.name if c.compound else None,
+            "matched": c.compound_id is not None, "category": c.category, "severity": c.severity,
+            "status": c.status, "received_at": iso(c.received_at), "acknowledge_due_at": iso(c.acknowledge_due_at),
+            "resolve_due_at": iso(c.resolve_due_at), "resolved_at": iso(c.resolved_at),
+            "resolution_note": c.resolution_note, "warnings": warnings or []}

@@ -1,0 +1,60 @@
+"""Response policy: severity and deadlines per category, and the limits on public reports.
+
+Data, not scattered constants: the district changes these numbers, not the code around them.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, has_app_context
+
+
+@dataclass(frozen=True)
+class Sla:
+    severity: str
+    acknowledge_hours: float
+    resolve_hours: float
+
+
+# "Sewage overflow at 新华西街二区 must get a response at once": acknowledge in 1 h, on site in 4 h.
+SLA = {
+    "sewage_overflow": Sla("urgent", 1, 4),
+    "blocked_shaft": Sla("urgent", 1, 8),
+    "garbage_not_collected": Sla("high", 2, 24),
+    "cleaning": Sla("normal", 4, 48),
+    "lighting": Sla("normal", 4, 72),
+    "facility_damage": Sla("normal", 4, 72),
+    "other": Sla("normal", 8, 72),
+}
+# What a resident may choose on the public form.
+RESIDENT_CATEGORIES = ("sewage_overflow", "blocked_shaft", "garbage_not_collected", "cleaning", "lighting", "other")
+OPEN_STATUSES = ("received", "acknowledged", "dispatched", "reopened")
+
+# Hotline words (诉求类型) for our categories.
+HOTLINE_CATEGORIES = {
+    "污水外溢": "sewage_overflow", "污水": "sewage_overflow", "井道堵塞": "blocked_shaft", "下水道堵塞": "blocked_shaft",
+    "堵塞": "blocked_shaft", "垃圾清运": "garbage_not_collected", "垃圾": "garbage_not_collected",
+    "保洁": "cleaning", "卫生": "cleaning", "照明": "lighting", "路灯": "lighting",
+}
+
+DEFAULT_LIMITS = {
+    "REPORTS_PER_ADDRESS_PER_HOUR": 5,
+    "REPORTS_PER_COMPOUND_PER_HOUR": 30,
+    # How long before a deadline the dispatchers hear of it.
+    "COMPLAINT_WARN_MINUTES": 30,
+}
+
+
+def limit(name: str) -> int:
+    value = current_app.config.get(name) if has_app_context() else None
+    return int(value if value is not None else DEFAULT_LIMITS[name])
+
+
+def sla_for(category: str) -> Sla:
+    return SLA.get(category, SLA["other"])
+
+
+def deadlines(category: str, received_at: datetime, resolve_hours: float | None = None) -> tuple[datetime, datetime]:
+    """(acknowledge by, resolve by); a hotline ticket may bring its own, stricter, resolve time."""
+    sla = sla_for(category)
+    hours = sla.resolve_hours if resolve_hours is None else min(resolve_hours, sla.resolve_hours)
+    return received_at + timedelta(hours=sla.acknowledge_hours), received_at + timedelta(hours=hours)

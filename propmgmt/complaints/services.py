@@ -1,0 +1,401 @@
+"""The life of a case: opened by a resident, the hotline or the field; acknowledged, dispatched
+(a task in the operator's day), resolved, closed with the resident's rating, or reopened.
+
+Every change is a conditional update (UPDATE ... WHERE status = expected), so two dispatchers
+acting at once get one success and one clear message, and every change is audited. Functions
+flush, never commit.
+"""
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record
+from ..clock import to_local
+from ..auth.models import User
+from ..compounds.models import Compound
+from ..errors import Conflict, DomainError, NotFound
+from ..extensions import db
+from ..field.photos import store_photo
+from ..orgs.models import Crew, crew_compound
+from ..plans.models import ServicePlan, ServiceType, Task
+from .models import Complaint, ComplaintPhoto, ReportHit
+from .policy import RESIDENT_CATEGORIES, deadlines, limit, sla_for
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
+MAX_PHOTOS = 4
+HANDLERS = ("admin", "dispatcher")
+
+
+class TooManyReports(DomainError):
+    status_code = 429
+    code = "too_many_reports"
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+def client_key(address: str | None) -> str:
+    """A hash of the client's address: enough to count its reports, without keeping the address."""
+    return hashlib.sha256(f"report:{address or 'unknown'}".encode()).hexdigest()
+
+
+def mask_phone(phone: str) -> str:
+    """139****1234: what everyone but dispatchers sees of a resident's phone."""
+    digits = (phone or "").strip()
+    if len(digits) < 7:
+        return "****" if digits else ""
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def _clean_phone(phone: str) -> str:
+    phone = (phone or "").strip()
+    if phone and not PHONE_RE.match(phone):
+        raise DomainError(_l("The phone number is not valid; leave it empty or write digits only."),
+                          field="contact_phone")
+    return phone
+
+
+def open_case(*, compound_id: int | None, source: str, category: str, description: str, now: datetime,
+              contact_phone: str = "", reported_by_id: int | None = None, hotline_ticket_no: str | None = None,
+              resolve_hours: float | None = None, received_at: datetime | None = None, **extra) -> Complaint:
+    """A new case with its severity and deadlines from the policy."""
+    received_at = received_at or now
+    acknowledge_due, resolve_due = deadlines(category, received_at, resolve_hours)
+    complaint = Complaint(tracking_code=new_tracking_code(), compound_id=compound_id, source=source,
+                          category=category, description=description, contact_phone=contact_phone,
+                          severity=sla_for(category).severity, status="received", received_at=received_at,
+                          acknowledge_due_at=acknowledge_due, resolve_due_at=resolve_due,
+                          reported_by_id=reported_by_id, hotline_ticket_no=hotline_ticket_no, **extra)
+    db.session.add(complaint)
+    db.session.flush()
+    return complaint
+
+
+def _check_rate(compound: Compound, key: str, now: datetime) -> None:
+    since = now - timedelta(hours=1)
+    by_client = db.session.scalar(select(func.count(ReportHit.id)).where(ReportHit.client_key == key,
+                                                                          ReportHit.at > since))
+    if by_client >= limit("REPORTS_PER_ADDRESS_PER_HOUR"):
+        raise TooManyReports(_l("Too many reports from this device in the last hour. Please try again later, "
+                                "or call the service phone on this page."))
+    by_compound = db.session.scalar(select(func.count(ReportHit.id)).where(ReportHit.compound_id == compound.id,
+                                                                            ReportHit.at > since))
+    if by_compound >= limit("REPORTS_PER_COMPOUND_PER_HOUR"):
+        raise TooManyReports(_l("This compound has received very many reports in the last hour; the dispatcher "
+                                "already knows. Please try again later, or call the service phone on this page."))
+
+
+def submit_report(compound: Compound, *, category: str, description: str, contact_phone: str, photos: list,
+                  address: str | None, now: datetime, upload_dir: str, honeypot: str = "") -> Complaint:
+    """A resident's report from the public page (no account). Photos are already checked."""
+    if honeypot:
+        raise DomainError(_l("The report could not be accepted."), field="website", code="rejected")
+    if category not in RESIDENT_CATEGORIES:
+        raise DomainError(_l("Choose what kind of problem it is."), field="category")
+    description = (description or "").strip()
+    if not description:
+        raise DomainError(_l("Describe the problem."), field="description")
+    if len(description) > 2000:
+        raise DomainError(_l("The description is too long (at most 2000 characters)."), field="description")
+    if len(photos) > MAX_PHOTOS:
+        raise DomainError(_l("At most %(n)d photos.", n=MAX_PHOTOS), field="photos")
+    phone = _clean_phone(contact_phone)
+    key = client_key(address)
+    _check_rate(compound, key, now)
+    complaint = open_case(compound_id=compound.id, source="resident", category=category, description=description,
+                          contact_phone=phone, now=now)
+    for image in photos:
+        stored = store_photo(image, upload_dir, f"complaints/{complaint.id}")
+        db.session.add(ComplaintPhoto(complaint_id=complaint.id, path=stored.path, thumb_path=stored.thumb_path,
+                                      created_at=now))
+    db.session.add(ReportHit(client_key=key, compound_id=compound.id, at=now))
+    record(None, "complaint", complaint.id, "complaint_received", now=now, compound_id=compound.id,
+           to_state="received", changes={"source": [None, "resident"], "category": [None, category]})
+    return complaint
+
+
+def by_code(code: str) -> Complaint:
+    complaint = db.session.scalar(select(Complaint).where(Complaint.tracking_code == (code or "").strip().upper()))
+    if complaint is None:
+        raise NotFound(_l("No case has this tracking code. Please check the code and try again."))
+    return complaint
+
+
+def _require_handler(actor) -> None:
+    if actor is None or actor.role not in HANDLERS:
+        raise DomainError(_l("Only dispatchers handle cases."), code="forbidden")
+
+
+def _move(actor, complaint: Complaint, from_states: tuple[str, ...], to_state: str, action: str, *, now: datetime,
+          message, reason: str = "", **values) -> Complaint:
+    previous = complaint.status
+    won = db.session.execute(update(Complaint).where(Complaint.id == complaint.id,
+                                                     Complaint.status.in_(from_states))
+                             .values(status=to_state, **values)
+                             .execution_options(synchronize_session=False)).rowcount
+    if not won:
+        db.session.refresh(complaint)
+        raise Conflict(message)
+    db.session.refresh(complaint)
+    record(actor, "complaint", complaint.id, action, now=now, compound_id=complaint.compound_id,
+           from_state=previous, to_state=to_state, reason=reason)
+    return complaint
+
+
+def acknowledge(actor, complaint: Complaint, *, now: datetime) -> Complaint:
+    _require_handler(actor)
+    return _move(actor, complaint, ("received",), "acknowledged", "complaint_acknowledged", now=now,
+                 acknowledged_at=now, message=_l("Only a newly received case can be acknowledged."))
+
+
+def _default_crew(compound_id: int) -> int | None:
+    """The crew of the compound's active plan, else a crew that serves the compound."""
+    crew = db.session.scalar(select(ServicePlan.crew_id).where(
+        ServicePlan.compound_id == compound_id, ServicePlan.status == "active", ServicePlan.crew_id.is_not(None))
+        .order_by(ServicePlan.id).limit(1))
+    return crew or db.session.scalar(select(crew_compound.c.crew_id).where(crew_compound.c.compound_id == compound_id)
+                                     .order_by(crew_compound.c.crew_id).limit(1))
+
+
+def dispatch(actor, complaint: Complaint, *, now: datetime, crew_id: int | None = None,
+             assignee_id: int | None = None) -> Task:
+    """Sends the case to the field: a task (no plan) from now to the resolve deadline."""
+    _require_handler(actor)
+    if complaint.compound_id is None:
+        raise DomainError(_l("Match the case to a compound before dispatching it."), field="compound_id")
+    assignee = db.session.get(User, assignee_id) if assignee_id else None
+    if assignee_id and (assignee is None or assignee.role != "operator" or not assignee.active):
+        raise DomainError(_l("Choose an active operator."), field="assignee_id")
+    crew_id = crew_id or (assignee.crew_id if assignee else None) or _default_crew(complaint.compound_id)
+    if crew_id and db.session.get(Crew, crew_id) is None:
+        raise DomainError(_l("Choose a crew."), field="crew_id")
+    if not crew_id and not assignee:
+        raise DomainError(_l("No crew serves this compound; choose an operator."), field="assignee_id")
+    service_type = db.session.scalar(select(ServiceType).where(ServiceType.code == "cleaning")) or \
+        db.session.scalar(select(ServiceType).order_by(ServiceType.id).limit(1))
+    if service_type is None:
+        raise DomainError(_l("No service type exists yet."))
+    _move(actor, complaint, ("received", "acknowledged", "reopened"), "dispatched", "complaint_dispatched", now=now,
+          dispatched_at=now, acknowledged_at=func.coalesce(Complaint.acknowledged_at, now),
+          message=_l("This case cannot be dispatched in its current state."))
+    window_end = max(complaint.resolve_due_at or now, now + timedelta(hours=1))
+    task = Task(compound_id=complaint.compound_id, service_type_id=service_type.id, crew_id=crew_id,
+                assignee_id=assignee.id if assignee else None, complaint_id=complaint.id, window_start=now,
+                window_end=window_end, status="scheduled", note="", created_at=now)
+    db.session.add(task)
+    db.session.flush()
+    record(actor, "task", task.id, "task_created_for_complaint", now=now, compound_id=complaint.compound_id,
+           to_state="scheduled")
+    return task
+
+
+def resolve(actor, complaint: Complaint, *, now: datetime, note: str = "") -> Complaint:
+    _require_handler(actor)
+    note = (note or "").strip()[:2000]
+    return _move(actor, complaint, ("acknowledged", "dispatched", "reopened"), "resolved", "complaint_resolved",
+                 now=now, resolved_at=now, resolution_note=note, reason=note,
+                 message=_l("This case cannot be resolved in its current state."))
+
+
+def resolve_from_task(user, task: Task, *, now: datetime) -> None:
+    """The operator completed the task made for a case: the case is resolved (hook of complete_task)."""
+    if not task.complaint_id:
+        return
+    complaint = db.session.get(Complaint, task.complaint_id)
+    if complaint is None or complaint.status != "dispatched":
+        return
+    note = task.note or str(_l("Handled on site."))
+    db.session.execute(update(Complaint).where(Complaint.id == complaint.id, Complaint.status == "dispatched")
+                       .values(status="resolved", resolved_at=now, resolution_note=note[:2000])
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(complaint)
+    record(user, "complaint", complaint.id, "complaint_resolved", now=now, compound_id=complaint.compound_id,
+           from_state="dispatched", to_state="resolved", reason=note[:200])
+
+
+def close(actor, complaint: Complaint, *, now: datetime) -> Complaint:
+    """Closes a resolved case the resident did not rate (a dispatcher's decision, audited)."""
+    _require_handler(actor)
+    return _move(actor, complaint, ("resolved",), "closed", "complaint_closed", now=now, closed_at=now,
+                 message=_l("Only a resolved case can be closed."))
+
+
+def rate(complaint: Complaint, rating, comment: str, *, now: datetime) -> Complaint:
+    """The resident's rating closes the case; once only."""
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise DomainError(_l("Choose a rating from 1 to 5 stars."), field="rating")
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        raise DomainError(_l("The comment is too long (at most 1000 characters)."), field="comment")
+    if complaint.rating is not None:
+        raise Conflict(_l("This case has already been rated. Thank you!"))
+    won = db.session.execute(update(Complaint).where(Complaint.id == complaint.id, Complaint.status == "resolved",
+                                                     Complaint.rating.is_(None))
+                             .values(status="closed", rating=rating, rating_comment=comment, rated_at=now,
+                                     closed_at=now).execution_options(synchronize_session=False)).rowcount
+    if not won:
+        db.session.refresh(complaint)
+        if complaint.rating is not None:
+            raise Conflict(_l("This case has already been rated. Thank you!"))
+        raise Conflict(_l("The case can be rated once it is resolved."))
+    db.session.refresh(complaint)
+    record(None, "complaint", complaint.id, "complaint_rated", now=now, compound_id=complaint.compound_id,
+           from_state="resolved", to_state="closed", changes={"rating": [None, rating]})
+    return complaint
+
+
+def reopen(complaint: Complaint, reason: str, *, now: datetime) -> Complaint:
+    """The resident is not satisfied: the case goes back to the dispatcher with a new deadline."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Say what is still wrong."), field="reason")
+    if len(reason) > 1000:
+        raise DomainError(_l("The text is too long (at most 1000 characters)."), field="reason")
+    acknowledge_due, resolve_due = deadlines(complaint.category, now)
+    return _move(None, complaint, ("resolved",), "reopened", "complaint_reopened", now=now, reason=reason,
+                 acknowledge_due_at=acknowledge_due, resolve_due_at=resolve_due, resolved_at=None,
+                 message=_l("Only a resolved case that has not been rated can be reopened."))
+
+
+def match_to_compound(actor, complaint: Complaint, compound_id: int, *, now: datetime) -> Complaint:
+    """A dispatcher matches an unmatched hotline ticket to a compound by hand."""
+    _require_handler(actor)
+    compound = db.session.get(Compound, compound_id or 0)
+    if compound is None:
+        raise DomainError(_l("Choose the compound."), field="compound_id")
+    won = db.session.execute(update(Complaint).where(Complaint.id == complaint.id, Complaint.compound_id.is_(None))
+                             .values(compound_id=compound.id).execution_options(synchronize_session=False)).rowcount
+    if not won:
+        raise Conflict(_l("This case was already matched to a compound."))
+    db.session.refresh(complaint)
+    record(actor, "complaint", complaint.id, "complaint_matched", now=now, compound_id=compound.id,
+           changes={"compound_id": [None, compound.id]})
+    return complaint
+
+
+@dataclass
+class HotlineTicket:
+    ticket_no: str
+    category_text: str
+    description: str
+    compound_name: str
+    subdistrict: str = ""
+    address: str = ""
+    contact_phone: str = ""
+    received_at: datetime | None = None
+    resolve_hours: float | None = None
+
+
+def match_compound(name: str, subdistrict: str = "") -> tuple[Compound | None, str]:
+    """The compound a hotline caller named (by name, then by alias), and a warning if any."""
+    from .hotline import find_compound  # the matching rules live with the hotline import
+    return find_compound(name, subdistrict)
+
+
+def receive_hotline_ticket(actor, ticket: HotlineTicket, *, now: datetime) -> tuple[Complaint, bool, list[str]]:
+    """(case, created, warnings). The ticket number deduplicates: a repeat returns the existing case."""
+    from .hotline import category_of
+    ticket_no = (ticket.ticket_no or "").strip()
+    if not ticket_no or len(ticket_no) > 40:
+        raise DomainError(_l("The ticket number is missing or too long."), field="ticket_no")
+    existing = db.session.scalar(select(Complaint).where(Complaint.hotline_ticket_no == ticket_no))
+    if existing is not None:
+        return existing, False, []
+    description = (ticket.description or "").strip()
+    if not description:
+        raise DomainError(_l("The ticket has no text (诉求内容)."), field="description")
+    compound, warning = match_compound(ticket.compound_name, ticket.subdistrict)
+    warnings = [warning] if warning else []
+    try:
+        with db.session.begin_nested():
+            complaint = open_case(
+                compound_id=compound.id if compound else None, source="hotline",
+                category=category_of(ticket.category_text), description=description[:4000],
+                contact_phone=(ticket.contact_phone or "").strip()[:30], hotline_ticket_no=ticket_no,
+                resolve_hours=ticket.resolve_hours, received_at=ticket.received_at, now=now,
+                hotline_subdistrict=(ticket.subdistrict or "")[:80],
+                hotline_compound_name=(ticket.compound_name or "")[:120])
+    except IntegrityError:  # the same ticket arrived twice at once; the other one won
+        existing = db.session.scalar(select(Complaint).where(Complaint.hotline_ticket_no == ticket_no))
+        if existing is None:
+            raise
+        return existing, False, []
+    record(actor, "complaint", complaint.id, "complaint_received", now=now, compound_id=complaint.compound_id,
+           to_state="received", changes={"source": [None, "hotline"], "ticket": [None, ticket_no]})
+    return complaint, True, warnings
+
+
+def import_hotline_rows(actor, rows: list[tuple[int, dict | None, str]], *, now: datetime) -> list:
+    """Each readable row becomes a case (or finds its existing one); a row report says which.
+
+    Unlike the register import this is row by row: a bad row must not hold back an urgent ticket.
+    """
+    from .hotline import RowReport
+    _require_handler(actor)
+    report = []
+    for number, fields, error in rows:
+        if fields is None:
+            report.append(RowReport(number, "", "error", error))
+            continue
+        try:
+            with db.session.begin_nested():
+                complaint, created, warnings = receive_hotline_ticket(actor, HotlineTicket(**fields), now=now)
+        except DomainError as exc:
+            report.append(RowReport(number, fields.get("ticket_no", ""), "error", str(exc.message)))
+            continue
+        outcome = "duplicate" if not created else ("unmatched" if complaint.compound_id is None else "created")
+        report.append(RowReport(number, complaint.hotline_ticket_no, outcome, complaint.tracking_code, warnings))
+    return report
+
+
+def enqueue_complaint_reminders(*, now: datetime) -> dict:
+    """Outbox rows for open cases nearing or past a deadline: dispatchers hear of them before the
+    deadline; once it has passed, the compound's responsible leader too (escalation).
+
+    Kinds: complaint_sla (acknowledge deadline near), complaint_sla_resolve (resolve deadline near),
+    complaint_ack_overdue / complaint_overdue (a deadline passed). The outbox's unique key sends each once per case.
+    """
+    from ..plans.sweeps import _dispatchers, _leaders_of
+    from ..reminders.services import enqueue_notifications, notification_rows
+    from .policy import limit
+    soon = now + timedelta(minutes=limit("COMPLAINT_WARN_MINUTES"))
+    cases = db.session.scalars(select(Complaint).options(joinedload(Complaint.compound)).where(
+        ((Complaint.status == "received") & (Complaint.acknowledge_due_at <= soon))
+        | (Complaint.status.in_(("acknowledged", "dispatched", "reopened")) & (Complaint.resolve_due_at <= soon)))
+        .order_by(Complaint.id).limit(2000)).all()
+    if not cases:
+        return {"near": 0, "overdue": 0, "rows": 0}
+    dispatchers = _dispatchers()
+    leaders = _leaders_of({c.compound_id for c in cases if c.compound_id})
+    rows, near, overdue = [], 0, 0
+    for c in cases:
+        deadline = c.acknowledge_due_at if c.status == "received" else c.resolve_due_at
+        payload = {"compound": c.compound.name if c.compound else c.hotline_compound_name, "code": c.tracking_code,
+                   "category": c.category, "deadline": deadline.isoformat(),
+                   "deadline_local": to_local(deadline).strftime("%Y-%m-%d %H:%M"), "complaint_id": c.id}
+        if deadline > now:
+            near += 1
+            kind = "complaint_sla" if c.status == "received" else "complaint_sla_resolve"
+            rows += notification_rows(dispatchers, kind=kind, subject_type="complaint", subject_id=c.id,
+                                      payload=payload, due_at=now, now=now)
+        else:
+            overdue += 1
+            people = dispatchers + ([leaders[c.compound_id]] if c.compound_id in leaders else [])
+            kind = "complaint_ack_overdue" if c.status == "received" else "complaint_overdue"
+            rows += notification_rows(people, kind=kind, subject_type="complaint", subject_id=c.id,
+                                      payload=payload, due_at=now, now=now)
+    enqueue_notifications(rows)
+    return {"near": near, "overdue": overdue, "rows": len(rows)}

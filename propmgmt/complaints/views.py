@@ -1,0 +1,166 @@
+"""The dispatcher's case queue (/complaints): deadlines, transitions, hotline import and replies."""
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+                   send_file, send_from_directory, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+import io
+
+from ..auth.access import roles_required
+from ..auth.models import User
+from ..clock import utcnow
+from ..compounds.models import Compound
+from ..compounds.services import ImportRejected
+from ..errors import DomainError
+from ..extensions import db
+from ..field.labels import PROBLEM_LABELS
+from ..orgs.models import Crew
+from ..request_args import choice_arg
+from . import services
+from .hotline import read_tickets, replies_xlsx
+from .labels import SEVERITY_LABELS, SOURCE_LABELS, STATUS_LABELS
+from .models import COMPLAINT_SOURCES, COMPLAINT_STATUSES, Complaint, ComplaintPhoto
+from .queries import QueueFilter, dispatcher_queue, next_deadline, photos_of_case, public_history, tasks_of_case
+
+bp = Blueprint("complaints", __name__, url_prefix="/complaints")
+HANDLERS = ("admin", "dispatcher")
+MAX_UPLOAD_ROWS = 5000
+
+
+@bp.app_context_processor
+def complaint_labels():
+    return {"CASE_STATUS_LABELS": STATUS_LABELS, "SEVERITY_LABELS": SEVERITY_LABELS, "SOURCE_LABELS": SOURCE_LABELS,
+            "mask_phone": services.mask_phone}
+
+
+@bp.route("")
+@roles_required(*HANDLERS)
+def queue():
+    f = QueueFilter(status=choice_arg("status", COMPLAINT_STATUSES), unmatched=request.args.get("unmatched") == "1",
+                    source=choice_arg("source", COMPLAINT_SOURCES))
+    cases = dispatcher_queue(f)
+    return render_template("complaints/queue.html", cases=cases, filter=f, now=utcnow(), next_deadline=next_deadline,
+                           PROBLEM_LABELS=PROBLEM_LABELS, statuses=COMPLAINT_STATUSES, sources=COMPLAINT_SOURCES)
+
+
+def _case(complaint_id: int) -> Complaint:
+    return db.session.get(Complaint, complaint_id) or abort(404)
+
+
+@bp.route("/<int:complaint_id>")
+@roles_required(*HANDLERS)
+def show(complaint_id: int):
+    complaint = _case(complaint_id)
+    crews = db.session.scalars(select(Crew).order_by(Crew.name)).all()
+    operators = db.session.scalars(select(User).where(User.role == "operator", User.active)
+                                   .order_by(User.display_name)).all()
+    compounds = []
+    if complaint.compound_id is None and complaint.hotline_compound_name:
+        from ..database import contains
+        compounds = db.session.scalars(select(Compound).where(contains(Compound.name,
+                                                                       complaint.hotline_compound_name[:4]))
+                                       .order_by(Compound.name).limit(30)).all()
+    return render_template("complaints/detail.html", case=complaint, photos=photos_of_case(complaint.id),
+                           tasks=tasks_of_case(complaint.id), history=public_history(complaint), crews=crews,
+                           operators=operators, compounds=compounds, now=utcnow(), next_deadline=next_deadline,
+                           PROBLEM_LABELS=PROBLEM_LABELS)
+
+
+@bp.route("/photos/<int:photo_id>")
+@roles_required(*HANDLERS)
+def photo(photo_id: int):
+    item = db.session.get(ComplaintPhoto, photo_id) or abort(404)
+    path = item.thumb_path if request.args.get("size") == "thumb" else item.path
+    response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path))
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def _act(complaint_id: int, action, done: str):
+    complaint = _case(complaint_id)
+    try:
+        action(complaint)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for(".show", complaint_id=complaint_id))
+
+
+def _int_field(name: str) -> int | None:
+    value = request.form.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/<int:complaint_id>/acknowledge", methods=["POST"])
+@roles_required(*HANDLERS)
+def acknowledge(complaint_id: int):
+    return _act(complaint_id, lambda c: services.acknowledge(current_user, c, now=utcnow()), _("Acknowledged."))
+
+
+@bp.route("/<int:complaint_id>/dispatch", methods=["POST"])
+@roles_required(*HANDLERS)
+def dispatch(complaint_id: int):
+    return _act(complaint_id, lambda c: services.dispatch(current_user, c, now=utcnow(), crew_id=_int_field("crew_id"),
+                                                          assignee_id=_int_field("assignee_id")),
+                _("Dispatched: the task is in the operator's day."))
+
+
+@bp.route("/<int:complaint_id>/resolve", methods=["POST"])
+@roles_required(*HANDLERS)
+def resolve(complaint_id: int):
+    return _act(complaint_id, lambda c: services.resolve(current_user, c, now=utcnow(),
+                                                         note=request.form.get("note", "")), _("Resolved."))
+
+
+@bp.route("/<int:complaint_id>/close", methods=["POST"])
+@roles_required(*HANDLERS)
+def close(complaint_id: int):
+    return _act(complaint_id, lambda c: services.close(current_user, c, now=utcnow()), _("Closed."))
+
+
+@bp.route("/<int:complaint_id>/match", methods=["POST"])
+@roles_required(*HANDLERS)
+def match(complaint_id: int):
+    return _act(complaint_id, lambda c: services.match_to_compound(current_user, c, _int_field("compound_id") or 0,
+                                                                   now=utcnow()),
+                _("Matched to the compound."))
+
+
+@bp.route("/hotline/import", methods=["GET", "POST"])
+@roles_required(*HANDLERS)
+def hotline_import():
+    report, error = None, None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if not upload or not upload.filename:
+            error = _("Choose a file (.csv or .xlsx).")
+        else:
+            try:
+                rows = read_tickets(upload.filename, upload.read())
+                if len(rows) > MAX_UPLOAD_ROWS:
+                    raise DomainError(_("At most %(n)d tickets per file.", n=MAX_UPLOAD_ROWS))
+                report = services.import_hotline_rows(current_user, rows, now=utcnow())
+            except ImportRejected as rejected:
+                db.session.rollback()
+                error = "; ".join(e.message for e in rejected.errors) or _("The file is empty.")
+            except DomainError as exc:
+                db.session.rollback()
+                error = str(exc.message)
+            else:
+                db.session.commit()
+    return render_template("complaints/import.html", report=report, error=error), (400 if error else 200)
+
+
+@bp.route("/hotline/replies.xlsx")
+@roles_required(*HANDLERS)
+def hotline_replies():
+    cases = db.session.scalars(select(Complaint).where(Complaint.source == "hotline")
+                               .order_by(Complaint.received_at)).all()
+    return send_file(io.BytesIO(replies_xlsx(cases)), as_attachment=True, download_name="12345-replies.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,26 @@
+"""Display words of the handover workflow."""
+from flask_babel import lazy_gettext as _l
+
+STAGE_LABELS = {
+    "assessing": _l("Readiness assessment"),
+    "owners_decision": _l("Owners' decision"),
+    "firm_selection": _l("Firm selection"),
+    "joint_inspection": _l("Joint inspection"),
+    "transition": _l("Transition period"),
+    "completed": _l("Handed over"),
+    "aborted": _l("Stopped"),
+}
+FACILITY_LABELS = {
+    "roads": _l("Roads"), "drains": _l("Drains"), "lighting": _l("Lighting"),
+    "access_control": _l("Access control"), "cameras": _l("Cameras"), "fire_equipment": _l("Fire equipment"),
+    "greenery": _l("Greenery"),
+}
+INSPECTION_RESULT_LABELS = {"ok": _l("In order"), "defect": _l("Defect"), "fixed": _l("Fixed")}
+CRITERION_LABELS = {
+    "renovated": _l("Renovation completed"),
+    "owners_committee": _l("Owners' committee or representatives in place"),
+    "owners_decision": _l("Owners' decision recorded (art. 278)"),
+    "fee_willingness": _l("Fee-collection willingness at or above the threshold"),
+    "no_severe_complaints": _l("No open severe complaints"),
+    "months_in_fallback": _l("Long enough in fallback service"),
+}

@@ -1,0 +1,110 @@
+"""Read models: readiness of compounds under fallback, and the handover pipeline."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ..complaints.models import Complaint
+from ..compounds.models import Community, Compound
+from ..extensions import db
+from .models import OPEN_STAGES, CompoundReadiness, Handover, OwnersDecision, ReadinessPolicy
+from .rules import evaluate
+from .services import vote_of
+
+SEVERE = ("urgent", "high")
+CLOSED_CASES = ("resolved", "closed")
+
+
+def policy() -> ReadinessPolicy:
+    """The one policy row (defaults until an admin changes them)."""
+    return db.session.scalar(select(ReadinessPolicy).limit(1)) or ReadinessPolicy(
+        fee_willingness_min=60, months_in_fallback_min=6, stuck_after_days=30)
+
+
+@dataclass
+class Readiness:
+    compound: Compound
+    criteria: dict  # criterion -> (True | False | None, evidence text)
+    handover: Handover | None
+
+    @property
+    def met(self) -> int:
+        return sum(1 for value, _ in self.criteria.values() if value)
+
+
+def readiness(*, now: datetime, subdistrict_id: int | None = None) -> list[Readiness]:
+    """Every compound under fallback against the criteria, the most ready first (4 queries)."""
+    rules = policy()
+    query = (select(Compound).join(Compound.community).options(contains_eager(Compound.community)
+                                                               .joinedload(Community.subdistrict))
+             .where(Compound.management_mode == "fallback"))
+    if subdistrict_id:
+        query = query.where(Community.subdistrict_id == subdistrict_id)
+    compounds = db.session.scalars(query).all()
+    ids = [c.id for c in compounds]
+    facts = {f.compound_id: f for f in db.session.scalars(
+        select(CompoundReadiness).where(CompoundReadiness.compound_id.in_(ids)))}
+    severe = dict(db.session.execute(
+        select(Complaint.compound_id, func.count()).where(Complaint.compound_id.in_(ids),
+                                                          Complaint.severity.in_(SEVERE),
+                                                          Complaint.status.not_in(CLOSED_CASES))
+        .group_by(Complaint.compound_id)).all())
+    handovers: dict[int, Handover] = {}
+    for handover in db.session.scalars(select(Handover).options(joinedload(Handover.owners_decision))
+                                       .where(Handover.compound_id.in_(ids)).order_by(Handover.started_at)):
+        handovers[handover.compound_id] = handover  # the latest wins
+    rows = []
+    for compound in compounds:
+        fact, handover = facts.get(compound.id), handovers.get(compound.id)
+        months = (now - compound.mode_since).days // 30
+        decision = handover.owners_decision if handover else None
+        criteria = {
+            "renovated": (compound.renovation_status == "completed" if compound.renovation_status else None,
+                          str(compound.renovation_completed_on or "")),
+            "owners_committee": (fact.owners_committee if fact else None, fact.evidence if fact else ""),
+            "owners_decision": (evaluate(vote_of(decision)).passes if decision else None,
+                                decision.decided_on.isoformat() if decision else ""),
+            "fee_willingness": ((fact.fee_willingness >= rules.fee_willingness_min)
+                                if fact and fact.fee_willingness is not None else None,
+                                f"{fact.fee_willingness}% / {rules.fee_willingness_min}%"
+                                if fact and fact.fee_willingness is not None else ""),
+            "no_severe_complaints": (severe.get(compound.id, 0) == 0, str(severe.get(compound.id, 0))),
+            "months_in_fallback": (months >= rules.months_in_fallback_min,
+                                   f"{months} / {rules.months_in_fallback_min}"),
+        }
+        rows.append(Readiness(compound, criteria, handover))
+    rows.sort(key=lambda r: (-r.met, r.compound.name))
+    return rows
+
+
+@dataclass
+class PipelineRow:
+    handover: Handover
+    days_in_stage: int
+    stuck: bool
+
+
+def pipeline(*, now: datetime, subdistrict_id: int | None = None) -> tuple[dict, list[PipelineRow]]:
+    """Counts per stage (a funnel) and the open handovers, stuck ones first."""
+    rules = policy()
+    query = (select(Handover).join(Handover.compound).join(Compound.community)
+             .options(contains_eager(Handover.compound).contains_eager(Compound.community)
+                      .joinedload(Community.subdistrict), joinedload(Handover.stage_owner), joinedload(Handover.firm))
+             .where(Handover.stage.in_(OPEN_STAGES)))
+    counts_query = select(Handover.stage, func.count()).join(Handover.compound).join(Compound.community)
+    if subdistrict_id:
+        query = query.where(Community.subdistrict_id == subdistrict_id)
+        counts_query = counts_query.where(Community.subdistrict_id == subdistrict_id)
+    counts = dict(db.session.execute(counts_query.group_by(Handover.stage)).all())
+    rows = []
+    for handover in db.session.scalars(query):
+        days = (now - handover.stage_entered_at).days
+        rows.append(PipelineRow(handover, days, days > rules.stuck_after_days))
+    rows.sort(key=lambda r: (not r.stuck, -r.days_in_stage))
+    return counts, rows
+
+
+def open_handover_of(compound_id: int) -> Handover | None:
+    return db.session.scalar(select(Handover).options(joinedload(Handover.firm))
+                             .where(Handover.compound_id == compound_id, Handover.stage.in_(OPEN_STAGES)))

@@ -1,0 +1,266 @@
+"""Handover pages: readiness, the pipeline, and one handover's stages."""
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from openpyxl import Workbook
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from ..auth.access import roles_required
+from ..auth.models import User
+from ..clock import local_today, utcnow
+from ..compounds.models import Compound
+from ..compounds.queries import area_choices
+from ..errors import DomainError
+from ..extensions import db
+from ..orgs.models import Organisation
+from ..request_args import int_arg
+from .forms import DecisionForm, FirmForm, InspectionForm, PolicyForm, ReadinessForm, ReasonForm, StageForm
+from .labels import CRITERION_LABELS, FACILITY_LABELS, INSPECTION_RESULT_LABELS, STAGE_LABELS
+from .models import HANDOVER_STAGES, Handover, InspectionItem
+from .queries import pipeline, policy, readiness
+from .rules import Vote, evaluate
+from .services import (NEXT_STAGE, abort_handover, advance, mark_fixed, record_inspection, record_owners_decision,
+                       select_firm, sign_inspection, stage_conditions, start_handover, update_policy,
+                       update_readiness, vote_of)
+
+bp = Blueprint("handovers", __name__, url_prefix="/handovers")
+READERS = ("admin", "official", "dispatcher")
+DECIDERS = ("admin", "official")
+
+
+@bp.app_context_processor
+def handover_labels():
+    return {"STAGE_LABELS": STAGE_LABELS, "FACILITY_LABELS": FACILITY_LABELS, "CRITERION_LABELS": CRITERION_LABELS,
+            "INSPECTION_RESULT_LABELS": INSPECTION_RESULT_LABELS}
+
+
+def _handover(handover_id: int) -> Handover:
+    handover = db.session.get(Handover, handover_id) or abort(404)
+    if current_user.role == "firm" and handover.firm_id != current_user.organisation_id:
+        abort(404)  # a firm sees only the handovers it takes part in
+    return handover
+
+
+def _act(handover: Handover, action, success: str):
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for(".show", handover_id=handover.id))
+
+
+@bp.route("")
+@roles_required(*READERS)
+def pipeline_page():
+    subdistrict = int_arg("subdistrict")
+    counts, rows = pipeline(now=utcnow(), subdistrict_id=subdistrict)
+    subdistricts, _communities = area_choices()
+    return render_template("handovers/pipeline.html", counts=counts, rows=rows, stages=HANDOVER_STAGES,
+                           subdistricts=subdistricts, subdistrict=subdistrict)
+
+
+@bp.route("/export.xlsx")
+@roles_required(*READERS)
+def export_pipeline():
+    _counts, rows = pipeline(now=utcnow(), subdistrict_id=int_arg("subdistrict"))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("移交进度")
+    sheet.append(["小区", "街道", "阶段", "本阶段天数", "到期日", "负责人", "承接企业", "是否滞留"])
+    for row in rows:
+        h = row.handover
+        sheet.append([h.compound.name, h.compound.community.subdistrict.name, str(STAGE_LABELS[h.stage]),
+                      row.days_in_stage, h.stage_due_on, h.stage_owner.label if h.stage_owner else "",
+                      h.firm.name if h.firm else "", "是" if row.stuck else ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return send_file(io.BytesIO(buffer.getvalue()), as_attachment=True, download_name=f"移交进度-{local_today()}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/readiness")
+@roles_required(*READERS)
+def readiness_page():
+    subdistrict = int_arg("subdistrict")
+    subdistricts, _communities = area_choices()
+    return render_template("handovers/readiness.html", rows=readiness(now=utcnow(), subdistrict_id=subdistrict),
+                           subdistricts=subdistricts, subdistrict=subdistrict)
+
+
+@bp.route("/readiness/<int:compound_id>", methods=["GET", "POST"])
+@roles_required(*DECIDERS)
+def edit_readiness(compound_id: int):
+    compound = db.session.get(Compound, compound_id) or abort(404)
+    form = ReadinessForm()
+    if form.validate_on_submit():
+        try:
+            update_readiness(current_user, compound, owners_committee={"yes": True, "no": False}.get(
+                form.owners_committee.data), fee_willingness=form.fee_willingness.data,
+                evidence=form.evidence.data, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".readiness_page"))
+    return render_template("handovers/readiness_form.html", form=form, compound=compound), \
+        400 if request.method == "POST" else 200
+
+
+def _owners():
+    return db.session.scalars(select(User).where(User.active, User.role.in_(("admin", "official", "dispatcher")))
+                              .order_by(User.display_name)).all()
+
+
+@bp.route("/start/<int:compound_id>", methods=["POST"])
+@roles_required(*DECIDERS)
+def start(compound_id: int):
+    compound = db.session.get(Compound, compound_id) or abort(404)
+    form = StageForm()
+    form.validate_on_submit()
+    try:
+        handover = start_handover(current_user, compound, owner_id=current_user.id, due_on=form.due_on.data,
+                                  now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for(".readiness_page"))
+    db.session.commit()
+    flash(_("Handover of %(name)s started.", name=compound.name), "success")
+    return redirect(url_for(".show", handover_id=handover.id))
+
+
+@bp.route("/<int:handover_id>")
+@roles_required("admin", "official", "dispatcher", "firm")
+def show(handover_id: int):
+    handover = _handover(handover_id)
+    stage_form = StageForm()
+    stage_form.owner_id.choices = [SelectChoice(0, _("Keep the current owner"))] + [
+        SelectChoice(u.id, u.label) for u in _owners()]
+    firm_form = FirmForm(obj=handover)
+    firm_form.firm_id.choices = [SelectChoice(0, "—")] + [SelectChoice(o.id, o.name) for o in db.session.scalars(
+        select(Organisation).where(Organisation.kind == "property_firm", Organisation.active)
+        .order_by(Organisation.name))]
+    decision = handover.owners_decision
+    result = evaluate(vote_of(decision)) if decision else None
+    return render_template("handovers/detail.html", h=handover, stage_form=stage_form, firm_form=firm_form,
+                           decision_form=DecisionForm(obj=decision), inspection_form=InspectionForm(),
+                           reason_form=ReasonForm(), result=result, next_stage=NEXT_STAGE.get(handover.stage),
+                           missing=stage_conditions(handover, local_today()),
+                           can_decide=current_user.role in DECIDERS)
+
+
+@bp.route("/<int:handover_id>/advance", methods=["POST"])
+@roles_required(*DECIDERS)
+def move(handover_id: int):
+    handover = _handover(handover_id)
+    form = StageForm()
+    form.validate_on_submit()
+    return _act(handover, lambda: advance(current_user, handover, to_stage=request.form.get("to_stage", ""),
+                                          owner_id=form.owner_id.data or None, due_on=form.due_on.data,
+                                          transition_end=form.transition_end.data, now=utcnow()),
+                _("The handover moved on."))
+
+
+@bp.route("/<int:handover_id>/decision", methods=["POST"])
+@roles_required(*DECIDERS)
+def decision(handover_id: int):
+    handover = _handover(handover_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(" ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()),
+              "error")
+        return redirect(url_for(".show", handover_id=handover.id))
+    vote = Vote(form.total_owners.data, form.total_area.data, form.participating_owners.data,
+                form.participating_area.data, form.favour_owners.data, form.favour_area.data)
+    return _act(handover, lambda: record_owners_decision(current_user, handover, vote, decided_on=form.decided_on.data,
+                                                         note=form.note.data, now=utcnow()),
+                _("The owners' decision is recorded."))
+
+
+@bp.route("/<int:handover_id>/firm", methods=["POST"])
+@roles_required(*DECIDERS)
+def firm(handover_id: int):
+    handover = _handover(handover_id)
+    form = FirmForm()
+    form.validate_on_submit()
+    return _act(handover, lambda: select_firm(current_user, handover, firm_id=form.firm_id.data,
+                                              contract_start=form.contract_start.data,
+                                              contract_end=form.contract_end.data,
+                                              fee_standard=form.fee_standard.data or "", now=utcnow()),
+                _("The firm is recorded."))
+
+
+@bp.route("/<int:handover_id>/inspection", methods=["POST"])
+@roles_required(*DECIDERS)
+def inspection(handover_id: int):
+    handover = _handover(handover_id)
+    form = InspectionForm()
+    form.validate_on_submit()
+    return _act(handover, lambda: record_inspection(
+        current_user, handover, facility=form.facility.data, result=form.result.data, defect=form.defect.data,
+        blocking=form.blocking.data, fixer=form.fixer.data, fix_by=form.fix_by.data, now=utcnow()),
+        _("The check is recorded."))
+
+
+@bp.route("/<int:handover_id>/inspection/<int:item_id>/fixed", methods=["POST"])
+@roles_required(*DECIDERS)
+def fixed(handover_id: int, item_id: int):
+    handover = _handover(handover_id)
+    item = db.session.get(InspectionItem, item_id)
+    if item is None or item.handover_id != handover.id:
+        abort(404)
+    ReasonForm().validate_on_submit()
+    return _act(handover, lambda: mark_fixed(current_user, item, now=utcnow()), _("Marked fixed on re-inspection."))
+
+
+@bp.route("/<int:handover_id>/sign", methods=["POST"])
+@roles_required("admin", "official", "firm")
+def sign(handover_id: int):
+    handover = _handover(handover_id)
+    ReasonForm().validate_on_submit()
+    return _act(handover, lambda: sign_inspection(current_user, handover, now=utcnow()), _("Signed."))
+
+
+@bp.route("/<int:handover_id>/abort", methods=["POST"])
+@roles_required(*DECIDERS)
+def stop(handover_id: int):
+    handover = _handover(handover_id)
+    form = ReasonForm()
+    form.validate_on_submit()
+    return _act(handover, lambda: abort_handover(current_user, handover, form.reason.data, now=utcnow()),
+                _("The handover was stopped."))
+
+
+@bp.route("/policy")
+@roles_required(*READERS)
+def policy_page():
+    """Officials read the readiness thresholds; admins change them (save_policy)."""
+    return render_template("handovers/policy.html", form=PolicyForm(obj=policy()),
+                           can_edit=current_user.role == "admin")
+
+
+@bp.route("/policy", methods=["POST"])
+@roles_required("admin")
+def save_policy():
+    form = PolicyForm()
+    if form.validate_on_submit():
+        try:
+            update_policy(current_user, fee_willingness_min=form.fee_willingness_min.data,
+                          months_in_fallback_min=form.months_in_fallback_min.data,
+                          stuck_after_days=form.stuck_after_days.data, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".readiness_page"))
+    return render_template("handovers/policy.html", form=form, can_edit=True), 400

@@ -1,0 +1,204 @@
+"""The residents' window (no account): a compound's public page reached by its QR code, reporting
+a problem, following it by its tracking code and rating the result; the posters for printing.
+"""
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+                   send_from_directory, url_for)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..auth.access import public, roles_required
+from ..clock import utcnow
+from ..complaints import services
+from ..complaints.labels import STATUS_LABELS
+from ..complaints.policy import RESIDENT_CATEGORIES, SLA
+from ..complaints.queries import public_history, public_photo, public_record
+from ..compounds.models import Community, Compound, Subdistrict
+from ..errors import DomainError
+from ..extensions import db
+from ..field.labels import PROBLEM_LABELS
+from ..field.photos import check_photo
+from .posters import poster_pdf, qr_svg
+
+bp = Blueprint("residents", __name__, url_prefix="/r")
+PRINTERS = ("admin", "official", "dispatcher")
+
+
+@bp.app_template_filter("frequency")
+def frequency(rule: str) -> str:
+    """How often a plan's work happens, in the plan form's own words ("" when it is unusual)."""
+    from ..plans.forms import REPEAT_KINDS, WEEKDAY_LABELS
+    rule, kinds, days = (rule or "").upper(), dict(REPEAT_KINDS), dict(WEEKDAY_LABELS)
+    if rule == "FREQ=DAILY":
+        return str(kinds["daily"])
+    if rule == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR":
+        return str(kinds["weekdays"])
+    if rule.startswith("FREQ=WEEKLY;BYDAY="):
+        chosen = rule.removeprefix("FREQ=WEEKLY;BYDAY=").split(",")
+        if all(d in days for d in chosen):
+            return "、".join(str(days[d]) for d in chosen)
+    return ""
+
+
+def _compound(code: str) -> Compound:
+    compound = db.session.scalar(select(Compound).where(Compound.public_code == code)) if len(code) <= 32 else None
+    return compound or abort(404)
+
+
+def _public_url(compound: Compound) -> str:
+    return url_for("residents.compound_page", code=compound.public_code, _external=True)
+
+
+@bp.route("/<code>")
+@public
+def compound_page(code: str):
+    compound = _compound(code)
+    from ..handovers.labels import STAGE_LABELS
+    return render_template("residents/compound.html", record=public_record(compound, now=utcnow()),
+                           STATUS_LABELS=STATUS_LABELS, STAGE_LABELS=STAGE_LABELS)
+
+
+@bp.route("/<code>/photos/<int:photo_id>")
+@public
+def photo(code: str, photo_id: int):
+    """Thumbnails only: enough to see the work, no full-size image of someone's doorway."""
+    item = public_photo(_compound(code), photo_id) or abort(404)
+    response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), item.thumb_path))
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@bp.route("/<code>/qr.svg")
+@public
+def qr(code: str):
+    response = make_response(qr_svg(_public_url(_compound(code))))
+    response.mimetype = "image/svg+xml"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def _work_phones(record) -> list[str]:
+    return [phone for _name, phone in record.crews if phone]
+
+
+@bp.route("/<code>/poster.pdf")
+@roles_required(*PRINTERS)
+def poster(code: str):
+    compound = _compound(code)
+    record = public_record(compound, now=utcnow())
+    response = make_response(poster_pdf([(compound, _public_url(compound), _work_phones(record))]))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f"inline; filename=poster-{compound.public_code}.pdf"
+    return response
+
+
+@bp.route("/posters")
+@roles_required(*PRINTERS)
+def posters():
+    subdistricts = db.session.scalars(select(Subdistrict).order_by(Subdistrict.name)).all()
+    return render_template("residents/posters.html", subdistricts=subdistricts)
+
+
+@bp.route("/posters/<int:subdistrict_id>.pdf")
+@roles_required(*PRINTERS)
+def subdistrict_posters(subdistrict_id: int):
+    subdistrict = db.session.get(Subdistrict, subdistrict_id) or abort(404)
+    compounds = db.session.scalars(select(Compound).join(Community, Community.id == Compound.community_id)
+                                   .where(Community.subdistrict_id == subdistrict.id)
+                                   .order_by(Community.name, Compound.name)).all()
+    if not compounds:
+        flash(_("This subdistrict has no compounds."), "error")
+        return redirect(url_for(".posters"))
+    from ..orgs.models import Crew, crew_compound
+    phones: dict[int, list[str]] = {}
+    for compound_id, phone in db.session.execute(
+            select(crew_compound.c.compound_id, Crew.work_phone).join(Crew, Crew.id == crew_compound.c.crew_id)
+            .where(crew_compound.c.compound_id.in_([c.id for c in compounds]), Crew.work_phone != "")):
+        phones.setdefault(compound_id, []).append(phone)
+    response = make_response(poster_pdf([(c, _public_url(c), phones.get(c.id, [])) for c in compounds]))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f"attachment; filename=posters-{subdistrict.id}.pdf"
+    return response
+
+
+def _photos() -> list:
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    if len(files) > services.MAX_PHOTOS:
+        raise DomainError(_("At most %(n)d photos.", n=services.MAX_PHOTOS), field="photos")
+    return [check_photo(f.read()) for f in files]
+
+
+@bp.route("/<code>/report", methods=["GET", "POST"])
+@public
+def report(code: str):
+    compound = _compound(code)
+    form = {"category": request.form.get("category", ""), "description": request.form.get("description", ""),
+            "contact_phone": request.form.get("contact_phone", "")}
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            complaint = services.submit_report(
+                compound, category=form["category"], description=form["description"],
+                contact_phone=form["contact_phone"], photos=_photos(), address=request.remote_addr, now=utcnow(),
+                upload_dir=current_app.config["UPLOAD_DIR"], honeypot=request.form.get("website", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            error, status = exc, exc.status_code
+        else:
+            db.session.commit()
+            flash(_("Your report was received. Keep your tracking code: %(code)s", code=complaint.tracking_code),
+                  "success")
+            return redirect(url_for(".track", tracking_code=complaint.tracking_code))
+    return render_template("residents/report.html", compound=compound, categories=RESIDENT_CATEGORIES,
+                           PROBLEM_LABELS=PROBLEM_LABELS, SLA=SLA, form=form, error=error), status
+
+
+@bp.route("/track", methods=["GET"])
+@public
+def find_case():
+    code = request.args.get("code", "").strip()
+    if code:
+        return redirect(url_for(".track", tracking_code=code[:16].upper()))
+    return render_template("residents/find.html")
+
+
+@bp.route("/track/<tracking_code>")
+@public
+def track(tracking_code: str):
+    try:
+        complaint = services.by_code(tracking_code)
+    except DomainError as error:
+        return render_template("residents/find.html", error=error.message, code=tracking_code[:16]), 404
+    return render_template("residents/track.html", case=complaint, history=public_history(complaint),
+                           STATUS_LABELS=STATUS_LABELS, PROBLEM_LABELS=PROBLEM_LABELS)
+
+
+def _act(tracking_code: str, action):
+    try:
+        complaint = services.by_code(tracking_code)
+        action(complaint)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        if error.status_code == 404:
+            return redirect(url_for(".find_case"))
+        return redirect(url_for(".track", tracking_code=tracking_code), code=303)
+    db.session.commit()
+    return redirect(url_for(".track", tracking_code=complaint.tracking_code), code=303)
+
+
+@bp.route("/track/<tracking_code>/rate", methods=["POST"])
+@public
+def rate(tracking_code: str):
+    return _act(tracking_code, lambda c: (services.rate(c, request.form.get("rating"), request.form.get("comment", ""),
+                                                        now=utcnow()),
+                                          flash(_("Thank you for your rating."), "success")))
+
+
+@bp.route("/track/<tracking_code>/reopen", methods=["POST"])
+@public
+def reopen(tracking_code: str):
+    return _act(tracking_code, lambda c: (services.reopen(c, request.form.get("reason", ""), now=utcnow()),
+                                          flash(_("The case was reopened; the dispatcher will follow up."),
+                                                "success")))

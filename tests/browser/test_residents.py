@@ -1,0 +1,104 @@
+"""The residents' window on a phone: scan the QR link, report a sewage overflow with a photo, get a
+code; the dispatcher dispatches it, the operator completes it on the tablet, the resident rates it.
+"""
+import sqlite3
+
+import pytest
+from PIL import Image
+
+from propmgmt.extensions import db
+
+from .conftest import PHONE, TABLET_LANDSCAPE, TABLET, screenshot, sign_in
+
+
+@pytest.fixture
+def photo(tmp_path):
+    path = tmp_path / "overflow.jpg"
+    Image.new("RGB", (1200, 900), (90, 80, 60)).save(path, "JPEG")
+    return str(path)
+
+
+def _operators_compound(live_app):
+    """A compound served by the demo operator's crew: its public code."""
+    from propmgmt.auth.models import User
+    from propmgmt.compounds.models import Compound
+    from propmgmt.plans.models import ServicePlan
+    with live_app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == "operator"))
+        compound = db.session.scalar(db.select(Compound).join(ServicePlan, ServicePlan.compound_id == Compound.id)
+                                     .where(ServicePlan.crew_id == user.crew_id, ServicePlan.status == "active")
+                                     .limit(1))
+        code, name = compound.public_code, compound.name
+        db.session.remove()
+    return code, name
+
+
+def test_report_dispatch_complete_rate(live_server, live_app, live_db, browser, photo):
+    code, name = _operators_compound(live_app)
+
+    # The resident scans the QR code: the compound's public page, on a phone.
+    resident = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    errors = []
+    resident.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    resident.goto(f"{live_server}/r/{code}")
+    assert resident.locator("h1").inner_text() == name
+    assert resident.locator("#open-problems").inner_text() == "0"
+    screenshot(resident, "residents-compound-phone")
+    width = resident.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width}px)"
+
+    resident.click(f"a[href='/r/{code}/report']")
+    resident.check("input[name=category][value=sewage_overflow]")
+    resident.fill("#description", "3号楼单元门口污水外溢，气味很大")
+    resident.fill("#contact_phone", "13903531234")
+    resident.set_input_files("#photos", photo)
+    screenshot(resident, "residents-report-phone")
+    resident.click("button[type=submit]")
+    resident.wait_for_url(f"{live_server}/r/track/*")
+    tracking = resident.url.rsplit("/", 1)[1]
+    assert tracking in resident.locator(".flash-success").inner_text()
+    assert "13903531234" not in resident.content()
+    screenshot(resident, "residents-tracking-phone")
+
+    # The dispatcher sees it with its deadline and dispatches it to the compound's crew.
+    dispatcher = browser.new_context(viewport=TABLET_LANDSCAPE, locale="zh-CN").new_page()
+    sign_in(dispatcher, live_server, "dispatcher")
+    dispatcher.goto(f"{live_server}/complaints")
+    row = dispatcher.locator("#cases tr", has_text=tracking)
+    assert name in row.inner_text()
+    screenshot(dispatcher, "complaints-queue")
+    row.locator("a").click()
+    assert "13903531234" in dispatcher.content()  # dispatchers see the phone to call back
+    dispatcher.click(".dispatch-form button[type=submit]")
+    assert dispatcher.locator(".flash-success").count() == 1
+    screenshot(dispatcher, "complaints-case-dispatched")
+    with sqlite3.connect(live_db) as connection:
+        task_id, status = connection.execute(
+            "SELECT task.id, complaint.status FROM task JOIN complaint ON complaint.id = task.complaint_id "
+            "WHERE complaint.tracking_code = ?", (tracking,)).fetchone()
+    assert status == "dispatched"
+
+    # The operator finds it in their day on the tablet and completes it.
+    operator = browser.new_context(viewport=TABLET, locale="zh-CN").new_page()
+    sign_in(operator, live_server, "operator")
+    assert operator.locator(f"li[data-task-id='{task_id}']").count() == 1
+    operator.goto(f"{live_server}/field/tasks/{task_id}")
+    for box in operator.locator("input[name=check]").all():
+        box.check()
+    operator.set_input_files("#photos", photo)
+    operator.click(".complete-form button[type=submit]")
+    operator.wait_for_url(f"{live_server}/field")
+
+    # The resident sees it resolved and rates it, once.
+    resident.goto(f"{live_server}/r/track/{tracking}")
+    resident.check("input[name=rating][value='5']")
+    resident.fill("#comment", "处理很及时")
+    resident.click("form[action$='/rate'] button[type=submit]")
+    assert resident.locator("#rated").inner_text().endswith("★★★★★")
+    screenshot(resident, "residents-rated-phone")
+    with sqlite3.connect(live_db) as connection:
+        assert connection.execute("SELECT status, rating FROM complaint WHERE tracking_code = ?",
+                                  (tracking,)).fetchone() == ("closed", 5)
+    resident.goto(f"{live_server}/r/{code}")
+    assert "5.0" in resident.content()
+    assert errors == []

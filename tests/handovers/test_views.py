@@ -1,0 +1,112 @@
+"""Handover pages: readiness, pipeline and export, a handover driven through the browser forms."""
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+
+from propmgmt.assignments.services import approve_assignment, propose_assignment
+from propmgmt.handovers.models import Handover
+
+from ..factories import CompoundFactory, OrganisationFactory, UserFactory
+
+
+def _served(setting, now, name="育英小区"):
+    compound = CompoundFactory(name=name, renovation_status="completed")
+    approve_assignment(setting.official, propose_assignment(setting.official, compound, setting.proposal(
+        start_date=date(2026, 11, 25), review_date=None), now=now), now=now)
+    return compound
+
+
+def _sign_in(client, user):
+    client.post_form("/login", {"username": user.username, "password": "password123"})
+
+
+def test_readiness_start_and_pipeline(client, setting, db, now):
+    compound = _served(setting, now)
+    db.session.commit()
+    _sign_in(client, setting.official)
+    page = client.get("/handovers/readiness").get_data(as_text=True)
+    assert "育英小区" in page and "启动移交" in page
+    response = client.post_form(f"/handovers/readiness/{compound.id}", {"owners_committee": "yes",
+                                                                       "fee_willingness": "150", "evidence": ""},
+                                page=f"/handovers/readiness/{compound.id}")
+    assert response.status_code == 400 and "0 到 100" in response.get_data(as_text=True)
+    client.post_form(f"/handovers/readiness/{compound.id}", {"owners_committee": "yes", "fee_willingness": "72.5",
+                                                             "evidence": "2026年10月入户调查"},
+                     page=f"/handovers/readiness/{compound.id}")
+    page = client.get("/handovers/readiness").get_data(as_text=True)
+    assert "72.50% / 60" in page
+    response = client.post_form(f"/handovers/start/{compound.id}", page="/handovers/readiness")
+    handover = db.session.query(Handover).one()
+    assert response.headers["Location"].endswith(f"/handovers/{handover.id}")
+    detail = client.get(f"/handovers/{handover.id}").get_data(as_text=True)
+    assert "进入下一阶段：业主表决" in detail
+    assert "移交进行中" in client.get(f"/compounds/{compound.id}").get_data(as_text=True)
+    client.post_form(f"/handovers/{handover.id}/advance", {"to_stage": "joint_inspection", "owner_id": "0"},
+                     page=f"/handovers/{handover.id}")
+    assert handover.stage == "assessing"
+    client.post_form(f"/handovers/{handover.id}/advance", {"to_stage": "owners_decision", "owner_id": "0"},
+                     page=f"/handovers/{handover.id}")
+    assert handover.stage == "owners_decision"
+    bad = client.post_form(f"/handovers/{handover.id}/decision", {
+        "total_owners": "100", "total_area": "9000", "participating_owners": "120", "participating_area": "8000",
+        "favour_owners": "60", "favour_area": "5000", "decided_on": "2026-11-20"}, page=f"/handovers/{handover.id}",
+        follow_redirects=True)
+    assert "参与表决的业主人数超过业主总人数" in bad.get_data(as_text=True)
+    pipeline = client.get("/handovers").get_data(as_text=True)
+    assert "育英小区" in pipeline and "业主表决" in pipeline
+    sheet = load_workbook(io.BytesIO(client.get("/handovers/export.xlsx").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("小区", "街道", "阶段") and rows[1][0] == "育英小区" and rows[1][2] == "业主表决"
+
+
+def test_a_firm_sees_only_its_own_handovers(client, setting, db, now):
+    firm = OrganisationFactory()
+    mine = Handover(compound_id=_served(setting, now, "甲").id, stage="joint_inspection", firm_id=firm.id,
+                    stage_entered_at=now, started_at=now)
+    other = Handover(compound_id=_served(setting, now, "乙").id, stage="joint_inspection",
+                     firm_id=OrganisationFactory().id, stage_entered_at=now, started_at=now)
+    db.session.add_all([mine, other])
+    db.session.commit()
+    _sign_in(client, UserFactory(role="firm", organisation=firm))
+    assert client.get(f"/handovers/{mine.id}").status_code == 200
+    assert client.get(f"/handovers/{other.id}").status_code == 404
+    response = client.post_form(f"/handovers/{mine.id}/sign", page=f"/handovers/{mine.id}", follow_redirects=True)
+    assert "承接查验" in response.get_data(as_text=True)  # nothing recorded yet: refused with the reason
+    assert mine.firm_signed_at is None
+
+
+def test_api_reads_and_moves_handovers(client, setting, db, now):
+    from propmgmt.auth.services import create_token
+    handover = Handover(compound_id=_served(setting, now).id, stage="assessing", stage_entered_at=now,
+                        started_at=now)
+    db.session.add(handover)
+    db.session.commit()
+    official = {"Authorization": f"Bearer {create_token(setting.official)}"}
+    listed = client.get("/api/v1/handovers?stage=assessing", headers=official).json
+    assert listed["meta"]["total"] == 1 and listed["data"][0]["stage"] == "assessing"
+    skip = client.post(f"/api/v1/handovers/{handover.id}/advance", json={"to_stage": "transition"}, headers=official)
+    assert skip.status_code == 422 and skip.json["error"]["field"] == "to_stage"
+    moved = client.post(f"/api/v1/handovers/{handover.id}/advance", json={"to_stage": "owners_decision"},
+                        headers=official)
+    assert moved.status_code == 200 and moved.json["data"]["stage"] == "owners_decision"
+    dispatcher = {"Authorization": f"Bearer {create_token(setting.dispatcher)}"}
+    assert client.post(f"/api/v1/handovers/{handover.id}/advance", json={"to_stage": "firm_selection"},
+                       headers=dispatcher).status_code == 403
+    assert client.post("/api/v1/handovers/999999/advance", json={"to_stage": "x"}, headers=official).status_code == 404
+
+
+def test_policy_is_read_by_officials_and_changed_by_admins(client, setting, db):
+    from propmgmt.handovers.models import ReadinessPolicy
+    _sign_in(client, setting.official)
+    assert "60" in client.get("/handovers/policy").get_data(as_text=True)
+    assert client.post_form("/handovers/policy", {"fee_willingness_min": "70", "months_in_fallback_min": "6",
+                                                  "stuck_after_days": "30"}).status_code == 403
+    client.post_form("/logout", page="/handovers/policy")
+    _sign_in(client, UserFactory(role="admin"))
+    bad = client.post_form("/handovers/policy", {"fee_willingness_min": "170", "months_in_fallback_min": "6",
+                                                 "stuck_after_days": "30"})
+    assert bad.status_code == 400 and "0 到 100" in bad.get_data(as_text=True)
+    client.post_form("/handovers/policy", {"fee_willingness_min": "70", "months_in_fallback_min": "3",
+                                           "stuck_after_days": "20"})
+    assert db.session.query(ReadinessPolicy).one().months_in_fallback_min == 3
