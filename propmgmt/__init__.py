@@ -83,13 +83,14 @@ def register_blueprints(app: Flask) -> None:
     from .demo.cli import bp as demo_cli
     from .field.views import bp as field
     from .handovers.views import bp as handovers
+    from .oversight.views import bp as oversight
     from .health.views import bp as health
     from .plans.views import bp as plans
     from .reminders.views import bp as reminders
     from .residents.views import bp as residents
     from .scheduler.cli import bp as scheduler_cli
 
-    for blueprint in (auth, compounds, assignments, plans, field, handovers, reminders, complaints, residents, api, health,
+    for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints, residents, api, health,
                       auth_cli, bench_cli, demo_cli, scheduler_cli):
         app.register_blueprint(blueprint)
 

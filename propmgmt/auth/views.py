@@ -31,6 +31,8 @@ def home():
         return redirect(url_for("auth.login"))
     if current_user.role == "operator":
         return redirect(url_for("field.day"))
+    if current_user.role in ("admin", "official"):
+        return redirect(url_for("oversight.overview"))
     return redirect(url_for("compounds.list_compounds"))
 
 

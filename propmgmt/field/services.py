@@ -200,9 +200,12 @@ def report_problem(user, compound_id: int, category: str, note: str, photos: lis
     note = (note or "").strip()
     if not note:
         raise DomainError(_l("Describe the problem."), field="note")
+    from ..complaints.policy import deadlines, sla_for  # the same response deadlines as residents' reports
+    acknowledge_due, resolve_due = deadlines(category, now)
     complaint = Complaint(tracking_code=secrets.token_hex(4).upper(), compound_id=compound.id, source="field",
-                          category=category, description=note[:4000], severity="normal", status="received",
-                          received_at=now, reported_by_id=user.id)
+                          category=category, description=note[:4000], severity=sla_for(category).severity,
+                          status="received", received_at=now, reported_by_id=user.id,
+                          acknowledge_due_at=acknowledge_due, resolve_due_at=resolve_due)
     db.session.add(complaint)
     db.session.flush()
     for image in photos:

@@ -25,6 +25,7 @@ INTERVALS = {"generate": 600, "mark_missed": 60, "enqueue_reminders": 60, "compl
 def scheduler_command():
     """Run the scheduler in the foreground until SIGTERM or Ctrl-C."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log one JSON line each
     app = current_app._get_current_object()
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 120})

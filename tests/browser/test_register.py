@@ -11,6 +11,9 @@ def test_official_browses_the_demo_district(live_server, page_at):
     assert page.locator("h1").inner_text() == "登录"
     screenshot(page, "login-tablet")
     sign_in(page, live_server, "official")
+    assert page.locator("h1").inner_text() == "概览"  # officials land on the overview
+    screenshot(page, "overview-tablet")
+    page.click("nav >> text=小区名册")
     assert page.locator("h1").inner_text() == "小区名册"
     assert "共 334 个小区，64000 户" in page.locator(".summary").inner_text()
     screenshot(page, "register-tablet")

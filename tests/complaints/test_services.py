@@ -116,3 +116,11 @@ def test_reminder_text_reads(db, case, setting, now):
     row = db.session.scalar(select(Notification).where(Notification.kind == "complaint_ack_overdue"))
     title, body = render(row)
     assert case.tracking_code in title and "育英小区" in body and "11:00" in body  # 03:00 UTC in Asia/Shanghai
+
+
+def test_field_reports_get_the_same_deadlines(db, field_day, now, app):
+    from propmgmt.field.services import report_problem
+    case = report_problem(field_day["operator"], field_day["compound"].id, "blocked_shaft", "井道堵塞", [], now=now,
+                          upload_dir=app.config["UPLOAD_DIR"])
+    assert case.severity == "urgent"
+    assert (case.acknowledge_due_at, case.resolve_due_at) == (now + timedelta(hours=1), now + timedelta(hours=8))
