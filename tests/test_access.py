@@ -71,6 +71,7 @@ ACCESS = {
     "handovers.stop": {"admin", "official"},
     "handovers.policy_page": {"admin", "official", "dispatcher"},
     "handovers.save_policy": {"admin"},
+    "handovers.inspection_photo": {"admin", "official", "dispatcher", "firm"},
     "oversight.overview": {"admin", "official", "dispatcher"},
     "reminders.centre": EVERYONE,
     "reminders.read": EVERYONE,

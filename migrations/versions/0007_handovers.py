@@ -51,6 +51,8 @@ def upgrade():
     sa.Column('fixer', sa.String(length=80), nullable=False),
     sa.Column('fix_by', sa.Date(), nullable=True),
     sa.Column('fixed_at', propmgmt.database.UTCDateTime(), nullable=True),
+    sa.Column('photo_path', sa.String(length=200), nullable=True),
+    sa.Column('thumb_path', sa.String(length=200), nullable=True),
     sa.Column('recorded_at', propmgmt.database.UTCDateTime(), nullable=False),
     sa.CheckConstraint("result IN ('ok', 'defect', 'fixed')", name=op.f('ck_inspection_item_result')),
     sa.ForeignKeyConstraint(['handover_id'], ['handover.id'], name=op.f('fk_inspection_item_handover_id_handover'),

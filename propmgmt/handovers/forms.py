@@ -1,6 +1,7 @@
 """Forms of the handover workflow."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectChoice, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -43,6 +44,7 @@ class InspectionForm(FlaskForm):
     blocking = BooleanField(_l("Blocks the handover"))
     fixer = StringField(_l("Who fixes it"), validators=[Optional(), Length(max=80)])
     fix_by = DateField(_l("Fixed by"), validators=[Optional()])
+    photo = FileField(_l("Photo"))
 
 
 class ReasonForm(FlaskForm):

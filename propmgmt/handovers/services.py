@@ -20,6 +20,7 @@ from ..clock import local_to_utc, to_local
 from ..compounds.models import Compound
 from ..errors import Conflict, DomainError
 from ..extensions import db
+from ..field.photos import store_photo
 from ..orgs.models import Organisation
 from ..reminders.services import notify_users
 from .models import HANDOVER_STAGES, OPEN_STAGES, CompoundReadiness, Handover, InspectionItem, OwnersDecision
@@ -200,7 +201,8 @@ def select_firm(actor, handover: Handover, *, firm_id: int | None, contract_star
 
 
 def record_inspection(actor, handover: Handover, *, facility: str, result: str, defect: str, blocking: bool,
-                      fixer: str, fix_by: date | None, now: datetime) -> InspectionItem:
+                      fixer: str, fix_by: date | None, now: datetime, photo=None,
+                      upload_dir: str | None = None) -> InspectionItem:
     """Adds a checked facility; any change after a signature needs the signatures again."""
     _require_official(actor)
     _require_stage(handover, "joint_inspection")
@@ -214,6 +216,9 @@ def record_inspection(actor, handover: Handover, *, facility: str, result: str, 
     item = InspectionItem(handover_id=handover.id, facility=facility, result=result, defect=defect[:2000],
                           blocking=bool(blocking) and result == "defect", fixer=(fixer or "").strip()[:80],
                           fix_by=fix_by if result == "defect" else None, recorded_at=now)
+    if photo is not None and upload_dir:
+        stored = store_photo(photo, upload_dir, f"handovers/{handover.id}")
+        item.photo_path, item.thumb_path = stored.path, stored.thumb_path
     db.session.add(item)
     _clear_signatures(handover)
     db.session.flush()

@@ -1,7 +1,10 @@
 """Handover pages: readiness, the pipeline, and one handover's stages."""
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file,
+                   send_from_directory, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
@@ -15,6 +18,7 @@ from ..compounds.models import Compound
 from ..compounds.queries import area_choices
 from ..errors import DomainError
 from ..extensions import db
+from ..field.photos import check_photo
 from ..orgs.models import Organisation
 from ..request_args import int_arg
 from .forms import DecisionForm, FirmForm, InspectionForm, PolicyForm, ReadinessForm, ReasonForm, StageForm
@@ -204,10 +208,27 @@ def inspection(handover_id: int):
     handover = _handover(handover_id)
     form = InspectionForm()
     form.validate_on_submit()
-    return _act(handover, lambda: record_inspection(
-        current_user, handover, facility=form.facility.data, result=form.result.data, defect=form.defect.data,
-        blocking=form.blocking.data, fixer=form.fixer.data, fix_by=form.fix_by.data, now=utcnow()),
-        _("The check is recorded."))
+
+    def action():
+        upload = form.photo.data
+        photo = check_photo(upload.read()) if upload and getattr(upload, "filename", "") else None
+        record_inspection(current_user, handover, facility=form.facility.data, result=form.result.data,
+                          defect=form.defect.data, blocking=form.blocking.data, fixer=form.fixer.data,
+                          fix_by=form.fix_by.data, now=utcnow(), photo=photo,
+                          upload_dir=current_app.config["UPLOAD_DIR"])
+
+    return _act(handover, action, _("The check is recorded."))
+
+
+@bp.route("/<int:handover_id>/inspection/<int:item_id>/photo")
+@roles_required("admin", "official", "dispatcher", "firm")
+def inspection_photo(handover_id: int, item_id: int):
+    handover = _handover(handover_id)
+    item = db.session.get(InspectionItem, item_id)
+    if item is None or item.handover_id != handover.id or not item.photo_path:
+        abort(404)
+    path = item.thumb_path if request.args.get("size") == "thumb" else item.photo_path
+    return send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path)
 
 
 @bp.route("/<int:handover_id>/inspection/<int:item_id>/fixed", methods=["POST"])

@@ -110,3 +110,29 @@ def test_policy_is_read_by_officials_and_changed_by_admins(client, setting, db):
     client.post_form("/handovers/policy", {"fee_willingness_min": "70", "months_in_fallback_min": "3",
                                            "stuck_after_days": "20"})
     assert db.session.query(ReadinessPolicy).one().months_in_fallback_min == 3
+
+
+def test_inspection_defect_with_photo(client, setting, db, now):
+    from propmgmt.handovers.models import InspectionItem
+
+    from ..field.conftest import jpeg
+    firm = OrganisationFactory()
+    handover = Handover(compound_id=_served(setting, now).id, stage="joint_inspection", firm_id=firm.id,
+                        stage_entered_at=now, started_at=now)
+    db.session.add(handover)
+    db.session.commit()
+    _sign_in(client, setting.official)
+    url = f"/handovers/{handover.id}"
+    data = {"facility": "drains", "result": "defect", "defect": "3号井盖破损", "blocking": "y", "fixer": "洁诚物业",
+            "fix_by": "2026-12-01"}
+    bad = client.post_form(f"{url}/inspection", {**data, "photo": (io.BytesIO(b"not an image"), "x.jpg")}, page=url,
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "不是可读取的照片" in bad.get_data(as_text=True)
+    assert db.session.query(InspectionItem).count() == 0
+    client.post_form(f"{url}/inspection", {**data, "photo": (io.BytesIO(jpeg()), "well.jpg")}, page=url,
+                     content_type="multipart/form-data")
+    item = db.session.query(InspectionItem).one()
+    assert item.blocking and item.photo_path
+    photo = client.get(f"{url}/inspection/{item.id}/photo?size=thumb")
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    assert "3号井盖破损" in client.get(url).get_data(as_text=True)

@@ -150,3 +150,10 @@ def test_resident_may_reopen_instead(client, db, compound, setting, now):
     assert case.status == "reopened" and case.resolved_at is None
     page = client.get(url).get_data(as_text=True)
     assert 'name="rating"' not in page
+
+
+def test_huge_photo_is_refused_clearly(client, app, db, compound):
+    response = report(client, compound.public_code, photo=b"\xff\xd8" + b"0" * (8 * 1024 * 1024 + 10))
+    assert response.status_code == 400
+    assert escape(in_chinese(app, "The photo is larger than 8 MB.")) in response.get_data(as_text=True)
+    assert _count(db, Complaint) == 0
