@@ -23,4 +23,5 @@ CRITERION_LABELS = {
     "fee_willingness": _l("Fee-collection willingness at or above the threshold"),
     "no_severe_complaints": _l("No open severe complaints"),
     "months_in_fallback": _l("Long enough in fallback service"),
+    "satisfaction": _l("Residents satisfied (average rating at least 3.5 of 5)"),
 }

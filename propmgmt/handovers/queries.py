@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..complaints.models import Complaint
+from ..complaints.queries import satisfaction_of
 from ..compounds.models import Community, Compound
 from ..extensions import db
 from .models import OPEN_STAGES, CompoundReadiness, Handover, OwnersDecision, ReadinessPolicy
@@ -13,6 +14,8 @@ from .rules import evaluate
 from .services import vote_of
 
 SEVERE = ("urgent", "high")
+# Residents' average rating of resolved problems (1-5) a compound should reach before a handover.
+SATISFACTION_MIN = 3.5
 CLOSED_CASES = ("resolved", "closed")
 
 
@@ -50,6 +53,7 @@ def readiness(*, now: datetime, subdistrict_id: int | None = None) -> list[Readi
                                                           Complaint.severity.in_(SEVERE),
                                                           Complaint.status.not_in(CLOSED_CASES))
         .group_by(Complaint.compound_id)).all())
+    satisfaction = satisfaction_of(ids)
     handovers: dict[int, Handover] = {}
     for handover in db.session.scalars(select(Handover).options(joinedload(Handover.owners_decision))
                                        .where(Handover.compound_id.in_(ids)).order_by(Handover.started_at)):
@@ -72,6 +76,9 @@ def readiness(*, now: datetime, subdistrict_id: int | None = None) -> list[Readi
             "no_severe_complaints": (severe.get(compound.id, 0) == 0, str(severe.get(compound.id, 0))),
             "months_in_fallback": (months >= rules.months_in_fallback_min,
                                    f"{months} / {rules.months_in_fallback_min}"),
+            "satisfaction": ((satisfaction[compound.id][1] >= SATISFACTION_MIN) if compound.id in satisfaction
+                             else None, f"{satisfaction[compound.id][1]:.1f} / 5"
+                             if compound.id in satisfaction else ""),
         }
         rows.append(Readiness(compound, criteria, handover))
     rows.sort(key=lambda r: (-r.met, r.compound.name))

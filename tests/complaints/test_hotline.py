@@ -12,7 +12,8 @@ from propmgmt.complaints.services import HotlineTicket, receive_hotline_ticket
 
 from ..factories import CommunityFactory, CompoundFactory, SubdistrictFactory, UserFactory
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "12345-tickets-gbk.csv"
+# A copy of shared/samples/12345-tickets-gbk.csv, so the suite runs wherever the repo is cloned.
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "12345-tickets-gbk.csv"
 HEADER = "工单编号,来电时间,诉求类型,诉求内容,所属街道,小区名称,地址,联系人,联系电话,办理时限(小时),承办单位,工单状态"
 
 

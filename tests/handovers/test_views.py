@@ -136,3 +136,15 @@ def test_inspection_defect_with_photo(client, setting, db, now):
     photo = client.get(f"{url}/inspection/{item.id}/photo?size=thumb")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     assert "3号井盖破损" in client.get(url).get_data(as_text=True)
+
+
+def test_residents_ratings_feed_readiness(setting, db, now):
+    from propmgmt.complaints.models import Complaint
+    from propmgmt.handovers.queries import readiness
+    compound = _served(setting, now, "满意小区")
+    for code, rating in (("A1", 5), ("A2", 3)):
+        db.session.add(Complaint(tracking_code=code, compound_id=compound.id, source="resident", category="cleaning",
+                                 description="x", status="closed", rating=rating))
+    db.session.flush()
+    row = next(r for r in readiness(now=now) if r.compound.id == compound.id)
+    assert row.criteria["satisfaction"] == (True, "4.0 / 5")
