@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run scheduler bench test test-sqlite test-postgres browsers migrate seed translations clean
+.PHONY: run scheduler serve bench test test-sqlite test-postgres browsers migrate seed translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,17 @@ run: seed
 
 scheduler: migrate
 	$(FLASK) scheduler
+
+# Production on this machine: gunicorn (WEB_CONCURRENCY workers, default 4, on PROPMGMT_BIND) and
+# two schedulers under honcho (deploy/Procfile), with PROPMGMT_ENV=production against DATABASE_URL.
+METRICS_DIR ?= $(CURDIR)/instance/prometheus
+serve: $(VENV)/.installed
+	@test -n "$$SECRET_KEY" -a -n "$$DATABASE_URL" || { \
+	  echo "make serve runs the production setup: set SECRET_KEY and DATABASE_URL (README \"Production\")"; exit 1; }
+	PROPMGMT_ENV=production $(FLASK) db upgrade
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	PROPMGMT_ENV=production PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) \
+	  exec $(BIN)/honcho start --app-root . --procfile deploy/Procfile --concurrency web=1,scheduler=2
 
 # The city-scale benchmark, on its own database (BENCH_DATABASE_URL, else instance/bench.sqlite3),
 # built once and then reused. Options pass through: make bench BENCH_ARGS="--rebuild --runs 3".

@@ -57,6 +57,12 @@ class Config:
     NOTIFY_TIMEOUT_SECONDS = float(os.environ.get("PROPMGMT_NOTIFY_TIMEOUT_SECONDS", "10"))
     NOTIFY_CLAIM_TIMEOUT_MINUTES = float(os.environ.get("PROPMGMT_NOTIFY_CLAIM_TIMEOUT_MINUTES", "10"))
     SQLITE_BUSY_TIMEOUT_MS = 10000
+    # Operations (README "Production"): /metrics for admins or this bearer token; /healthz turns 503
+    # when a scheduler is expected and no job has succeeded for this long.
+    PROPMGMT_METRICS_TOKEN = os.environ.get("PROPMGMT_METRICS_TOKEN", "")
+    SCHEDULER_EXPECTED = os.environ.get("PROPMGMT_SCHEDULER_EXPECTED", "0").lower() in ("1", "true", "yes")
+    SCHEDULER_MAX_AGE_SECONDS = int(os.environ.get("PROPMGMT_SCHEDULER_MAX_AGE_SECONDS", "300"))
+    PROXY_COUNT = int(os.environ.get("PROPMGMT_PROXY_COUNT", "0"))  # reverse proxies in front (X-Forwarded-*)
     DEBUG = False
     TESTING = False
 
@@ -79,6 +85,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    SCHEDULER_EXPECTED = os.environ.get("PROPMGMT_SCHEDULER_EXPECTED", "1").lower() in ("1", "true", "yes")
 
     @classmethod
     def validate(cls) -> None:

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 
 from .clock import to_local
 from .extensions import babel, compress, csrf, db, login_manager, migrate
+from .ops.logs import configure_logging, register_request_log
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +28,13 @@ def create_app(config_class) -> Flask:
     app.config.from_object(config_class)
     app.json.ensure_ascii = False  # Chinese stays readable in API responses
     Path(app.instance_path).mkdir(exist_ok=True)
+    if app.config.get("PROXY_COUNT"):  # behind a reverse proxy: the client's address and scheme
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    configure_logging(app)
     register_extensions(app)
+    register_request_log(app)
     register_blueprints(app)
     register_commands(app)
     register_errorhandlers(app)
@@ -89,9 +96,11 @@ def register_blueprints(app: Flask) -> None:
     from .reminders.views import bp as reminders
     from .residents.views import bp as residents
     from .scheduler.cli import bp as scheduler_cli
+    from .ops.cli import bp as ops_cli
+    from .ops.views import bp as ops
 
     for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints, residents, api, health,
-                      auth_cli, bench_cli, demo_cli, scheduler_cli):
+                      ops, auth_cli, bench_cli, demo_cli, scheduler_cli, ops_cli):
         app.register_blueprint(blueprint)
 
 

@@ -10,3 +10,4 @@ from .handovers.models import (CompoundReadiness, Handover, InspectionItem, Owne
 from .orgs.models import Crew, Organisation, crew_compound  # noqa: F401
 from .plans.models import ServicePlan, ServiceStandard, ServiceType, Task, TaskPhoto  # noqa: F401
 from .reminders.models import Notification  # noqa: F401
+from .scheduler.models import SchedulerCount, SchedulerRun  # noqa: F401

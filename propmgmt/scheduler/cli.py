@@ -16,9 +16,10 @@ from .jobs import run_job
 bp = Blueprint("scheduler_cli", __name__, cli_group=None)
 
 # Seconds between runs. Generation runs at start, then every ten minutes; it is cheap when
-# nothing is new because it only looks past each plan's latest task.
+# nothing is new because it only looks past each plan's latest task. The monthly report is
+# announced by the first hourly run of a month (the outbox's unique key makes later runs no-ops).
 INTERVALS = {"generate": 600, "mark_missed": 60, "enqueue_reminders": 60, "complaint_reminders": 60,
-             "send_outbox": 15}
+             "send_outbox": 15, "monthly_report": 3600}
 
 
 @bp.cli.command("scheduler")

@@ -3,9 +3,9 @@
 Safety does not depend on there being one scheduler: every job is idempotent through the
 database (unique keys, conditional updates, row claims), so two processes only share work.
 """
-import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 
 from flask import Flask
@@ -14,6 +14,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..plans.generation import generate_tasks, horizon_end
 from ..plans.sweeps import ReminderPolicy, enqueue_task_reminders, mark_missed
+from .records import record_run
 
 log = logging.getLogger("propmgmt.scheduler")
 
@@ -42,28 +43,52 @@ def send_outbox(app: Flask, now=None) -> dict:
     return send_due_notifications(now or utcnow())
 
 
+def monthly_report(app: Flask, now=None) -> dict:
+    from ..oversight.services import announce_monthly_report
+    return announce_monthly_report(now=now or utcnow())
+
+
 JOBS: dict[str, Callable] = {
     "generate": generate,
     "mark_missed": sweep_missed,
     "enqueue_reminders": enqueue_reminders,
     "complaint_reminders": complaint_reminders,
     "send_outbox": send_outbox,
+    "monthly_report": monthly_report,
 }
 
 
 def run_job(app: Flask, name: str, now=None) -> dict | None:
-    """Runs one job in its own transaction; logs its counts (or its failure) as one JSON line."""
+    """Runs one job in its own transaction; logs its counts (or its failure) as one JSON line.
+
+    Each run has a run id (in the log line and in scheduler_run, which /healthz and /metrics read);
+    a success is recorded in the job's own transaction, a failure in a new one after the rollback.
+    """
+    run_id = uuid.uuid4().hex[:16]
     started = time.perf_counter()
     with app.app_context():
         try:
             counts = JOBS[name](app, now)
+            record_run(name, run_id, ok=True, ms=_ms(started), counts=counts, now=utcnow())
             db.session.commit()
         except Exception:
             db.session.rollback()
-            log.exception(json.dumps({"job": name, "status": "failed"}))
+            log.exception({"job": name, "status": "failed", "run_id": run_id, "ms": _ms(started)})
+            _record_failure(name, run_id, started)
             return None
         finally:
             db.session.remove()
-    log.info(json.dumps({"job": name, "status": "ok", "ms": round((time.perf_counter() - started) * 1000),
-                         **counts}, ensure_ascii=False))
+    log.info({"job": name, "status": "ok", "run_id": run_id, "ms": _ms(started), **counts})
     return counts
+
+
+def _ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
+
+
+def _record_failure(name: str, run_id: str, started: float) -> None:
+    try:
+        record_run(name, run_id, ok=False, ms=_ms(started), counts=None, now=utcnow())
+        db.session.commit()
+    except Exception:  # the database itself may be what failed; the log line above says so
+        db.session.rollback()

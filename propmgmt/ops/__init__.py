@@ -1,0 +1,1 @@
+"""Running the app in production: backup and restore, request logs and /metrics."""

@@ -1,0 +1,176 @@
+"""Drill-down read models: a subdistrict's compounds, and crews and operators, over a chosen period.
+
+Every figure is queries.health_columns grouped differently, so "due", "completion", "on time",
+"missed" and "first pass" mean here what they mean on the overview and in the monthly report.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..auth.models import User
+from ..clock import local_to_utc, local_today
+from ..complaints.models import Complaint
+from ..complaints.policy import OPEN_STATUSES as OPEN_COMPLAINTS
+from ..compounds.models import Community, Compound, Subdistrict
+from ..errors import DomainError
+from ..extensions import db
+from ..orgs.models import Crew
+from ..plans.models import ServiceType, Task
+from .queries import Health, due_between, health_columns
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+# A compound is persistently late when at least this share of its due tasks were not on time, over
+# at least PERSISTENT_MIN_DUE tasks (fewer is too little to call a pattern).
+PERSISTENT_LATE_SHARE = 0.3
+PERSISTENT_MIN_DUE = 10
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days, first to last inclusive."""
+    first: date
+    last: date
+
+    @classmethod
+    def parse(cls, first: str, last: str, *, now: datetime) -> "Period":
+        today = local_today(now)
+        try:
+            last_day = date.fromisoformat(last) if last else today
+            first_day = date.fromisoformat(first) if first else last_day - timedelta(days=DEFAULT_DAYS - 1)
+        except ValueError:
+            raise DomainError(_l("Give dates as YYYY-MM-DD."), field="from")
+        if first_day > last_day:
+            raise DomainError(_l("The period ends before it begins; swap the dates."), field="from")
+        if (last_day - first_day).days + 1 > MAX_DAYS:
+            raise DomainError(_l("Choose a period of at most %(n)d days.", n=MAX_DAYS), field="from")
+        if first_day > today:
+            raise DomainError(_l("The period lies in the future; nothing has come due yet."), field="from")
+        return cls(first_day, last_day)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def bounds(self, now: datetime) -> tuple[datetime, datetime]:
+        return local_to_utc(self.first, time(0)), min(local_to_utc(self.last + timedelta(days=1), time(0)), now)
+
+
+@dataclass
+class TaskFilter:
+    service_type_id: int | None = None
+    crew_id: int | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.service_type_id or self.crew_id)
+
+    def apply(self, query):
+        if self.service_type_id:
+            query = query.where(Task.service_type_id == self.service_type_id)
+        if self.crew_id:
+            query = query.where(Task.crew_id == self.crew_id)
+        return query
+
+
+def _health(days: int, values) -> Health:
+    return Health(days, *(int(v or 0) for v in values))
+
+
+def subdistrict_compounds(subdistrict_id: int, period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
+    """The subdistrict's compounds with their figures over the period (3 queries).
+
+    With a service type or crew chosen, only compounds with such tasks due in the period are listed.
+    """
+    start, end = period.bounds(now)
+    compounds = db.session.execute(
+        select(Compound, Community.name).join(Community, Community.id == Compound.community_id)
+        .where(Community.subdistrict_id == subdistrict_id).order_by(Compound.name)).all()
+    figures = {row[0]: row[1:] for row in db.session.execute(f.apply(
+        select(Task.compound_id, *health_columns()).join(Compound, Compound.id == Task.compound_id)
+        .join(Community, Community.id == Compound.community_id)
+        .where(Community.subdistrict_id == subdistrict_id, due_between(start, end))
+        .group_by(Task.compound_id)))}
+    complaints = dict(db.session.execute(
+        select(Complaint.compound_id, func.count()).join(Compound, Compound.id == Complaint.compound_id)
+        .join(Community, Community.id == Compound.community_id)
+        .where(Community.subdistrict_id == subdistrict_id, Complaint.status.in_(OPEN_COMPLAINTS))
+        .group_by(Complaint.compound_id)).all())
+    rows = []
+    for compound, community in compounds:
+        if f.narrowed and compound.id not in figures:
+            continue
+        rows.append({"compound": compound, "community": community,
+                     "health": _health(period.days, figures.get(compound.id, (0,) * 6)),
+                     "open_complaints": complaints.get(compound.id, 0)})
+    return rows
+
+
+def total(rows: list[dict], days: int) -> Health:
+    sums = [0] * 6
+    for row in rows:
+        h = row["health"]
+        for i, value in enumerate((h.due, h.completed, h.on_time, h.missed, h.verified, h.first_pass)):
+            sums[i] += value
+    return Health(days, *sums)
+
+
+def crew_figures(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
+    """Per crew (tasks without a crew under None): due-task figures and overdue now (2 queries)."""
+    start, end = period.bounds(now)
+    rows = db.session.execute(f.apply(
+        select(Task.crew_id, Crew.name, *health_columns()).outerjoin(Crew, Crew.id == Task.crew_id)
+        .where(due_between(start, end)).group_by(Task.crew_id, Crew.name))).all()
+    overdue = dict(db.session.execute(f.apply(
+        select(Task.crew_id, func.count()).where(
+            Task.status == "scheduled", Task.window_start <= now - timedelta(minutes=30), Task.window_end > now))
+        .group_by(Task.crew_id)).all())
+    result = [{"crew_id": r[0], "crew": r[1], "health": _health(period.days, r[2:]), "overdue": overdue.pop(r[0], 0)}
+              for r in rows]
+    names = dict(db.session.execute(select(Crew.id, Crew.name).where(Crew.id.in_(
+        [k for k in overdue if k is not None]))).all()) if overdue else {}
+    result += [{"crew_id": k, "crew": names.get(k), "health": _health(period.days, (0,) * 6), "overdue": n}
+               for k, n in overdue.items()]
+    return sorted(result, key=lambda r: (r["crew"] is None, r["crew"] or ""))
+
+
+def operator_figures(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
+    """Per assignee: due-task figures (1 query). Tasks nobody was assigned to are left out."""
+    start, end = period.bounds(now)
+    rows = db.session.execute(f.apply(
+        select(User.id, User.display_name, User.username, Crew.name, *health_columns())
+        .join(Task, Task.assignee_id == User.id).outerjoin(Crew, Crew.id == User.crew_id)
+        .where(due_between(start, end))
+        .group_by(User.id, User.display_name, User.username, Crew.name))).all()
+    return sorted(({"user_id": r[0], "name": r[1] or r[2], "crew": r[3], "health": _health(period.days, r[4:])}
+                   for r in rows), key=lambda r: (r["crew"] or "", r["name"]))
+
+
+def persistently_late(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
+    """Compounds where a large share of due tasks were not finished on time (1 query)."""
+    start, end = period.bounds(now)
+    # Aggregate tasks first, then name the few compounds left: joining before grouping is much slower.
+    per_compound = f.apply(select(Task.compound_id, *health_columns()).where(due_between(start, end))
+                           .group_by(Task.compound_id).having(func.count(Task.id) >= PERSISTENT_MIN_DUE)).subquery()
+    figures = [c for c in per_compound.c if c.name != "compound_id"]
+    rows = db.session.execute(
+        select(Compound.id, Compound.name, Subdistrict.name, *figures)
+        .join(per_compound, per_compound.c.compound_id == Compound.id)
+        .join(Community, Community.id == Compound.community_id)
+        .join(Subdistrict, Subdistrict.id == Community.subdistrict_id)).all()
+    result = []
+    for r in rows:
+        health = _health(period.days, r[3:])
+        if (health.due - health.on_time) / health.due >= PERSISTENT_LATE_SHARE:
+            result.append({"compound_id": r[0], "compound": r[1], "subdistrict": r[2], "health": health})
+    return sorted(result, key=lambda r: r["health"].on_time / r["health"].due)
+
+
+def filter_options() -> tuple[list, list]:
+    """(service types, crews) for the filter selects."""
+    types = db.session.execute(select(ServiceType.id, ServiceType.name_zh, ServiceType.name_en)
+                               .order_by(ServiceType.id)).all()
+    crews = db.session.execute(select(Crew.id, Crew.name).order_by(Crew.name)).all()
+    return types, crews

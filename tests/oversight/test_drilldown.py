@@ -1,0 +1,134 @@
+"""Drill-down by subdistrict, and crews and operators: figures of a known dataset, filters, bad periods."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from propmgmt.errors import DomainError
+from propmgmt.oversight import views
+from propmgmt.oversight.drilldown import (MAX_DAYS, Period, TaskFilter, crew_figures, operator_figures,
+                                          persistently_late, subdistrict_compounds)
+from propmgmt.plans.models import Task
+
+from ..factories import CommunityFactory, CompoundFactory, CrewFactory, ServiceTypeFactory, UserFactory
+
+NOW = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)  # 12:00 in the district
+LAST_30 = Period(date(2026, 10, 27), date(2026, 11, 25))
+
+
+def _task(db, compound, service_type, crew, status, days_ago, *, late=False, rejections=0, assignee=None):
+    end = NOW - timedelta(days=days_ago, hours=1)
+    done = status in ("done", "verified", "rejected")
+    db.session.add(Task(compound_id=compound.id, service_type_id=service_type.id, crew_id=crew.id if crew else None,
+                        assignee_id=assignee.id if assignee else None, status=status, rejections=rejections,
+                        window_start=end - timedelta(hours=2), window_end=end,
+                        device_completed_at=(end + timedelta(minutes=30) if late else end - timedelta(minutes=5))
+                        if done else None))
+
+
+@pytest.fixture
+def dataset(db):
+    cleaning = ServiceTypeFactory()
+    sorting = ServiceTypeFactory(code="garbage_sorting", name_zh="垃圾分类督导", name_en="Garbage sorting")
+    east, west = CrewFactory(name="东片一组"), CrewFactory(name="西片二组")
+    wang = UserFactory(role="operator", display_name="王师傅", crew=east)
+    li = UserFactory(role="operator", display_name="李师傅", crew=west)
+    a = CompoundFactory(management_mode="fallback", name="甲小区", households=100)
+    b = CompoundFactory(management_mode="unmanaged", name="乙小区", households=40, community=a.community)
+    elsewhere = CompoundFactory(management_mode="fallback", name="别处小区")  # another subdistrict
+    # 甲: east cleaning 3 due (2 on time, 1 late), west sorting 2 due (1 missed, 1 verified with a redo).
+    _task(db, a, cleaning, east, "verified", 1, assignee=wang)
+    _task(db, a, cleaning, east, "done", 2, assignee=wang)
+    _task(db, a, cleaning, east, "done", 3, late=True, assignee=wang)
+    _task(db, a, sorting, west, "missed", 4, assignee=li)
+    _task(db, a, sorting, west, "verified", 5, rejections=1, assignee=li)
+    _task(db, a, cleaning, east, "verified", 40, assignee=wang)  # before the last 30 days
+    _task(db, a, cleaning, east, "cancelled", 1, assignee=wang)  # never counts
+    # Overdue now: the window opened an hour ago and nobody has started.
+    db.session.add(Task(compound_id=a.id, service_type_id=cleaning.id, crew_id=east.id, status="scheduled",
+                        window_start=NOW - timedelta(hours=1), window_end=NOW + timedelta(hours=1)))
+    # 别处: 10 due tasks, 4 late -> persistently late; no crew.
+    for i in range(10):
+        _task(db, elsewhere, cleaning, None, "done", i + 1, late=i < 4)
+    db.session.commit()
+    return {"a": a, "b": b, "elsewhere": elsewhere, "east": east, "west": west, "cleaning": cleaning,
+            "sorting": sorting}
+
+
+def test_compounds_of_a_subdistrict(dataset):
+    rows = subdistrict_compounds(dataset["a"].community.subdistrict_id, LAST_30, TaskFilter(), now=NOW)
+    assert [r["compound"].name for r in rows] == ["乙小区", "甲小区"]
+    a = rows[1]["health"]
+    assert (a.due, a.completed, a.on_time, a.missed, a.verified, a.first_pass) == (5, 4, 3, 1, 2, 1)
+    assert rows[0]["health"].due == 0 and rows[0]["health"].completion_rate is None
+
+
+def test_filters_narrow_the_tasks_and_the_compounds(dataset):
+    sid = dataset["a"].community.subdistrict_id
+    by_type = subdistrict_compounds(sid, LAST_30, TaskFilter(service_type_id=dataset["sorting"].id), now=NOW)
+    assert [(r["compound"].name, r["health"].due, r["health"].missed) for r in by_type] == [("甲小区", 2, 1)]
+    by_crew = subdistrict_compounds(sid, LAST_30, TaskFilter(crew_id=dataset["east"].id), now=NOW)
+    assert [(r["compound"].name, r["health"].due, r["health"].on_time) for r in by_crew] == [("甲小区", 3, 2)]
+    longer = subdistrict_compounds(sid, Period(date(2026, 10, 1), date(2026, 11, 25)), TaskFilter(), now=NOW)
+    assert longer[1]["health"].due == 6
+
+
+def test_crews_operators_and_late_compounds(dataset):
+    crews = {r["crew"]: r for r in crew_figures(LAST_30, TaskFilter(), now=NOW)}
+    assert (crews["东片一组"]["health"].due, crews["东片一组"]["health"].on_time, crews["东片一组"]["overdue"]) == (3, 2, 1)
+    assert (crews["西片二组"]["health"].due, crews["西片二组"]["health"].first_pass, crews["西片二组"]["overdue"]) == \
+        (2, 0, 0)
+    assert crews[None]["health"].due == 10
+    operators = {r["name"]: r["health"] for r in operator_figures(LAST_30, TaskFilter(), now=NOW)}
+    assert (operators["王师傅"].due, operators["王师傅"].on_time) == (3, 2)
+    assert (operators["李师傅"].due, operators["李师傅"].missed) == (2, 1)
+    late = persistently_late(LAST_30, TaskFilter(), now=NOW)
+    assert [(r["compound"], r["health"].due, r["health"].on_time) for r in late] == [("别处小区", 10, 6)]
+
+
+def test_the_pages_show_the_figures(client, login_as, dataset, monkeypatch):
+    monkeypatch.setattr(views, "utcnow", lambda: NOW)
+    login_as("official", locale="en")
+    sid = dataset["a"].community.subdistrict_id
+    html = client.get(f"/oversight/subdistricts/{sid}").get_data(as_text=True)
+    assert "甲小区" in html and "80.0%" in html and "60.0%" in html and f"/compounds/{dataset['a'].id}" in html
+    assert "别处小区" not in html
+    html = client.get("/oversight/crews").get_data(as_text=True)
+    for text in ("东片一组", "王师傅", "李师傅", "别处小区", "66.7%"):
+        assert text in html, text
+    overview = client.get("/oversight").get_data(as_text=True)
+    assert f"/oversight/subdistricts/{sid}" in overview and "/oversight/report" in overview
+
+
+@pytest.mark.parametrize("query, message", [
+    ("from=2024-01-01&to=2026-11-01", f"at most {MAX_DAYS} days"),
+    ("from=2026-11-10&to=2026-11-01", "ends before it begins"),
+    ("from=yesterday", "YYYY-MM-DD"),
+    ("from=2027-01-01&to=2027-01-05", "in the future"),
+])
+@pytest.mark.parametrize("page", ["crews", "subdistrict"])
+def test_bad_periods_are_explained(client, login_as, dataset, monkeypatch, query, message, page):
+    monkeypatch.setattr(views, "utcnow", lambda: NOW)
+    login_as("official", locale="en")
+    url = f"/oversight/subdistricts/{dataset['a'].community.subdistrict_id}" if page == "subdistrict" \
+        else "/oversight/crews"
+    response = client.get(f"{url}?{query}")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html and "Showing the last 30 days instead" in html
+
+
+def test_unknown_subdistrict_and_empty_ones(client, login_as, db, monkeypatch):
+    monkeypatch.setattr(views, "utcnow", lambda: NOW)
+    login_as("official", locale="en")
+    assert client.get("/oversight/subdistricts/987654").status_code == 404
+    empty = CommunityFactory().subdistrict
+    db.session.commit()
+    assert "has no compounds yet" in client.get(f"/oversight/subdistricts/{empty.id}").get_data(as_text=True)
+    assert "no rates to show" in client.get("/oversight/crews").get_data(as_text=True)
+
+
+def test_period_parsing():
+    assert Period.parse("", "", now=NOW) == LAST_30 and LAST_30.days == 30
+    assert Period.parse("2025-11-25", "2026-11-25", now=NOW).days == 366
+    with pytest.raises(DomainError):
+        Period.parse("2025-11-24", "2026-11-25", now=NOW)
