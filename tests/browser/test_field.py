@@ -152,3 +152,15 @@ def test_my_day_is_light_on_first_load(live_server, browser):
         "performance.getEntriesByType('navigation')[0].transferSize"
         " + performance.getEntriesByType('resource').reduce((sum, r) => sum + r.transferSize, 0)")
     assert 0 < transferred <= 300 * 1024, f"{transferred} bytes"
+
+
+@pytest.mark.parametrize("viewport", [{"width": 768, "height": 1024}, {"width": 1024, "height": 768},
+                                      {"width": 1280, "height": 800}, {"width": 800, "height": 1280}])
+def test_my_day_fits_tablets_in_both_orientations(live_server, browser, viewport):
+    page = browser.new_context(viewport=viewport).new_page()
+    sign_in(page, live_server, "operator")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"scrolls sideways by {overflow}px at {viewport}"
+    row = page.locator(".task-link").first.bounding_box()
+    assert row["height"] >= 56  # a gloved finger hits it
+    screenshot(page, f"field-day-{viewport['width']}x{viewport['height']}")
