@@ -2,7 +2,6 @@
 
 These tests commit (each thread has its own connection), so they clean the database after.
 """
-import threading
 from datetime import date
 
 import pytest
@@ -14,10 +13,10 @@ from propmgmt.audit.models import AuditEntry
 from propmgmt.clock import utcnow
 from propmgmt.compounds.models import Compound
 from propmgmt.demo.seed import wipe_database
-from propmgmt.errors import Conflict
 from propmgmt.extensions import db
 from propmgmt.plans.models import ServicePlan
 
+from ..concurrency import race
 from ..factories import CompoundFactory, FallbackOperatorFactory, ServiceStandardFactory, UserFactory
 
 
@@ -40,32 +39,6 @@ def committed(app):
         db.session.remove()
 
 
-def _race(app, actions):
-    """Runs each action in its own thread, app context and transaction, released together."""
-    barrier = threading.Barrier(len(actions))
-    results = [None] * len(actions)
-
-    def run(index, action):
-        with app.app_context():
-            try:
-                barrier.wait()
-                action()
-                db.session.commit()
-                results[index] = "ok"
-            except Conflict as error:
-                db.session.rollback()
-                results[index] = str(error.message)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 def _proposal(ids, number):
     return Proposal(decision_no=f"文号{number}", reason="", service_type_ids=[ids["type"]],
                     leader_id=ids["officials"][0], start_date=date(2026, 12, 1), review_date=None)
@@ -79,7 +52,7 @@ def test_two_officials_proposing_for_one_compound(app, committed):
                                _proposal(committed, number), now=utcnow())
         return action
 
-    results = _race(app, [propose(committed["officials"][0], 1), propose(committed["officials"][1], 2)])
+    results = race(app, [propose(committed["officials"][0], 1), propose(committed["officials"][1], 2)])
     assert results.count("ok") == 1
     assert any("已有待审批或进行中的托底" in str(r) for r in results)
     with app.app_context():
@@ -103,7 +76,7 @@ def test_two_officials_approving_at_the_same_moment(app, committed):
                                now=utcnow())
         return action
 
-    results = _race(app, [approve(i) for i in committed["officials"]])
+    results = race(app, [approve(i) for i in committed["officials"]])
     assert results.count("ok") == 1
     assert any("已有他人先行处理" in str(r) for r in results)
     with app.app_context():

@@ -12,7 +12,7 @@ from propmgmt.demo.seed import wipe_database
 from propmgmt.extensions import db
 from propmgmt.plans.models import Task
 
-from ..assignments.test_concurrency import _race
+from ..concurrency import race
 from ..factories import CompoundFactory, CrewFactory, ServiceStandardFactory, UserFactory
 
 
@@ -43,7 +43,7 @@ def _dispatch(user_id, case_id):
 
 
 def test_two_dispatchers_one_task(app, committed):
-    results = _race(app, [_dispatch(user_id, committed["case"]) for user_id in committed["dispatchers"]])
+    results = race(app, [_dispatch(user_id, committed["case"]) for user_id in committed["dispatchers"]])
     assert sorted(r == "ok" for r in results) == [False, True]
     with app.app_context():
         assert db.session.scalar(select(func.count(Task.id)).where(Task.complaint_id == committed["case"])) == 1
@@ -63,7 +63,7 @@ def test_two_ratings_one_counts(app, committed):
     def rating(n):
         return lambda: services.rate(db.session.get(Complaint, committed["case"]), n, "", now=utcnow())
 
-    results = _race(app, [rating(5), rating(1)])
+    results = race(app, [rating(5), rating(1)])
     assert sorted(r == "ok" for r in results) == [False, True]
     with app.app_context():
         assert db.session.get(Complaint, committed["case"]).rating in (1, 5)
