@@ -79,6 +79,8 @@ ACCESS = {
     "oversight.report_as_xlsx": {"admin", "official", "dispatcher"},
     "oversight.subdistrict": {"admin", "official", "dispatcher"},
     "oversight.crews": {"admin", "official", "dispatcher"},
+    "oversight.tasks": {"admin", "official", "dispatcher"},
+    "oversight.complaints": {"admin", "official", "dispatcher"},
     "reminders.centre": EVERYONE,
     "reminders.read": EVERYONE,
     "reminders.read_all": EVERYONE,

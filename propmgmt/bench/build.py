@@ -17,6 +17,7 @@ from sqlalchemy import JSON, case, func, insert, literal, null, or_, select, tex
 from ..clock import district_tz
 from ..demo.seed import seed_demo
 from ..extensions import db
+from ..oversight.rollups import refresh_rollups
 from ..models import Assignment, Compound, Crew, ServicePlan, ServiceStandard, Task, User
 from ..plans.generation import latest_standards
 from ..plans.recurrence import parse_windows
@@ -65,6 +66,10 @@ def build_city(progress: Callable[..., None]) -> dict:
     reminders = _insert_history_reminders()
     db.session.commit()
     progress(f"history reminders: {reminders:,} escalations already sent for missed tasks")
+    # What the scheduler's refresh_rollups job has done on a server that ran through the year.
+    rolled = refresh_rollups(local(TODAY, 0), backfill=HISTORY_DAYS + 1)
+    db.session.commit()
+    progress(f"rolled up {rolled['days']} days of service figures")
     if db.engine.dialect.name == "postgresql":
         # What autovacuum gives a running server; without it the planner guesses (and badly).
         db.session.execute(text("ANALYZE"))

@@ -48,6 +48,11 @@ def monthly_report(app: Flask, now=None) -> dict:
     return announce_monthly_report(now=now or utcnow())
 
 
+def refresh_rollups(app: Flask, now=None) -> dict:
+    from ..oversight.rollups import refresh_rollups as refresh
+    return refresh(now or utcnow())
+
+
 JOBS: dict[str, Callable] = {
     "generate": generate,
     "mark_missed": sweep_missed,
@@ -55,6 +60,7 @@ JOBS: dict[str, Callable] = {
     "complaint_reminders": complaint_reminders,
     "send_outbox": send_outbox,
     "monthly_report": monthly_report,
+    "refresh_rollups": refresh_rollups,
 }
 
 
