@@ -62,10 +62,14 @@ def build_city(progress: Callable[..., None]) -> dict:
     rolled = refresh_rollups(local(TODAY, 0), backfill=HISTORY_DAYS + 1)
     db.session.commit()
     progress(f"rolled up {rolled['days']} days of service figures")
+    # What autovacuum (PostgreSQL) or the scheduler's analyze job (SQLite) gives a running server;
+    # without table statistics the planners guess, and badly.
     if db.engine.dialect.name == "postgresql":
-        # What autovacuum gives a running server; without it the planner guesses (and badly).
         db.session.execute(text("ANALYZE"))
-        db.session.commit()
+    else:
+        db.session.execute(text("PRAGMA analysis_limit=2000"))
+        db.session.execute(text("ANALYZE"))
+    db.session.commit()
     return {"tasks": tasks, "seconds": clock.perf_counter() - started}
 
 

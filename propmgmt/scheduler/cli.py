@@ -21,7 +21,8 @@ bp = Blueprint("scheduler_cli", __name__, cli_group=None)
 # Rollups are refreshed every five minutes: pages read changed days live meanwhile, so this only
 # decides how much live counting a page does, never whether its figures are right.
 INTERVALS = {"generate": 600, "mark_missed": 60, "enqueue_reminders": 60, "complaint_reminders": 60,
-             "send_outbox": 15, "monthly_report": 3600, "refresh_rollups": 300}
+             "send_outbox": 15, "monthly_report": 3600, "refresh_rollups": 300,
+             "analyze": 86400}
 
 
 @bp.cli.command("scheduler")

@@ -171,3 +171,14 @@ def test_two_schedulers_refreshing_at_once_write_each_day_once(app, committed):
         assert per_day and all(row[-1] == 1 for row in per_day)
         assert_rollups_equal_live()
         _db.session.remove()
+
+
+def test_the_analyze_job_gives_sqlite_table_statistics(app, db):
+    _random_tasks(9, count=5)
+    counts = JOBS["analyze"](app, NOW)
+    if db.engine.dialect.name == "sqlite":
+        assert counts == {"analyzed": 1}
+        assert db.session.execute(select(func.count()).select_from(
+            _db.text("sqlite_stat1")).where(_db.text("tbl = 'task'"))).scalar() > 0
+    else:
+        assert counts == {"analyzed": 0}  # PostgreSQL: autovacuum keeps the statistics
