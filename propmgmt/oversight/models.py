@@ -7,7 +7,7 @@ are exact at every moment, not merely after the next refresh.
 """
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, String
+from sqlalchemy import Date, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime
@@ -63,3 +63,15 @@ class RollupStale(db.Model):
     __tablename__ = "rollup_stale"
 
     utc_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+
+class ReportArchive(db.Model):
+    """Last month's dispatch report as the scheduler produced it on the 1st: the record the meeting
+    used, kept unchanged while the live report goes on showing today's open items."""
+
+    __tablename__ = "report_archive"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    xlsx: Mapped[bytes] = mapped_column(LargeBinary)

@@ -6,8 +6,9 @@ and `make bench` (propmgmt/bench/pages.py) with its fixed day.
 """
 import io
 
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import get_locale, gettext as _
+from sqlalchemy import select
 
 from ..auth.access import roles_required
 from ..clock import local_today, utcnow
@@ -20,6 +21,7 @@ from .complaints import CASE_OUTCOME_LABELS, case_rows, complaint_figures, count
 from .drilldown import (PERSISTENT_LATE_SHARE, PERSISTENT_MIN_DUE, TaskFilter, crew_figures, filter_options,
                         operator_figures, persistently_late, subdistrict_compounds, total)
 from .exports import key_figures, report_pdf, report_xlsx
+from .models import ReportArchive
 from .periods import Period
 from .queries import by_subdistrict, coverage, handover_funnel, overdue_now, unmanaged_days, weekly_periods
 from .report import UNMANAGED_TOO_LONG_DAYS, Month, monthly_report
@@ -45,7 +47,9 @@ def render_overview(now) -> str:
 
 def render_report(month: Month, now) -> str:
     report = monthly_report(month, now=now)
+    archived = db.session.scalar(select(ReportArchive.created_at).where(ReportArchive.month == month.label))
     return render_template("oversight/report.html", report=report, figures=key_figures(report), error=None,
+                           archived=archived,
                            asked=month.label, latest=Month.containing(local_today(now)),
                            UNMANAGED_TOO_LONG_DAYS=UNMANAGED_TOO_LONG_DAYS)
 
@@ -100,6 +104,18 @@ def report_as_pdf():
         return _bad_month(error, now)
     return send_file(io.BytesIO(report_pdf(monthly_report(month, now=now))), mimetype="application/pdf",
                      download_name=f"月度调度报告-{month.label}.pdf")
+
+
+@bp.route("/report/archive/<month>.<any(pdf, xlsx):kind>")
+@roles_required(*READERS)
+def archived_report(month: str, kind: str):
+    """The report as the scheduler produced it on the 1st (404 for a month it did not archive)."""
+    archive = db.session.get(ReportArchive, month[:7]) or abort(404)
+    if kind == "pdf":
+        return send_file(io.BytesIO(archive.pdf), mimetype="application/pdf",
+                         download_name=f"月度调度报告-{archive.month}-存档.pdf")
+    return send_file(io.BytesIO(archive.xlsx), as_attachment=True, download_name=f"月度调度台账-{archive.month}-存档.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/report.xlsx")
