@@ -46,7 +46,8 @@ def windows(draw):
 @st.composite
 def plan_cases(draw):
     starts_on = draw(st.dates(date(2025, 1, 1), date(2027, 12, 31)))
-    today = starts_on + timedelta(days=draw(st.integers(-20, 120) | st.integers(120, 600)))  # the plan may have begun long ago
+    # the generating day: before the plan starts, soon after, or long after (the fast restart in recurrence.py)
+    today = starts_on + timedelta(days=draw(st.integers(-20, 120) | st.integers(120, 600)))
     through = today + timedelta(days=draw(st.integers(3, 45)))
     ends_on = draw(st.none() | st.integers(-10, 60).map(lambda n: max(starts_on, today + timedelta(days=n))))
     skip = draw(st.lists(st.integers(-3, 45).map(lambda n: today + timedelta(days=n)), max_size=5))
