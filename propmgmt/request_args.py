@@ -4,7 +4,7 @@ from datetime import date
 from flask import request
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL's int4, and SQLite refuses anything past 2**63
+from .database import MAX_INTEGER as MAX_ID  # ids are INTEGER columns
 
 
 class IdConverter(IntegerConverter):
@@ -13,6 +13,20 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def as_id(value: str | None) -> int | None:
+    """An id from a form or a query string: ASCII digits within the id column's range, else None."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 10 and int(value) <= MAX_ID else None
+
+
+def coerce_id(value) -> int:
+    """`coerce=` of a form's id choice: ValueError (the form's "not a valid choice") past the id range."""
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number
 
 
 def int_arg(name: str) -> int | None:
