@@ -20,7 +20,7 @@ from propmgmt.handovers.rules import Vote
 from propmgmt.handovers.services import (advance, record_inspection, record_owners_decision, select_firm,
                                          start_handover)
 from propmgmt.plans.generation import generate_tasks
-from propmgmt.plans.models import ServicePlan, Task
+from propmgmt.plans.models import ServicePlan, Task, TaskPhoto
 from propmgmt.reminders.models import Notification
 
 from ..factories import AssignmentFactory, CompoundFactory, OrganisationFactory, UserFactory
@@ -67,6 +67,7 @@ def build_world(db, setting, upload_dir: str) -> dict:
     start_task(w["operator"], w["done_task"], now=now)
     done = Completion(checklist={}, note="全部完成", photos=[Image.new("RGB", (64, 48))])
     complete_task(w["operator"], w["done_task"], done, now=now, upload_dir=upload_dir)
+    w["photo"] = db.session.scalars(select(TaskPhoto).where(TaskPhoto.task_id == w["done_task"].id)).one()
     w["plan"] = db.session.scalars(select(ServicePlan).where(ServicePlan.compound_id == w["served"].id)).first()
 
     case = dict(compound_id=w["served"].id, source="resident", category="garbage_not_collected", description="垃圾没清",
@@ -109,6 +110,7 @@ def route_values(w: dict) -> dict[str, dict]:
     defaults = {"compound_id": w["served"].id, "assignment_id": w["active"].id, "type_id": w["plan"].service_type_id,
                 "plan_id": w["plan"].id, "task_id": w["task"].id, "complaint_id": w["received"].id,
                 "handover_id": w["assessing"].id, "item_id": w["item"].id, "notification_id": w["notification"].id,
+                "photo_id": w["photo"].id,
                 "code": w["served"].public_code, "tracking_code": w["resolved"].tracking_code,
                 "subdistrict_id": w["served"].community.subdistrict_id, "filename": "css/app.css", "token": "x"}
     per_endpoint = {
