@@ -22,16 +22,15 @@ def as_id(value: str | None) -> int | None:
 
 
 def coerce_id(value) -> int:
-    """`coerce=` of a form's id choice: ValueError (the form's "not a valid choice") past the id range."""
-    number = int(value)
-    if not 0 <= number <= MAX_ID:
+    """`coerce=` of a form's id choice: ValueError (the form's "not a valid choice") unless as_id reads it."""
+    number = as_id(str(value))  # the choices' own ints as well as the submitted text
+    if number is None:
         raise ValueError(value)
     return number
 
 
 def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+    return as_id(request.args.get(name))
 
 
 def choice_arg(name: str, allowed) -> str | None:

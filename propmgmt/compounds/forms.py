@@ -10,7 +10,8 @@ from .labels import MODE_LABELS, STATUS_LABELS, TIER_LABELS
 from .services import INITIAL_MODES
 
 NON_NEGATIVE = _l("Must be 0 or more.")
-NOT_HUGE = NumberRange(max=MAX_INTEGER, message=_l("The number is too large."))
+TOO_LARGE = _l("The number is too large.")
+NOT_HUGE = NumberRange(max=MAX_INTEGER, message=TOO_LARGE)
 
 
 def _blank_choice(labels: dict) -> list[SelectChoice]:
@@ -36,7 +37,7 @@ class CompoundForm(FlaskForm):
         DataRequired(_l("Enter the number of households.")), NumberRange(min=0, message=NON_NEGATIVE), NOT_HUGE])
     floor_area = DecimalField(_l("Floor area (m²)"), places=2, validators=[
         Optional(), NumberRange(min=0, message=NON_NEGATIVE),
-        NumberRange(max=MAX_AREA, message=_l("The number is too large."))])
+        NumberRange(max=MAX_AREA, message=TOO_LARGE)])
     renovation_tier = SelectField(_l("Renovation tier"), choices=_blank_choice(TIER_LABELS), coerce=_text,
                                   default="")
     renovation_status = SelectField(_l("Renovation status"), choices=_blank_choice(STATUS_LABELS), coerce=_text,

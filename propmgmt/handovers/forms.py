@@ -12,8 +12,9 @@ from .labels import FACILITY_LABELS
 
 NON_NEGATIVE = NumberRange(min=0, message=_l("Must be 0 or more."))
 REQUIRED = InputRequired(_l("Required."))
-COUNT = [REQUIRED, NON_NEGATIVE, NumberRange(max=MAX_INTEGER, message=_l("The number is too large."))]
-AREA = [REQUIRED, NON_NEGATIVE, NumberRange(max=MAX_AREA, message=_l("The number is too large."))]
+TOO_LARGE = _l("The number is too large.")
+COUNT = [REQUIRED, NON_NEGATIVE, NumberRange(max=MAX_INTEGER, message=TOO_LARGE)]  # what the columns hold
+AREA = [REQUIRED, NON_NEGATIVE, NumberRange(max=MAX_AREA, message=TOO_LARGE)]
 
 
 class StageForm(FlaskForm):
