@@ -16,7 +16,7 @@ from propmgmt.extensions import db as _db
 
 from ..factories import PASSWORD
 from ..test_access import ACCESS, PUBLIC
-from .world import build_world, forms_on, route_values, url_for_rule
+from .world import build_world, extra_pages, forms_on, route_values, url_for_rule
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -100,6 +100,10 @@ class Fuzzer:
                     if response.status_code == 200:
                         for form in forms_on(url, html):
                             forms.setdefault(urlsplit(form.action).path, []).append(form)
+            for url in extra_pages(self.world) if role else ():
+                html = self.client.get(url).get_data(as_text=True)
+                for form in forms_on(url, html):
+                    forms.setdefault(urlsplit(form.action).path, []).append(form)
             self.sign_in(None)
         return forms
 

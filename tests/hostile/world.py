@@ -69,6 +69,11 @@ def build_world(db, setting, upload_dir: str) -> dict:
     complete_task(w["operator"], w["done_task"], done, now=now, upload_dir=upload_dir)
     w["photo"] = db.session.scalars(select(TaskPhoto).where(TaskPhoto.task_id == w["done_task"].id)).one()
     w["plan"] = db.session.scalars(select(ServicePlan).where(ServicePlan.compound_id == w["served"].id)).first()
+    w["paused_plan"] = ServicePlan(compound_id=w["served"].id, service_type_id=w["plan"].service_type_id,
+                                   rrule="FREQ=WEEKLY;BYDAY=SA", windows=[{"start": "14:00", "end": "15:00"}],
+                                   starts_on=now.date(), status="paused", crew_id=setting.crew.id)
+    db.session.add(w["paused_plan"])
+    db.session.commit()
 
     case = dict(compound_id=w["served"].id, source="resident", category="garbage_not_collected", description="垃圾没清",
                 now=now)
@@ -99,9 +104,12 @@ def build_world(db, setting, upload_dir: str) -> dict:
     note = Notification(subject_type="task", subject_id=w["task"].id, kind="overdue", channel="in_app",
                         recipient_id=w["admin"].id, recipient_key=f"user:{w['admin'].id}",
                         payload={"compound": "育英小区", "service": "保洁"}, status="parked", sent_at=None)
-    db.session.add(note)
+    unread = Notification(subject_type="task", subject_id=w["task"].id, kind="due_soon", channel="in_app",
+                          recipient_id=w["admin"].id, recipient_key=f"user:{w['admin'].id}",
+                          payload={"compound": "育英小区", "service": "保洁"}, status="sent", sent_at=now)
+    db.session.add_all([note, unread])
     db.session.commit()
-    w["notification"] = note
+    w["notification"], w["unread"] = note, unread
     return w
 
 
@@ -129,8 +137,15 @@ def route_values(w: dict) -> dict[str, dict]:
         "handovers.inspection": {"handover_id": w["inspecting"].id},
         "handovers.fixed": {"handover_id": w["inspecting"].id},
         "handovers.sign": {"handover_id": w["inspecting"].id},
+        "reminders.read": {"notification_id": w["unread"].id},
+        "plans.resume_plan": {"plan_id": w["paused_plan"].id},
     }
     return {endpoint: defaults | values for endpoint, values in per_endpoint.items()} | {"*": defaults}
+
+
+def extra_pages(w: dict) -> list[str]:
+    """Pages whose forms only appear with a query string."""
+    return [f"/assignments/propose?compound_ids={w['unmanaged'].id}&compound_ids={w['proposed'].compound_id}"]
 
 
 def url_for_rule(rule, values: dict[str, dict]) -> str:
