@@ -152,3 +152,15 @@ def test_a_firm_cannot_act_on_another_firms_handover(client, db, w, setting):
     assert "育英小区" not in client.get("/handovers").get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Handover, handover.id).firm_signed_at is None
+
+
+def test_the_error_page_of_a_crash_carries_the_headers_and_no_traceback(app, client, db, monkeypatch):
+    def crash():
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as in production: the 500 handler answers
+    monkeypatch.setitem(app.view_functions, "auth.login", crash)
+    response = client.get("/login")
+    assert response.status_code == 500
+    assert {name: response.headers.get(name) for name in HEADERS} == HEADERS
+    assert "secret detail" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)
