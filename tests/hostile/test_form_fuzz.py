@@ -89,7 +89,7 @@ class Fuzzer:
                         or rule.endpoint == "auth.logout" or not (allowed == PUBLIC or role in allowed)):
                     continue
                 for values in self.values.values():  # the page of every object the routes act on
-                    url = rule.build(values, append_unknown=False)[1]
+                    url = url_for_rule(rule, {"*": values})
                     if url in seen:
                         continue
                     seen.add(url)

@@ -120,7 +120,8 @@ def route_values(w: dict) -> dict[str, dict]:
                 "handover_id": w["assessing"].id, "item_id": w["item"].id, "notification_id": w["notification"].id,
                 "photo_id": w["photo"].id,
                 "code": w["served"].public_code, "tracking_code": w["resolved"].tracking_code,
-                "subdistrict_id": w["served"].community.subdistrict_id, "filename": "css/app.css", "token": "x"}
+                "subdistrict_id": w["served"].community.subdistrict_id, "filename": "css/app.css", "token": "x",
+                "month": "2026-10", "kind": "pdf"}
     per_endpoint = {
         "assignments.approve": {"assignment_id": w["proposed"].id},
         "assignments.reject": {"assignment_id": w["proposed"].id},
@@ -149,7 +150,10 @@ def extra_pages(w: dict) -> list[str]:
 
 
 def url_for_rule(rule, values: dict[str, dict]) -> str:
-    return rule.build(values.get(rule.endpoint, values["*"]), append_unknown=False)[1]
+    try:
+        return rule.build(values.get(rule.endpoint, values["*"]), append_unknown=False)[1]
+    except TypeError:  # a route with an argument named nowhere above
+        raise AssertionError(f"{rule.rule}: give its arguments a value in tests/hostile/world.py route_values")
 
 
 # --- Forms on a page -------------------------------------------------------------------------------
