@@ -8,6 +8,7 @@ from ..auth.access import roles_required, signed_in
 from ..clock import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..request_args import as_id
 from .forms import ActionForm, PreferencesForm
 from .labels import CHANNEL_LABELS, SUBJECT_LABELS
 from .messages import render
@@ -50,8 +51,8 @@ def centre():
 
 
 def _back_to_centre():
-    page = request.form.get("page", "")
-    return redirect(url_for(".centre", page=int(page)) if page.isdigit() and page != "1" else url_for(".centre"))
+    page = as_id(request.form.get("page"))
+    return redirect(url_for(".centre", page=page) if page and page != 1 else url_for(".centre"))
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
