@@ -99,4 +99,5 @@ def sign_in(page, base: str, username: str, password: str = "demo1234") -> None:
     page.goto(f"{base}/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    with page.expect_navigation():  # the answer (the next page, or the form again) has loaded
+        page.click("button[type=submit]")
