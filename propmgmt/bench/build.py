@@ -37,32 +37,34 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=district_tz()).astimezone(timezone.utc)
 
 
-def build_city(progress: Callable[..., None]) -> dict:
+def build_city(progress: Callable[..., None], *, today: date = TODAY, scale: str = "city",
+               history_days: int = HISTORY_DAYS) -> dict:
     """Migrates, seeds and fills the (empty) current database, committing as it goes.
 
-    `progress(text, done=True)`: done=False marks a line the next one may overwrite.
+    `progress(text, done=True)`: done=False marks a line the next one may overwrite. The history
+    ends the day before `today` (the benchmark's fixed day; `make load` builds up to the real one).
     """
     started = clock.perf_counter()
     flask_migrate.upgrade()
-    progress("seeding the city ...")
-    seed = seed_demo("city", now=local(TODAY - timedelta(days=1), 0))
+    progress(f"seeding the {scale} ...")
+    seed = seed_demo(scale, now=local(today - timedelta(days=1), 0))
     db.session.commit()
-    former = _add_former_plans()
+    former = _add_former_plans(today, history_days)
     db.session.commit()
     progress(f"seeded {seed['compounds']:,} compounds ({seed['fallback']:,} under fallback), "
              f"{former:,} former plans")
-    first = TODAY - timedelta(days=HISTORY_DAYS)
+    first = today - timedelta(days=history_days)
     groups = _plan_groups()
     standards = latest_standards()
     tasks = 0
-    for n in range(HISTORY_DAYS):
+    for n in range(history_days):
         tasks += _insert_history_day(first + timedelta(days=n), n, groups, standards)
-        if (n + 1) % COMMIT_EVERY_DAYS == 0 or n + 1 == HISTORY_DAYS:
+        if (n + 1) % COMMIT_EVERY_DAYS == 0 or n + 1 == history_days:
             db.session.commit()
         # One line that updates in place, ended at each commit.
-        progress(f"history: day {n + 1}/{HISTORY_DAYS}, {tasks:,} tasks, {clock.perf_counter() - started:.0f} s",
-                 (n + 1) % COMMIT_EVERY_DAYS == 0 or n + 1 == HISTORY_DAYS)
-    reminders = _insert_history_reminders()
+        progress(f"history: day {n + 1}/{history_days}, {tasks:,} tasks, {clock.perf_counter() - started:.0f} s",
+                 (n + 1) % COMMIT_EVERY_DAYS == 0 or n + 1 == history_days)
+    reminders = _insert_history_reminders(today)
     db.session.commit()
     progress(f"history reminders: {reminders:,} escalations already sent for missed tasks")
     if db.engine.dialect.name == "postgresql":
@@ -72,7 +74,7 @@ def build_city(progress: Callable[..., None]) -> dict:
     return {"tasks": tasks, "seconds": clock.perf_counter() - started}
 
 
-def _add_former_plans() -> int:
+def _add_former_plans(today: date, history_days: int) -> int:
     """Daily plans, ended yesterday, for every compound not under fallback now."""
     compounds = db.session.scalars(select(Compound.id).where(Compound.management_mode != "fallback")
                                    .order_by(Compound.id)).all()
@@ -83,8 +85,8 @@ def _add_former_plans() -> int:
     rows = [
         {"compound_id": compound_id, "service_type_id": type_id, "crew_id": crews[i % len(crews)],
          "rrule": rrule, "windows": windows, "timezone": str(district_tz()),
-         "starts_on": TODAY - timedelta(days=HISTORY_DAYS), "ends_on": TODAY - timedelta(days=1),
-         "skip_dates": [], "status": "ended", "created_at": local(TODAY - timedelta(days=HISTORY_DAYS), 0)}
+         "starts_on": today - timedelta(days=history_days), "ends_on": today - timedelta(days=1),
+         "skip_dates": [], "status": "ended", "created_at": local(today - timedelta(days=history_days), 0)}
         for i, compound_id in enumerate(compounds) for type_id, rrule, windows in standards
     ]
     if rows:
@@ -142,7 +144,7 @@ def _insert_from(table, columns: list[str], rows) -> int:
     return db.session.execute(statement).rowcount
 
 
-def _insert_history_reminders() -> int:
+def _insert_history_reminders(today: date) -> int:
     """Every missed history task was escalated to the dispatchers and the responsible leader."""
     dispatchers = db.session.scalars(select(User.id).where(User.role == "dispatcher", User.active)).all()
     leader = db.session.scalar(select(Assignment.responsible_leader_id).limit(1))
@@ -153,7 +155,7 @@ def _insert_history_reminders() -> int:
                 literal("task"), Task.id, literal(kind), literal("in_app"), literal(recipient),
                 literal(f"user:{recipient}"), literal({}, JSON), literal("sent"), literal(1), literal(""),
                 Task.window_end, Task.window_end, Task.window_end,
-            ).where(Task.status == "missed", Task.window_start < local(TODAY, 0))
+            ).where(Task.status == "missed", Task.window_start < local(today, 0))
             written += _insert_from(Notification.__table__, [
                 "subject_type", "subject_id", "kind", "channel", "recipient_id", "recipient_key", "payload",
                 "status", "attempts", "last_error", "next_attempt_at", "sent_at", "created_at"], rows)
