@@ -8,7 +8,12 @@ from .models import Notification
 
 def _inbox_conditions(user_id: int) -> tuple:
     # Only in-app rows the sender has released: a reminder due later is not shown early.
-    return (Notification.recipient_id == user_id, Notification.channel == "in_app", Notification.status == "sent")
+    # `status || ''` is the same test, but no index can serve it: SQLite (no table statistics
+    # unless someone runs ANALYZE) would otherwise prefer ix_notification_status_next and walk every
+    # sent notification of every user, 57 ms per page at city scale (`make load`), instead of
+    # this user's few through ix_notification_recipient_read. PostgreSQL picks the latter anyway.
+    return (Notification.recipient_id == user_id, Notification.channel == "in_app",
+            Notification.status.concat("") == "sent")
 
 
 def inbox(user_id: int) -> Select:
@@ -19,8 +24,11 @@ def inbox(user_id: int) -> Select:
 
 def unread_count(user_id: int) -> int:
     """One COUNT, for the badge in the header of every page."""
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        *_inbox_conditions(user_id), Notification.read_at.is_(None))) or 0
+    return db.session.scalar(unread(user_id)) or 0
+
+
+def unread(user_id: int) -> Select:
+    return select(func.count(Notification.id)).where(*_inbox_conditions(user_id), Notification.read_at.is_(None))
 
 
 def parked() -> Select:
