@@ -8,6 +8,7 @@ operators' day and the officials' last 30 days have to be there) and because the
 tasks in it. It is built like the benchmark's (bench/build.py), reused for a week, then rebuilt.
 """
 import os
+import re
 import shutil
 import signal
 import socket
@@ -125,7 +126,8 @@ def load_command(duration, warmup, hello_duration, users, workers, processes, op
                f"{len(data['codes']):,} public compound pages")
     click.echo(f"Server: gunicorn, {workers} sync workers (deploy/gunicorn.conf.py, PROPMGMT_ENV=production); "
                f"{users} virtual users in {processes} processes, no think time; "
-               f"{warmup:g} s warm-up, {duration:g} s measured; {os.cpu_count()} CPUs shared by all of it")
+               f"{warmup:g} s warm-up, {duration:g} s measured; {os.cpu_count()} CPUs shared by all of it "
+               f"(load average {os.getloadavg()[0]:.1f} before starting)")
     click.echo("Mix: " + ", ".join(f"{label} {weight}" for label, weight in mix.items()))
 
     with tempfile.TemporaryDirectory(prefix="propmgmt-load-") as scratch:
@@ -155,7 +157,7 @@ def load_command(duration, warmup, hello_duration, users, workers, processes, op
         for sample in samples:
             click.echo(f"  {sample}")
     if server_errors:
-        click.echo("\nThe server logged errors, for example:")
+        click.echo("\nThe server logged errors:")
         for line in server_errors[:10]:
             click.echo(f"  {line}")
     click.echo(f"\nLatency is measured by the client (sign-in excluded); req/s over the {duration:g} s measured "
@@ -372,9 +374,25 @@ class Server:
         return times
 
     def errors(self) -> list[str]:
-        """Lines of the server's log that report an error (tracebacks, 5xx, worker timeouts)."""
-        return [line[:300] for line in self.log.read_text(errors="replace").splitlines()
-                if '"level": "error"' in line or "[ERROR]" in line or "CRITICAL" in line or '"status": 5' in line]
+        """What the server's log reports as errors (the exceptions' last lines, gunicorn's [ERROR] and
+        [CRITICAL] lines), each once with how often it came."""
+        import json
+        from collections import Counter
+
+        seen: Counter = Counter()
+        for line in self.log.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"level": "error"' in line:
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                # the exception's own line: not SQLAlchemy's [SQL: ...] and (Background ...) notes
+                lines = [part for part in (entry.get("error") or entry.get("message") or "error").splitlines()
+                         if re.match(r"[\w.]+(Error|Exception|Shutdown)\b", part)] or ["error"]
+                seen[(lines[-1] if lines else "error")[:240]] += 1
+            elif "[ERROR]" in line or "[CRITICAL]" in line:
+                seen[re.sub(r"/\d+", "/<n>", line.split("] ", 3)[-1])[:240]] += 1
+        return [f"{count} x {text_}" for text_, count in seen.most_common()]
 
 
 __all__ = ["bp", "load_command", "LoadError"]
