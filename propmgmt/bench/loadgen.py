@@ -229,7 +229,7 @@ class VirtualUser:
         stop_at = measure_from + plan.duration
         while time.time() < plan.start_at:
             time.sleep(0.01)
-        while True:
+        while time.time() < stop_at:
             label = self.rng.choices(labels, weights)[0]
             try:
                 method, path, session, body, headers, expect = self.next_request(label)
@@ -238,8 +238,6 @@ class VirtualUser:
                 time.sleep(0.1)
                 continue
             started_wall, started = time.time(), time.perf_counter()
-            if started_wall >= stop_at:
-                return
             try:
                 status, data, _response = self.client.request(method, path, session, body, headers,
                                                               decode=expect is not None)
