@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run scheduler serve bench test test-sqlite test-postgres browsers migrate seed translations clean
+.PHONY: run scheduler serve bench load test test-sqlite test-postgres browsers migrate seed translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ serve: $(VENV)/.installed
 # built once and then reused. Options pass through: make bench BENCH_ARGS="--rebuild --runs 3".
 bench: $(VENV)/.installed
 	$(FLASK) bench $(BENCH_ARGS)
+
+# Load: the production server (gunicorn) on a city-scale database (LOAD_DATABASE_URL, else
+# instance/load.sqlite3, built once and rebuilt weekly) under a mix of the tablet's day page, task
+# completions, the oversight overview and public compound pages; then a bare Flask hello-world as
+# the ceiling. Prints req/s and p50/p95/p99 per endpoint. Options: make load LOAD_ARGS="--duration 120".
+load: $(VENV)/.installed
+	$(FLASK) load $(LOAD_ARGS)
 
 # Debian's chromium and CJK fonts for the browser tests (Playwright cannot download browsers here).
 browsers:

@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from .assignments.views import bp as assignments
     from .auth.views import bp as auth
     from .bench.cli import bp as bench_cli
+    from .bench.load import bp as load_cli
     from .complaints.views import bp as complaints
     from .compounds.views import bp as compounds
     from .demo.cli import bp as demo_cli
@@ -102,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from .ops.views import bp as ops
 
     for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints, residents, api, health,
-                      ops, auth_cli, bench_cli, demo_cli, scheduler_cli, ops_cli):
+                      ops, auth_cli, bench_cli, load_cli, demo_cli, scheduler_cli, ops_cli):
         app.register_blueprint(blueprint)
 
 

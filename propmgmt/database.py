@@ -61,9 +61,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     """IMMEDIATE: a transaction takes SQLite's write lock when it starts, so two concurrent
-    writers queue (busy timeout) instead of failing with "database is locked" half-way."""
+    writers queue (busy timeout) instead of failing with "database is locked" half-way.
+
+    Except for page reads (GET, HEAD, OPTIONS outside the API, which never write): those begin
+    DEFERRED, as readers in WAL mode need no lock. With IMMEDIATE every page view held the one
+    write lock for its whole request, so gunicorn's workers took turns (`make load`: 12 req/s
+    at city scale, and "database is locked" after 10 s behind a slow page).
+    """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if _reading_a_page() else "BEGIN IMMEDIATE")
+
+
+def _reading_a_page() -> bool:
+    from flask import has_request_context, request
+
+    # API reads record the token's last use (api/access.py), so they take the write lock too.
+    return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS") \
+        and not request.path.startswith("/api/")
 
 
 def now_utc() -> datetime:

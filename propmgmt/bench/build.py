@@ -35,31 +35,33 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=district_tz()).astimezone(timezone.utc)
 
 
-def build_city(progress: Callable[..., None]) -> dict:
+def build_city(progress: Callable[..., None], *, today: date = TODAY, scale: str = "city",
+               history_days: int = HISTORY_DAYS) -> dict:
     """Migrates, seeds and fills the (empty) current database, committing as it goes.
 
-    `progress(text, done=True)`: done=False marks a line the next one may overwrite.
+    `progress(text, done=True)`: done=False marks a line the next one may overwrite. The history
+    ends the day before `today` (the benchmark's fixed day; `make load` builds up to the real one).
     """
     started = clock.perf_counter()
     flask_migrate.upgrade()
-    progress("seeding the city ...")
-    seed = seed_demo("city", now=local(TODAY - timedelta(days=1), 0))
+    progress(f"seeding the {scale} ...")
+    seed = seed_demo(scale, now=local(today - timedelta(days=1), 0))
     db.session.commit()
-    former = _add_former_plans()
+    former = _add_former_plans(today, history_days)
     db.session.commit()
     progress(f"seeded {seed['compounds']:,} compounds ({seed['fallback']:,} under fallback), "
              f"{former:,} former plans")
-    tasks = build_history(TODAY - timedelta(days=HISTORY_DAYS), HISTORY_DAYS, commit_every=COMMIT_EVERY_DAYS,
+    tasks = build_history(today - timedelta(days=history_days), history_days, commit_every=COMMIT_EVERY_DAYS,
                           # One line that updates in place, ended at each commit.
                           progress=lambda day, tasks: progress(
-                              f"history: day {day}/{HISTORY_DAYS}, {tasks:,} tasks, "
+                              f"history: day {day}/{history_days}, {tasks:,} tasks, "
                               f"{clock.perf_counter() - started:.0f} s",
-                              day % COMMIT_EVERY_DAYS == 0 or day == HISTORY_DAYS))
-    reminders = _insert_history_reminders()
+                              day % COMMIT_EVERY_DAYS == 0 or day == history_days))
+    reminders = _insert_history_reminders(today)
     db.session.commit()
     progress(f"history reminders: {reminders:,} escalations already sent for missed tasks")
     # What the scheduler's refresh_rollups job has done on a server that ran through the year.
-    rolled = refresh_rollups(local(TODAY, 0), backfill=HISTORY_DAYS + 1)
+    rolled = refresh_rollups(local(today, 0), backfill=history_days + 1)
     db.session.commit()
     progress(f"rolled up {rolled['days']} days of service figures")
     # What autovacuum (PostgreSQL) or the scheduler's analyze job (SQLite) gives a running server;
@@ -73,7 +75,7 @@ def build_city(progress: Callable[..., None]) -> dict:
     return {"tasks": tasks, "seconds": clock.perf_counter() - started}
 
 
-def _add_former_plans() -> int:
+def _add_former_plans(today: date, history_days: int) -> int:
     """Daily plans, ended yesterday, for every compound not under fallback now."""
     compounds = db.session.scalars(select(Compound.id).where(Compound.management_mode != "fallback")
                                    .order_by(Compound.id)).all()
@@ -84,8 +86,8 @@ def _add_former_plans() -> int:
     rows = [
         {"compound_id": compound_id, "service_type_id": type_id, "crew_id": crews[i % len(crews)],
          "rrule": rrule, "windows": windows, "timezone": str(district_tz()),
-         "starts_on": TODAY - timedelta(days=HISTORY_DAYS), "ends_on": TODAY - timedelta(days=1),
-         "skip_dates": [], "status": "ended", "created_at": local(TODAY - timedelta(days=HISTORY_DAYS), 0)}
+         "starts_on": today - timedelta(days=history_days), "ends_on": today - timedelta(days=1),
+         "skip_dates": [], "status": "ended", "created_at": local(today - timedelta(days=history_days), 0)}
         for i, compound_id in enumerate(compounds) for type_id, rrule, windows in standards
     ]
     if rows:
@@ -93,7 +95,7 @@ def _add_former_plans() -> int:
     return len(rows)
 
 
-def _insert_history_reminders() -> int:
+def _insert_history_reminders(today: date) -> int:
     """Every missed history task was escalated to the dispatchers and the responsible leader."""
     dispatchers = db.session.scalars(select(User.id).where(User.role == "dispatcher", User.active)).all()
     leader = db.session.scalar(select(Assignment.responsible_leader_id).limit(1))
@@ -104,7 +106,7 @@ def _insert_history_reminders() -> int:
                 literal("task"), Task.id, literal(kind), literal("in_app"), literal(recipient),
                 literal(f"user:{recipient}"), literal({}, JSON), literal("sent"), literal(1), literal(""),
                 Task.window_end, Task.window_end, Task.window_end,
-            ).where(Task.status == "missed", Task.window_start < local(TODAY, 0))
+            ).where(Task.status == "missed", Task.window_start < local(today, 0))
             written += insert_from(Notification.__table__, [
                 "subject_type", "subject_id", "kind", "channel", "recipient_id", "recipient_key", "payload",
                 "status", "attempts", "last_error", "next_attempt_at", "sent_at", "created_at"], rows)

@@ -8,7 +8,12 @@ from .models import Notification
 
 def _inbox_conditions(user_id: int) -> tuple:
     # Only in-app rows the sender has released: a reminder due later is not shown early.
-    return (Notification.recipient_id == user_id, Notification.channel == "in_app", Notification.status == "sent")
+    # `status || ''` is the same test, but no index can serve it: SQLite (no table statistics
+    # unless someone runs ANALYZE) would otherwise prefer ix_notification_status_next and walk every
+    # sent notification of every user, 57 ms per page at city scale (`make load`), instead of
+    # this user's few through ix_notification_recipient_read. PostgreSQL picks the latter anyway.
+    return (Notification.recipient_id == user_id, Notification.channel == "in_app",
+            Notification.status.concat("") == "sent")
 
 
 def inbox(user_id: int) -> Select:
@@ -20,10 +25,14 @@ def inbox(user_id: int) -> Select:
 def unread_count(user_id: int, *, up_to: int | None = None) -> int:
     """One COUNT; with `up_to`, it stops counting there (the header badge on every page says "99+"
     rather than count the tens of thousands of escalations an official may have left unread)."""
-    unread = select(Notification.id).where(*_inbox_conditions(user_id), Notification.read_at.is_(None))
+    return db.session.scalar(unread(user_id, up_to=up_to)) or 0
+
+
+def unread(user_id: int, *, up_to: int | None = None) -> Select:
+    rows = select(Notification.id).where(*_inbox_conditions(user_id), Notification.read_at.is_(None))
     if up_to is not None:
-        unread = unread.limit(up_to)
-    return db.session.scalar(select(func.count()).select_from(unread.subquery())) or 0
+        rows = rows.limit(up_to)
+    return select(func.count()).select_from(rows.subquery())
 
 
 def parked() -> Select:

@@ -59,6 +59,18 @@ def test_public_photos_are_the_compounds_own_thumbnails(client, db, field_day, a
     assert client.get(f"/r/{other.public_code}/photos/{photo.id}").status_code == 404
 
 
+def test_recent_work_includes_a_redo_finished_weeks_after_its_window(client, db, field_day):
+    task = field_day["tasks"][0]
+    _finish(db, task)  # completed today ...
+    task.window_start -= timedelta(days=40)  # ... for a window 40 days ago
+    task.window_end -= timedelta(days=40)
+    db.session.add(TaskPhoto(task_id=task.id, path="tasks/pub/r.jpg", thumb_path="tasks/pub/r-t.jpg"))
+    db.session.commit()
+    photo = db.session.scalar(select(TaskPhoto).where(TaskPhoto.task_id == task.id))
+    code = field_day["compound"].public_code
+    assert f"/r/{code}/photos/{photo.id}" in client.get(f"/r/{code}").get_data(as_text=True)
+
+
 def test_unknown_code_and_the_id_do_not_open_a_page(client, db, field_day):
     assert client.get("/r/NOSUCHCODE").status_code == 404
     assert client.get(f"/r/{field_day['compound'].id}").status_code == 404
