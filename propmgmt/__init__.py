@@ -1,9 +1,12 @@
 """The fallback property operations app: create_app assembles it from its domains."""
 from pathlib import Path
 
-from flask import Flask, has_request_context, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (Flask, g, has_request_context, flash, jsonify, make_response, redirect, render_template,
+                   request, session, url_for)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from .clock import to_local
 from .extensions import babel, compress, csrf, db, login_manager, migrate
@@ -142,6 +145,24 @@ def register_errorhandlers(app: Flask) -> None:
         flash(_("The form has expired; please try again."), "error")
         return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
                         else url_for("auth.home"))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(SQLAlchemyTimeoutError)
+    def database_unavailable(error):
+        """The database is down or restarting (or its pool is exhausted): a clear 503, not a 500.
+
+        Nothing here may touch the database again: the page is rendered for an anonymous user.
+        """
+        app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        g._login_user = login_manager.anonymous_user()
+        response = make_response(render(503, _("Temporarily unavailable"),
+                                         _("The database cannot be reached at the moment. Please try again in a minute.")))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(500)
     def server_error(error):

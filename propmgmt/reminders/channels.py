@@ -27,12 +27,14 @@ class Mailer:
         self._smtp = None
         self._unreachable: str | None = None
 
-    def send(self, to: str, subject: str, body: str) -> None:
+    def send(self, to: str, subject: str, body: str, *, message_id: str | None = None) -> None:
+        """`message_id` (e.g. notification-42) makes the Message-ID stable, so a message sent again
+        after an interrupted attempt is recognisable as the same one."""
         if self._unreachable:
             raise DeliveryError(self._unreachable)
         if self._smtp is None:
             self._smtp = self._connect()
-        message = self._message(to, subject, body)
+        message = self._message(to, subject, body, message_id)
         try:
             self._smtp.send_message(message)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
@@ -64,14 +66,15 @@ class Mailer:
             self._unreachable = f"cannot use the mail server {host}:{port}: {error}"
             raise DeliveryError(self._unreachable) from error
 
-    def _message(self, to: str, subject: str, body: str) -> EmailMessage:
+    def _message(self, to: str, subject: str, body: str, message_id: str | None = None) -> EmailMessage:
         sender = self.config.get("MAIL_FROM", "propmgmt@localhost")
+        domain = sender.rpartition("@")[2] or "localhost"
         message = EmailMessage()
         message["From"] = sender
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+        message["Message-ID"] = f"<{message_id}@{domain}>" if message_id else make_msgid(domain=domain)
         message.set_content(body)
         return message
 

@@ -51,6 +51,8 @@ def test_email_reaches_the_smtp_server(db, smtp_server):
     assert "2026-11-25 09:30–11:00" in message.get_content()
     email_row = _rows(db, channel="email")[0]
     assert (email_row.status, email_row.attempts, email_row.claim_token) == ("sent", 0, None)
+    # Stable per outbox row: a message sent again after an interrupted attempt is recognisably the same.
+    assert message["Message-ID"] == f"<notification-{email_row.id}@propmgmt.test>"
 
 
 def test_email_in_the_readers_language(db, smtp_server):
