@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run scheduler serve bench test test-sqlite test-postgres browsers migrate seed translations clean
+.PHONY: run scheduler serve bench soak test test-sqlite test-postgres browsers migrate seed translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ serve: $(VENV)/.installed
 # built once and then reused. Options pass through: make bench BENCH_ARGS="--rebuild --runs 3".
 bench: $(VENV)/.installed
 	$(FLASK) bench $(BENCH_ARGS)
+
+# The soak run (README "Soak"): gunicorn (4 workers) and two schedulers on PostgreSQL through a simulated
+# day, with kill -9 of a scheduler and a worker and one restart of the local PostgreSQL; prints its
+# figures and "0 lost, 0 duplicate". Its database (SOAK_DATABASE_URL, default the local server's `soak`)
+# is dropped and created again. Options pass through: make soak SOAK_ARGS="--seed 42 --speed 240".
+soak: $(VENV)/.installed-dev
+	$(FLASK) soak $(SOAK_ARGS)
 
 # Debian's chromium and CJK fonts for the browser tests (Playwright cannot download browsers here).
 browsers:
