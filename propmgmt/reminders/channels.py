@@ -96,12 +96,17 @@ def webhook_body(fmt: str, *, title: str, text: str, notification, name: str = "
             "payload": notification.payload or {}}
 
 
-def post_webhook(url: str, fmt: str, body: dict, *, timeout: float) -> None:
-    """POSTs `body` as JSON; a robot's non-zero errcode counts as a failure, as does any non-2xx."""
+def post_webhook(url: str, fmt: str, body: dict, *, timeout: float, key: str | None = None) -> None:
+    """POSTs `body` as JSON; a robot's non-zero errcode counts as a failure, as does any non-2xx.
+
+    `key` goes in an Idempotency-Key header: the same for every attempt at one message, so a
+    receiver can drop a message sent again after an attempt whose outcome was lost.
+    """
     if not url.startswith(("http://", "https://")):
         raise DeliveryError("the webhook URL must start with http:// or https://")
     request = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                                     headers={"Content-Type": "application/json; charset=utf-8"}, method="POST")
+                                     headers={"Content-Type": "application/json; charset=utf-8",
+                                              **({"Idempotency-Key": key} if key else {})}, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
             answer = response.read(65536)

@@ -161,7 +161,7 @@ def _send_one(row, user, config, mailer: Mailer) -> None:
             raise DeliveryError(f"PROPMGMT_WEBHOOK_FORMAT must be one of {', '.join(WEBHOOK_FORMATS)}, not {fmt!r}")
         name, mobile = ((user.display_name or user.username), user.phone) if user else ("", "")
         body = webhook_body(fmt, title=title, text=text, notification=row, name=name, mobile=mobile)
-        post_webhook(url, fmt, body, timeout=config["NOTIFY_TIMEOUT_SECONDS"])
+        post_webhook(url, fmt, body, timeout=config["NOTIFY_TIMEOUT_SECONDS"], key=f"notification-{row.id}")
     else:
         raise DeliveryError(f"unknown channel {row.channel!r}")
 

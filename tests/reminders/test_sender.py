@@ -101,6 +101,8 @@ def test_webhook_bodies(db, app, webhook_server, monkeypatch, fmt):
     assert send_due_notifications(NOW)["sent"] == 2
     [request] = webhook_server.requests
     assert request["path"] == "/robot/send?key=k" and request["content_type"].startswith("application/json")
+    webhook_row = _rows(db, channel="webhook")[0]
+    assert request["idempotency_key"] == f"notification-{webhook_row.id}"  # the same on a second attempt
     body = request["json"]
     if fmt == "json":
         assert body["kind"] == "overdue" and body["title"] == "未开始：育英小区 保洁"

@@ -1,5 +1,5 @@
 """The outside parties the reminders go to: an SMTP server (aiosmtpd) and a webhook receiver, both
-local, both counting what they get by outbox row (the Message-ID and the webhook body's id)."""
+local, both counting what they get by outbox row (the Message-ID, the webhook's Idempotency-Key)."""
 import json
 import re
 import socket
@@ -63,7 +63,8 @@ class Receivers:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 try:
-                    notification_id = int(json.loads(body.decode("utf-8"))["id"])
+                    key = int(self.headers.get("Idempotency-Key", "").removeprefix("notification-"))
+                    notification_id = key if key == int(json.loads(body.decode("utf-8"))["id"]) else None
                 except (ValueError, KeyError, TypeError):
                     notification_id = None
                 receipts.add("webhook", notification_id)

@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as time_of
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -96,11 +97,31 @@ def _people(engine, crews: int, tablets_per_crew: int) -> dict[int, list[tuple[i
     return tablets
 
 
-def _moments(rng: random.Random, duration: float, kinds: list[str]) -> list[tuple[float, str]]:
-    """Random seconds into the run for each fault, inside its middle and at least 5 s apart."""
+def _busy_periods(engine, day: date, start: datetime, speed: float, duration: float) -> list[tuple[float, float]]:
+    """Real offsets into the run when service windows are open (tablets at work, reminders going out)."""
+    with engine.connect() as connection:
+        windows = {(w["start"], w["end"]) for (plan_windows,) in connection.execute(text(
+            "SELECT windows FROM service_plan WHERE status = 'active'")) for w in plan_windows}
+    periods = []
+    for opens, closes in sorted(windows):
+        low = (datetime.combine(day, time_of.fromisoformat(opens), tzinfo=DISTRICT_TZ) - start).total_seconds() / speed
+        high = (datetime.combine(day, time_of.fromisoformat(closes), tzinfo=DISTRICT_TZ) - start).total_seconds() / speed
+        low, high = max(low, 3.0), min(high, duration - 3.0)
+        if high > low:
+            periods.append((low, high))
+    return periods or [(0.15 * duration, 0.85 * duration)]
+
+
+def _moments(rng: random.Random, periods: list[tuple[float, float]], kinds: list[str]) -> list[tuple[float, str]]:
+    """A random moment for each fault while the district is at work, at least 3 s apart when possible."""
+    weights = [high - low for low, high in periods]
     for _ in range(1000):
-        picked = sorted((rng.uniform(0.15, 0.85) * duration, kind) for kind in kinds)
-        if all(b[0] - a[0] >= 5 for a, b in zip(picked, picked[1:])):
+        picked = []
+        for kind in kinds:
+            low, high = rng.choices(periods, weights=weights)[0]
+            picked.append((rng.uniform(low, high), kind))
+        picked.sort()
+        if all(b[0] - a[0] >= 3 for a, b in zip(picked, picked[1:])):
             return picked
     return picked
 
@@ -227,7 +248,7 @@ def run_soak(options: SoakOptions) -> Result:
         _wait_until_up(port, processes, 90)
         kinds = (["worker"] * options.kill_worker + ["scheduler"] * options.kill_scheduler
                  + ["database"] * bool(cluster))
-        plan = _moments(rng, duration, kinds)
+        plan = _moments(rng, _busy_periods(engine, day, start, options.speed, duration), kinds)
         give_up_at = [clock.anchor + duration + 60]
         photo = photo_bytes()
         threads = []
