@@ -166,6 +166,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
+        if isinstance(getattr(error, "original_exception", None), (OperationalError, SQLAlchemyTimeoutError)):
+            return database_unavailable(error.original_exception)  # raised where no handler looks (a hook)
         db.session.rollback()
         return render(500, _("Something went wrong"), _("The error was logged. Please try again later."))
 

@@ -152,8 +152,8 @@ def _answered(response: Response) -> bool:
 class Crew:
     """The tablets of one crew; they share the crew's open tasks (each task goes to one tablet)."""
 
-    def __init__(self, crew_id: int, tablets: list[tuple[Tablet, int]], engine, clock, options, traffic, rng):
-        self.crew_id, self.tablets, self.engine, self.clock = crew_id, tablets, engine, clock
+    def __init__(self, crew_id: int, engine, clock, options, traffic, rng):
+        self.crew_id, self.engine, self.clock = crew_id, engine, clock
         self.options, self.traffic, self.rng = options, traffic, rng
         self.taken: set[int] = set()
         self.lock = threading.Lock()

@@ -253,7 +253,7 @@ def run_soak(options: SoakOptions) -> Result:
         photo = photo_bytes()
         threads = []
         for crew_id, people in tablets_of.items():
-            crew = Crew(crew_id, [], engine, clock, options, traffic, random.Random(rng.random()))
+            crew = Crew(crew_id, engine, clock, options, traffic, random.Random(rng.random()))
             for user_id, username in people:
                 tablet = Tablet(port, username, TABLET_PASSWORD, traffic)
                 threads.append(threading.Thread(target=run_tablet, args=(crew, tablet, user_id, stop, give_up_at, photo),
@@ -277,6 +277,12 @@ def run_soak(options: SoakOptions) -> Result:
             figures.problems.append(f"processes that did not stop cleanly: {stopped_badly}")
         if left:
             figures.problems.append(f"{left} outbox rows still due after the drain")
+        wanted = {"worker": (faults.killed_workers, faults.respawned_workers),
+                  "scheduler": (faults.killed_schedulers, faults.restarted_schedulers),
+                  "database": (faults.database_restarts, faults.database_restarts)}
+        missing = [kind for kind in kinds if wanted[kind] != (1, 1)]
+        if missing:
+            figures.problems.append(f"faults that did not happen as planned: {', '.join(missing)}")
     finally:
         stop.set()
         processes.stop()
