@@ -7,7 +7,7 @@ import os
 from datetime import time
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import create_engine, make_url, text
 
 from propmgmt.ops.soak.options import SoakOptions
 from propmgmt.ops.soak.run import run_soak
@@ -19,11 +19,22 @@ pytestmark = [pytest.mark.soak,
                                  reason="the soak runs the production setup, on PostgreSQL (the PostgreSQL pass)")]
 
 
-def test_a_morning_under_kills_loses_and_duplicates_nothing(tmp_path):
+@pytest.fixture
+def soak_url():
+    """A database of its own beside the suite's (test -> test_soak_run), dropped afterwards."""
     url = make_url(URL)
+    name = f"{url.database}_soak_run"
+    yield url.set(database=name).render_as_string(hide_password=False)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_a_morning_under_kills_loses_and_duplicates_nothing(tmp_path, soak_url):
     lines = []
     result = run_soak(SoakOptions(
-        database_url=url.set(database=f"{url.database}_soak").render_as_string(hide_password=False),
+        database_url=soak_url,
         start=time(5, 0), end=time(10, 0), speed=720, workers=2, schedulers=2, crews=2,
         restart_database=False, work_dir=str(tmp_path), echo=lines.append))
     output = "\n".join(lines)
