@@ -177,8 +177,8 @@ def register_errorhandlers(app: Flask) -> None:
         except SQLAlchemyError:
             pass
         g._login_user = login_manager.anonymous_user()
-        response = make_response(render(503, _("Temporarily unavailable"),
-                                         _("The database cannot be reached at the moment. Please try again in a minute.")))
+        message = _("The database cannot be reached at the moment. Please try again in a minute.")
+        response = make_response(render(503, _("Temporarily unavailable"), message))
         response.headers["Retry-After"] = "30"
         return response
 

@@ -129,9 +129,10 @@ def check_completions(connection, figures: Figures, records) -> None:
     applied_unanswered = sum(1 for r in unanswered if r.key in keys)
     figures.add("completions sent / acknowledged / refused",
                 f"{len(records)} / {len(acked)} / {sum(refused.values())}" + (f" {dict(refused)}" if refused else ""))
+    replayed = sum(r.replayed for r in records)
+    same = replayed - sum(r.replay_mismatches for r in records)
     figures.add("completions sent again after the answer (same answer) / twice at once",
-                f"{sum(r.replayed for r in records)} ({sum(r.replayed for r in records) - sum(r.replay_mismatches for r in records)})"
-                f" / {sum(1 for r in records if r.raced)}")
+                f"{replayed} ({same}) / {sum(1 for r in records if r.raced)}")
     figures.add("completions lost / duplicate", f"{lost} / {duplicate}")
     if unanswered:
         figures.add("completions still without an answer (applied)", f"{len(unanswered)} ({applied_unanswered})")

@@ -102,11 +102,14 @@ def _busy_periods(engine, day: date, start: datetime, speed: float, duration: fl
     with engine.connect() as connection:
         windows = {(w["start"], w["end"]) for (plan_windows,) in connection.execute(text(
             "SELECT windows FROM service_plan WHERE status = 'active'")) for w in plan_windows}
+
+    def offset(clock: str) -> float:
+        moment = datetime.combine(day, time_of.fromisoformat(clock), tzinfo=DISTRICT_TZ)
+        return (moment - start).total_seconds() / speed
+
     periods = []
     for opens, closes in sorted(windows):
-        low = (datetime.combine(day, time_of.fromisoformat(opens), tzinfo=DISTRICT_TZ) - start).total_seconds() / speed
-        high = (datetime.combine(day, time_of.fromisoformat(closes), tzinfo=DISTRICT_TZ) - start).total_seconds() / speed
-        low, high = max(low, 3.0), min(high, duration - 3.0)
+        low, high = max(offset(opens), 3.0), min(offset(closes), duration - 3.0)
         if high > low:
             periods.append((low, high))
     return periods or [(0.15 * duration, 0.85 * duration)]
@@ -256,8 +259,8 @@ def run_soak(options: SoakOptions) -> Result:
             crew = Crew(crew_id, engine, clock, options, traffic, random.Random(rng.random()))
             for user_id, username in people:
                 tablet = Tablet(port, username, TABLET_PASSWORD, traffic)
-                threads.append(threading.Thread(target=run_tablet, args=(crew, tablet, user_id, stop, give_up_at, photo),
-                                                daemon=True))
+                threads.append(threading.Thread(target=run_tablet, daemon=True,
+                                                args=(crew, tablet, user_id, stop, give_up_at, photo)))
         faulter = threading.Thread(target=_do_faults, args=(plan, clock.anchor, processes, engine, cluster, rng,
                                                             faults, stop), daemon=True)
         for thread in threads + [faulter]:
