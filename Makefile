@@ -23,7 +23,7 @@ migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
 
 seed: migrate
-	$(FLASK) seed-demo --scale district --if-empty
+	$(FLASK) seed-demo --scale district --history-days 60 --if-empty
 
 # The web server and the scheduler (task generation, missed work, reminders), stopped together.
 run: seed

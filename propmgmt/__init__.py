@@ -36,6 +36,8 @@ def create_app(config_class) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     configure_logging(app)
+    from .request_args import IdConverter
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     register_extensions(app)
     register_request_log(app)
     register_blueprints(app)
@@ -213,17 +215,40 @@ def register_template_helpers(app: Flask) -> None:
         return {"current_locale": str(get_locale()), "ROLE_LABELS": ROLE_LABELS}
 
 
+def _has_nul(value) -> bool:
+    """Whether a decoded JSON body holds a NUL anywhere (keys and strings, however deep)."""
+    stack = [value]
+    while stack:  # a loop, not recursion: the body's depth is the sender's choice
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+    return False
+
+
 def register_input_guard(app: Flask) -> None:
     """NUL characters are never meaningful here and PostgreSQL refuses them in text: say so."""
 
+    def refuse(message: str):
+        if _wants_json():
+            return jsonify(error={"code": 400, "message": message}), 400
+        return render_template("errors/error.html", status=400, title=_("Invalid input"), message=message), 400
+
     @app.before_request
-    def refuse_nul_characters():
+    def refuse_unreadable_input():
         values = [*request.args.values(), *request.form.values(), *request.args.keys(), *request.form.keys()]
         if any("\x00" in value for value in values):
-            return (jsonify(error={"code": 400, "message": _("The input contains invalid characters.")})
-                    if _wants_json() else
-                    render_template("errors/error.html", status=400, title=_("Invalid input"),
-                                    message=_("The input contains invalid characters.")), 400)
+            return refuse(_("The input contains invalid characters."))
+        if request.is_json:
+            try:
+                body = request.get_json(silent=True)  # cached: the view reads the same object
+            except RecursionError:  # nested deeper than the JSON decoder goes
+                return refuse(_("The input is nested too deeply."))
+            if _has_nul(body):
+                return refuse(_("The input contains invalid characters."))
 
 
 def register_security_headers(app: Flask) -> None:

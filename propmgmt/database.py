@@ -1,10 +1,15 @@
 """Column types and engine settings shared by every domain's models."""
 import sqlite3
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
+
+# The largest values the columns hold: forms refuse more, rather than the database failing on it.
+MAX_INTEGER = 2**31 - 1  # INTEGER, PostgreSQL's int4 (SQLite would take up to 2**63 - 1)
+MAX_AREA = Decimal("9999999999.99")  # Numeric(12, 2), the areas in m²
 
 
 class UTCDateTime(TypeDecorator):

@@ -7,6 +7,7 @@ from .field.models import FieldSubmission  # noqa: F401
 from .compounds.models import Community, Compound, District, Subdistrict  # noqa: F401
 from .handovers.models import (CompoundReadiness, Handover, InspectionItem, OwnersDecision,  # noqa: F401
                                ReadinessPolicy)
+from .oversight.models import ReportArchive, RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew  # noqa: F401
 from .orgs.models import Crew, Organisation, crew_compound  # noqa: F401
 from .plans.models import ServicePlan, ServiceStandard, ServiceType, Task, TaskPhoto  # noqa: F401
 from .reminders.models import Notification  # noqa: F401

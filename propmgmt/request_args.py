@@ -1,12 +1,36 @@
-"""Reading list filters from the query string: bad values are ignored, never an error."""
+"""Reading ids from URLs and list filters from the query string: bad values are ignored, never an error."""
 from datetime import date
 
 from flask import request
+from werkzeug.routing import IntegerConverter
+
+from .database import MAX_INTEGER as MAX_ID  # ids are INTEGER columns
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: an id past the column's range is no page (404), not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def as_id(value: str | None) -> int | None:
+    """An id from a form or a query string: ASCII digits within the id column's range, else None."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 10 and int(value) <= MAX_ID else None
+
+
+def coerce_id(value) -> int:
+    """`coerce=` of a form's id choice: ValueError (the form's "not a valid choice") unless as_id reads it."""
+    number = as_id(str(value))  # the choices' own ints as well as the submitted text
+    if number is None:
+        raise ValueError(value)
+    return number
 
 
 def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return as_id(request.args.get(name))
 
 
 def choice_arg(name: str, allowed) -> str | None:

@@ -2,6 +2,7 @@
 app context, session and database connection, on committed data."""
 import threading
 
+from propmgmt.demo.seed import wipe_database
 from propmgmt.errors import Conflict
 from propmgmt.extensions import db
 
@@ -30,3 +31,11 @@ def race(app, actions):
     for thread in threads:
         thread.join(timeout=30)
     return results
+
+
+def wipe(app):
+    """Empties the database after a test that committed for real (the threads need committed data)."""
+    with app.app_context():
+        wipe_database()
+        db.session.commit()
+        db.session.remove()

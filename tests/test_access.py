@@ -79,6 +79,9 @@ ACCESS = {
     "oversight.report_as_xlsx": {"admin", "official", "dispatcher"},
     "oversight.subdistrict": {"admin", "official", "dispatcher"},
     "oversight.crews": {"admin", "official", "dispatcher"},
+    "oversight.tasks": {"admin", "official", "dispatcher"},
+    "oversight.complaints": {"admin", "official", "dispatcher"},
+    "oversight.archived_report": {"admin", "official", "dispatcher"},
     "reminders.centre": EVERYONE,
     "reminders.read": EVERYONE,
     "reminders.read_all": EVERYONE,
@@ -124,7 +127,8 @@ def _requests(app, compound_id, assignment_id, type_id=1, plan_id=1):
     values = {"compound_id": compound_id, "assignment_id": assignment_id, "code": "en", "filename": "css/app.css",
               "type_id": type_id, "plan_id": plan_id, "token": "not-a-token",
               "notification_id": 1, "task_id": 1, "photo_id": 1, "handover_id": 1, "item_id": 1,
-              "complaint_id": 1, "tracking_code": "NOSUCHCODE", "subdistrict_id": 1}
+              "complaint_id": 1, "tracking_code": "NOSUCHCODE", "subdistrict_id": 1, "month": "2026-10",
+              "kind": "pdf"}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

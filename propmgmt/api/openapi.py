@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 description of /api/v1, kept beside the endpoints it describes."""
 
+# Every operation may answer 400: input with NUL characters is refused before anything else.
 _ERROR = {"$ref": "#/components/responses/Error"}
+_READ_ERRORS = {"400": _ERROR, "401": _ERROR, "403": _ERROR}
 _PAGING = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
@@ -30,7 +32,7 @@ def openapi_document() -> dict:
                     "assessing", "owners_decision", "firm_selection", "joint_inspection", "transition", "completed",
                     "aborted"]}}],
                 "responses": {"200": {"description": "A page of handovers", "content": {
-                    "application/json": {"schema": _list_of("Handover")}}}, "401": _ERROR, "403": _ERROR}}},
+                    "application/json": {"schema": _list_of("Handover")}}}, **_READ_ERRORS}}},
             "/handovers/{handover_id}/advance": {"post": {
                 "summary": "Move a handover to its next stage (roles: admin, official); stages cannot be skipped",
                 "parameters": [{"name": "handover_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
@@ -51,7 +53,7 @@ def openapi_document() -> dict:
                         "reserve", "under_construction", "new_start", "completed"]}},
                     {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 60}}],
                 "responses": {"200": {"description": "A page of compounds", "content": {
-                    "application/json": {"schema": _list_of("Compound")}}}, "401": _ERROR, "403": _ERROR}}},
+                    "application/json": {"schema": _list_of("Compound")}}}, **_READ_ERRORS}}},
             "/assignments": {
                 "get": {
                     "summary": "The fallback ledger (roles: admin, official, dispatcher)",
@@ -63,7 +65,7 @@ def openapi_document() -> dict:
                         {"name": "start_to", "in": "query", "schema": _DATE},
                         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 60}}],
                     "responses": {"200": {"description": "A page of assignments", "content": {
-                        "application/json": {"schema": _list_of("Assignment")}}}, "401": _ERROR, "403": _ERROR}},
+                        "application/json": {"schema": _list_of("Assignment")}}}, **_READ_ERRORS}},
                 "post": {
                     "summary": "Propose fallback service for an unmanaged compound (roles: admin, official, dispatcher)",
                     "requestBody": {"required": True, "content": {"application/json": {

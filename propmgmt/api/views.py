@@ -14,7 +14,7 @@ from ..compounds.queries import RegisterFilter, register_query, register_totals
 from ..errors import DomainError
 from ..extensions import csrf, db
 from ..plans.models import ServiceType
-from ..request_args import choice_arg, date_arg, int_arg, text_arg
+from ..request_args import MAX_ID, choice_arg, date_arg, int_arg, text_arg
 from .access import api_error, api_roles
 from .openapi import openapi_document
 
@@ -114,6 +114,8 @@ def _int(body: dict, name: str, required: bool) -> int | None:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
         raise BadField(name, f"{name} must be an integer.")
+    if not -MAX_ID <= value <= MAX_ID:  # no such row, and past what the id column holds
+        raise BadField(name, f"{name} is out of range.")
     return value
 
 

@@ -15,7 +15,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..orgs.models import Crew, Organisation
 from ..plans.models import ServiceType
-from ..request_args import choice_arg, date_arg, int_arg, text_arg
+from ..request_args import as_id, choice_arg, date_arg, int_arg, text_arg
 from .exports import ledger_xlsx
 from .forms import DecisionForm, EndForm, ProposalForm, ReleaseForm
 from .labels import END_REASON_LABELS, STATUS_LABELS
@@ -102,7 +102,7 @@ def _prefill_from_previous(form: ProposalForm, compound_ids: list[int]) -> None:
 @roles_required(*PROPOSERS)
 def propose():
     source = request.form if request.method == "POST" else request.args
-    ids = [int(v) for v in source.getlist("compound_ids") if v.isdigit()][:MAX_BULK]
+    ids = [i for i in map(as_id, source.getlist("compound_ids")) if i is not None][:MAX_BULK]
     compounds = db.session.scalars(select(Compound).where(Compound.id.in_(ids)).order_by(Compound.name)).all()
     form = _proposal_form()
     if request.method == "GET":

@@ -9,26 +9,24 @@ service). Ended plans make no new tasks, so they only add weight to the task tab
 import time as clock
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import flask_migrate
-from sqlalchemy import JSON, case, func, insert, literal, null, or_, select, text
+from sqlalchemy import JSON, func, insert, literal, select, text
 
 from ..clock import district_tz
+from ..demo.history import build_history, insert_from
 from ..demo.seed import seed_demo
 from ..extensions import db
+from ..oversight.rollups import refresh_rollups
 from ..models import Assignment, Compound, Crew, ServicePlan, ServiceStandard, Task, User
 from ..plans.generation import latest_standards
-from ..plans.recurrence import parse_windows
 from ..reminders.models import Notification
 
 # The benchmark's fixed "today" (district time): history ends the day before, so every figure
 # is measured against the same data whatever the real date.
 TODAY = date(2026, 6, 1)
 HISTORY_DAYS = 365
-RECIPE = f"city seed, {HISTORY_DAYS} days of history before {TODAY}, former plans, v1"
-# How history tasks ended, in percent (the rest are verified).
-MISSED, REJECTED, DONE = 4, 1, 5
+RECIPE = f"city seed, {HISTORY_DAYS} days of history before {TODAY}, former plans, v2"
 COMMIT_EVERY_DAYS = 30
 
 
@@ -51,24 +49,27 @@ def build_city(progress: Callable[..., None]) -> dict:
     db.session.commit()
     progress(f"seeded {seed['compounds']:,} compounds ({seed['fallback']:,} under fallback), "
              f"{former:,} former plans")
-    first = TODAY - timedelta(days=HISTORY_DAYS)
-    groups = _plan_groups()
-    standards = latest_standards()
-    tasks = 0
-    for n in range(HISTORY_DAYS):
-        tasks += _insert_history_day(first + timedelta(days=n), n, groups, standards)
-        if (n + 1) % COMMIT_EVERY_DAYS == 0 or n + 1 == HISTORY_DAYS:
-            db.session.commit()
-        # One line that updates in place, ended at each commit.
-        progress(f"history: day {n + 1}/{HISTORY_DAYS}, {tasks:,} tasks, {clock.perf_counter() - started:.0f} s",
-                 (n + 1) % COMMIT_EVERY_DAYS == 0 or n + 1 == HISTORY_DAYS)
+    tasks = build_history(TODAY - timedelta(days=HISTORY_DAYS), HISTORY_DAYS, commit_every=COMMIT_EVERY_DAYS,
+                          # One line that updates in place, ended at each commit.
+                          progress=lambda day, tasks: progress(
+                              f"history: day {day}/{HISTORY_DAYS}, {tasks:,} tasks, "
+                              f"{clock.perf_counter() - started:.0f} s",
+                              day % COMMIT_EVERY_DAYS == 0 or day == HISTORY_DAYS))
     reminders = _insert_history_reminders()
     db.session.commit()
     progress(f"history reminders: {reminders:,} escalations already sent for missed tasks")
+    # What the scheduler's refresh_rollups job has done on a server that ran through the year.
+    rolled = refresh_rollups(local(TODAY, 0), backfill=HISTORY_DAYS + 1)
+    db.session.commit()
+    progress(f"rolled up {rolled['days']} days of service figures")
+    # What autovacuum (PostgreSQL) or the scheduler's analyze job (SQLite) gives a running server;
+    # without table statistics the planners guess, and badly.
     if db.engine.dialect.name == "postgresql":
-        # What autovacuum gives a running server; without it the planner guesses (and badly).
         db.session.execute(text("ANALYZE"))
-        db.session.commit()
+    else:
+        db.session.execute(text("PRAGMA analysis_limit=2000"))
+        db.session.execute(text("ANALYZE"))
+    db.session.commit()
     return {"tasks": tasks, "seconds": clock.perf_counter() - started}
 
 
@@ -92,56 +93,6 @@ def _add_former_plans() -> int:
     return len(rows)
 
 
-def _plan_groups() -> dict[tuple, list[int]]:
-    """(service type, windows, time zone) -> plan ids. The seed's plans are all daily."""
-    groups: dict[tuple, list[int]] = {}
-    for plan_id, type_id, rrule, windows, tz in db.session.execute(select(
-            ServicePlan.id, ServicePlan.service_type_id, ServicePlan.rrule, ServicePlan.windows,
-            ServicePlan.timezone)):
-        if rrule != "FREQ=DAILY":
-            raise RuntimeError(f"plan {plan_id} is not daily ({rrule}); the bench history assumes daily plans")
-        key = (type_id, tuple((w["start"], w["end"]) for w in windows), tz)
-        groups.setdefault(key, []).append(plan_id)
-    return groups
-
-
-def _insert_history_day(day: date, n: int, groups: dict[tuple, list[int]], standards: dict[int, int]) -> int:
-    plan = ServicePlan.__table__
-    created = 0
-    for (type_id, windows, tz), plan_ids in groups.items():
-        for w, window in enumerate(parse_windows([{"start": s, "end": e} for s, e in windows])):
-            start = datetime.combine(day, window.start, tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
-            end = datetime.combine(day, window.end, tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
-            # A fixed spread of outcomes, different per plan, day and window.
-            pick = (plan.c.id * 37 + n * 61 + w * 13) % 100
-            status = case((pick < MISSED, "missed"), (pick < MISSED + REJECTED, "rejected"),
-                          (pick < MISSED + REJECTED + DONE, "done"), else_="verified")
-            completed_at = case((pick < MISSED, null()), else_=_at(end - timedelta(minutes=20)))
-            verified_at = case((pick < MISSED + REJECTED + DONE, null()), else_=_at(end + timedelta(hours=2)))
-            rows = select(
-                plan.c.id, plan.c.compound_id, plan.c.service_type_id, literal(standards.get(type_id)),
-                plan.c.crew_id, plan.c.operator_id, _at(start), _at(end), status, completed_at,
-                completed_at, literal(False), literal(""), verified_at, literal(""),
-                _at(start - timedelta(days=1)),
-            ).where(plan.c.id.in_(plan_ids), plan.c.starts_on <= day,
-                    or_(plan.c.ends_on.is_(None), plan.c.ends_on >= day))
-            created += _insert_from(Task.__table__, [
-                "plan_id", "compound_id", "service_type_id", "standard_id", "crew_id", "assignee_id",
-                "window_start", "window_end", "status", "completed_at", "device_completed_at",
-                "recorded_offline", "note", "verified_at", "rejection_reason", "created_at"], rows)
-    return created
-
-
-def _at(value: datetime):
-    return literal(value, Task.__table__.c.window_start.type)
-
-
-def _insert_from(table, columns: list[str], rows) -> int:
-    """INSERT ... SELECT; returns how many rows it wrote (the driver forgets unless asked)."""
-    statement = insert(table).from_select(columns, rows).execution_options(preserve_rowcount=True)
-    return db.session.execute(statement).rowcount
-
-
 def _insert_history_reminders() -> int:
     """Every missed history task was escalated to the dispatchers and the responsible leader."""
     dispatchers = db.session.scalars(select(User.id).where(User.role == "dispatcher", User.active)).all()
@@ -154,7 +105,7 @@ def _insert_history_reminders() -> int:
                 literal(f"user:{recipient}"), literal({}, JSON), literal("sent"), literal(1), literal(""),
                 Task.window_end, Task.window_end, Task.window_end,
             ).where(Task.status == "missed", Task.window_start < local(TODAY, 0))
-            written += _insert_from(Notification.__table__, [
+            written += insert_from(Notification.__table__, [
                 "subject_type", "subject_id", "kind", "channel", "recipient_id", "recipient_key", "payload",
                 "status", "attempts", "last_error", "next_attempt_at", "sent_at", "created_at"], rows)
     return written

@@ -14,6 +14,7 @@ from ..extensions import db
 from .build import RECIPE, TODAY, build_city, row_counts
 from .cache import bench_url, claim, describe, record_build, same_database, state_of, wipe
 from .measure import Measurement, run_all
+from .pages import RAW_RATIO_TARGET
 
 bp = Blueprint("bench_cli", __name__, cli_group=None)
 COLUMNS = (("measurement", "<", 58), ("median ms", ">", 10), ("min", ">", 9), ("max", ">", 9),
@@ -116,6 +117,12 @@ def _print_notes(results: list[Measurement], rss_before: float) -> None:
         click.echo(f"\nAs the history grows from {half.history_tasks:,} to {full.history_tasks:,} tasks, one day's "
                    f"generation takes {half.median_ms:,.0f} -> {full.median_ms:,.0f} ms and peaks at "
                    f"{half.peak_mb:,.1f} -> {full.peak_mb:,.1f} MB.")
+    pages = {m.label: m for m in results if not m.unavailable}
+    for raw in (m for m in results if m.raw_for and m.raw_for in pages):
+        page = pages[raw.raw_for]
+        ratio = page.median_ms / raw.median_ms if raw.median_ms else float("inf")
+        click.echo(f"{page.label}: {ratio:.2f}x the raw SQL of the same figures "
+                   f"({'ok' if ratio <= RAW_RATIO_TARGET else 'OVER'}: at most {RAW_RATIO_TARGET}x)")
     click.echo("Timings: median of the timed runs; generation commits per batch as the scheduler job does, "
                "except the rolled-back history rows; sweeps run in a rolled-back SAVEPOINT.")
     click.echo("Peak MB: Python allocations during one further, untimed run under tracemalloc "

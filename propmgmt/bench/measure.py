@@ -36,6 +36,7 @@ class Measurement:
     unavailable: str = ""  # why it was not measured
     per_second: bool = False  # report rows/s (throughput) beside the target
     history_tasks: int | None = None  # for the memory-versus-history comparison
+    raw_for: str = ""  # the label of the page whose figures this raw SQL computes
 
     @property
     def median_ms(self) -> float:

@@ -18,7 +18,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..field.labels import PROBLEM_LABELS
 from ..orgs.models import Crew
-from ..request_args import choice_arg
+from ..request_args import as_id, choice_arg
 from . import services
 from .hotline import read_tickets, replies_xlsx
 from .labels import SEVERITY_LABELS, SOURCE_LABELS, STATUS_LABELS
@@ -93,8 +93,7 @@ def _act(complaint_id: int, action, done: str):
 
 
 def _int_field(name: str) -> int | None:
-    value = request.form.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+    return as_id(request.form.get(name))
 
 
 @bp.route("/<int:complaint_id>/acknowledge", methods=["POST"])

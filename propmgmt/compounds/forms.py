@@ -5,10 +5,13 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..database import MAX_AREA, MAX_INTEGER
 from .labels import MODE_LABELS, STATUS_LABELS, TIER_LABELS
 from .services import INITIAL_MODES
 
 NON_NEGATIVE = _l("Must be 0 or more.")
+TOO_LARGE = _l("The number is too large.")
+NOT_HUGE = NumberRange(max=MAX_INTEGER, message=TOO_LARGE)
 
 
 def _blank_choice(labels: dict) -> list[SelectChoice]:
@@ -27,12 +30,14 @@ class CompoundForm(FlaskForm):
                                validators=[DataRequired(_l("Choose the community."))])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     aliases = TextAreaField(_l("Other names (one per line)"), validators=[Optional(), Length(max=1000)])
-    year_built = IntegerField(_l("Year built"), validators=[Optional()])
-    buildings = IntegerField(_l("Buildings"), default=0, validators=[Optional(), NumberRange(min=0, message=NON_NEGATIVE)])
+    year_built = IntegerField(_l("Year built"), validators=[Optional(), NOT_HUGE])
+    buildings = IntegerField(_l("Buildings"), default=0, validators=[
+        Optional(), NumberRange(min=0, message=NON_NEGATIVE), NOT_HUGE])
     households = IntegerField(_l("Households"), validators=[
-        DataRequired(_l("Enter the number of households.")), NumberRange(min=0, message=NON_NEGATIVE)])
+        DataRequired(_l("Enter the number of households.")), NumberRange(min=0, message=NON_NEGATIVE), NOT_HUGE])
     floor_area = DecimalField(_l("Floor area (m²)"), places=2, validators=[
-        Optional(), NumberRange(min=0, message=NON_NEGATIVE)])
+        Optional(), NumberRange(min=0, message=NON_NEGATIVE),
+        NumberRange(max=MAX_AREA, message=TOO_LARGE)])
     renovation_tier = SelectField(_l("Renovation tier"), choices=_blank_choice(TIER_LABELS), coerce=_text,
                                   default="")
     renovation_status = SelectField(_l("Renovation status"), choices=_blank_choice(STATUS_LABELS), coerce=_text,

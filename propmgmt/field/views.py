@@ -18,6 +18,7 @@ from ..complaints.models import Complaint
 from ..errors import DomainError
 from ..extensions import db
 from ..plans.models import Task, TaskPhoto
+from ..request_args import as_id
 from .labels import PROBLEM_LABELS
 from .photos import check_photo
 from .queries import checklist_of, crew_rates, my_days, operator_rates, photos_of, verification_queue
@@ -125,7 +126,7 @@ def report():
                        key=lambda c: c.name)
     if request.method == "POST":
         def action():
-            complaint = report_problem(current_user, int(request.form.get("compound_id") or 0),
+            complaint = report_problem(current_user, as_id(request.form.get("compound_id")) or 0,
                                        request.form.get("category", ""), request.form.get("note", ""), _photos(),
                                        now=utcnow(), upload_dir=current_app.config["UPLOAD_DIR"])
             return 201, {"message": _("Reported to the dispatcher (case %(code)s).", code=complaint.tracking_code),

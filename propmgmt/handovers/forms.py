@@ -6,32 +6,37 @@ from wtforms import (BooleanField, DateField, DecimalField, IntegerField, Select
                      TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..database import MAX_AREA, MAX_INTEGER
+from ..request_args import coerce_id
 from .labels import FACILITY_LABELS
 
 NON_NEGATIVE = NumberRange(min=0, message=_l("Must be 0 or more."))
 REQUIRED = InputRequired(_l("Required."))
+TOO_LARGE = _l("The number is too large.")
+COUNT = [REQUIRED, NON_NEGATIVE, NumberRange(max=MAX_INTEGER, message=TOO_LARGE)]  # what the columns hold
+AREA = [REQUIRED, NON_NEGATIVE, NumberRange(max=MAX_AREA, message=TOO_LARGE)]
 
 
 class StageForm(FlaskForm):
     to_stage = StringField()
-    owner_id = SelectField(_l("Owner of the next stage"), coerce=int, validate_choice=False)
+    owner_id = SelectField(_l("Owner of the next stage"), coerce=coerce_id, validate_choice=False)
     due_on = DateField(_l("Due on"), validators=[Optional()])
     transition_end = DateField(_l("Transition ends on"), validators=[Optional()])
 
 
 class DecisionForm(FlaskForm):
-    total_owners = IntegerField(_l("Owners in total"), validators=[REQUIRED, NON_NEGATIVE])
-    total_area = DecimalField(_l("Exclusive area in total (m²)"), places=2, validators=[REQUIRED, NON_NEGATIVE])
-    participating_owners = IntegerField(_l("Owners taking part"), validators=[REQUIRED, NON_NEGATIVE])
-    participating_area = DecimalField(_l("Area taking part (m²)"), places=2, validators=[REQUIRED, NON_NEGATIVE])
-    favour_owners = IntegerField(_l("Owners in favour"), validators=[REQUIRED, NON_NEGATIVE])
-    favour_area = DecimalField(_l("Area in favour (m²)"), places=2, validators=[REQUIRED, NON_NEGATIVE])
+    total_owners = IntegerField(_l("Owners in total"), validators=COUNT)
+    total_area = DecimalField(_l("Exclusive area in total (m²)"), places=2, validators=AREA)
+    participating_owners = IntegerField(_l("Owners taking part"), validators=COUNT)
+    participating_area = DecimalField(_l("Area taking part (m²)"), places=2, validators=AREA)
+    favour_owners = IntegerField(_l("Owners in favour"), validators=COUNT)
+    favour_area = DecimalField(_l("Area in favour (m²)"), places=2, validators=AREA)
     decided_on = DateField(_l("Date of the vote"), validators=[REQUIRED])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
 class FirmForm(FlaskForm):
-    firm_id = SelectField(_l("Professional firm"), coerce=int, validate_choice=False)
+    firm_id = SelectField(_l("Professional firm"), coerce=coerce_id, validate_choice=False)
     contract_start = DateField(_l("Contract starts"), validators=[Optional()])
     contract_end = DateField(_l("Contract ends"), validators=[Optional()])
     fee_standard = StringField(_l("Fee standard"), validators=[Optional(), Length(max=120)])

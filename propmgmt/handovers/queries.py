@@ -92,13 +92,14 @@ class PipelineRow:
     stuck: bool
 
 
-def pipeline(*, now: datetime, subdistrict_id: int | None = None) -> tuple[dict, list[PipelineRow]]:
-    """Counts per stage (a funnel) and the open handovers, stuck ones first."""
+def pipeline(*, now: datetime, subdistrict_id: int | None = None,
+             stage: str | None = None) -> tuple[dict, list[PipelineRow]]:
+    """Counts per stage (a funnel) and the open handovers (or those of one stage), stuck ones first."""
     rules = policy()
     query = (select(Handover).join(Handover.compound).join(Compound.community)
              .options(contains_eager(Handover.compound).contains_eager(Compound.community)
                       .joinedload(Community.subdistrict), joinedload(Handover.stage_owner), joinedload(Handover.firm))
-             .where(Handover.stage.in_(OPEN_STAGES)))
+             .where(Handover.stage == stage if stage else Handover.stage.in_(OPEN_STAGES)))
     counts_query = select(Handover.stage, func.count()).join(Handover.compound).join(Compound.community)
     if subdistrict_id:
         query = query.where(Community.subdistrict_id == subdistrict_id)
@@ -107,7 +108,7 @@ def pipeline(*, now: datetime, subdistrict_id: int | None = None) -> tuple[dict,
     rows = []
     for handover in db.session.scalars(query):
         days = (now - handover.stage_entered_at).days
-        rows.append(PipelineRow(handover, days, days > rules.stuck_after_days))
+        rows.append(PipelineRow(handover, days, handover.stage in OPEN_STAGES and days > rules.stuck_after_days))
     rows.sort(key=lambda r: (not r.stuck, -r.days_in_stage))
     return counts, rows
 

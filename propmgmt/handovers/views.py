@@ -20,7 +20,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..field.photos import check_photo
 from ..orgs.models import Organisation
-from ..request_args import int_arg
+from ..request_args import choice_arg, int_arg
 from .forms import DecisionForm, FirmForm, InspectionForm, PolicyForm, ReadinessForm, ReasonForm, StageForm
 from .labels import CRITERION_LABELS, FACILITY_LABELS, INSPECTION_RESULT_LABELS, STAGE_LABELS
 from .models import HANDOVER_STAGES, Handover, InspectionItem
@@ -63,17 +63,19 @@ def _act(handover: Handover, action, success: str):
 @bp.route("")
 @roles_required(*READERS)
 def pipeline_page():
-    subdistrict = int_arg("subdistrict")
-    counts, rows = pipeline(now=utcnow(), subdistrict_id=subdistrict)
+    subdistrict, stage = int_arg("subdistrict"), choice_arg("stage", HANDOVER_STAGES)
+    counts, rows = pipeline(now=utcnow(), subdistrict_id=subdistrict, stage=stage)
     subdistricts, _communities = area_choices()
     return render_template("handovers/pipeline.html", counts=counts, rows=rows, stages=HANDOVER_STAGES,
-                           subdistricts=subdistricts, subdistrict=subdistrict)
+                           subdistricts=subdistricts, subdistrict=subdistrict, stage=stage,
+                           stage_options=[(s, STAGE_LABELS[s]) for s in HANDOVER_STAGES])
 
 
 @bp.route("/export.xlsx")
 @roles_required(*READERS)
 def export_pipeline():
-    _counts, rows = pipeline(now=utcnow(), subdistrict_id=int_arg("subdistrict"))
+    _counts, rows = pipeline(now=utcnow(), subdistrict_id=int_arg("subdistrict"),
+                             stage=choice_arg("stage", HANDOVER_STAGES))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("移交进度")
     sheet.append(["小区", "街道", "阶段", "本阶段天数", "到期日", "负责人", "承接企业", "是否滞留"])

@@ -4,58 +4,25 @@ Every figure is queries.health_columns grouped differently, so "due", "completio
 "missed" and "first pass" mean here what they mean on the overview and in the monthly report.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..auth.models import User
-from ..clock import local_to_utc, local_today
 from ..complaints.models import Complaint
 from ..complaints.policy import OPEN_STATUSES as OPEN_COMPLAINTS
 from ..compounds.models import Community, Compound, Subdistrict
-from ..errors import DomainError
 from ..extensions import db
 from ..orgs.models import Crew
 from ..plans.models import ServiceType, Task
-from .queries import Health, due_between, health_columns
+from .periods import Period
+from .queries import Health, due_between, health_columns, overdue_condition
+from .rollups import DaySplit, crew_health
 
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
 # A compound is persistently late when at least this share of its due tasks were not on time, over
 # at least PERSISTENT_MIN_DUE tasks (fewer is too little to call a pattern).
 PERSISTENT_LATE_SHARE = 0.3
 PERSISTENT_MIN_DUE = 10
-
-
-@dataclass(frozen=True)
-class Period:
-    """Whole local days, first to last inclusive."""
-    first: date
-    last: date
-
-    @classmethod
-    def parse(cls, first: str, last: str, *, now: datetime) -> "Period":
-        today = local_today(now)
-        try:
-            last_day = date.fromisoformat(last) if last else today
-            first_day = date.fromisoformat(first) if first else last_day - timedelta(days=DEFAULT_DAYS - 1)
-        except ValueError:
-            raise DomainError(_l("Give dates as YYYY-MM-DD."), field="from")
-        if first_day > last_day:
-            raise DomainError(_l("The period ends before it begins; swap the dates."), field="from")
-        if (last_day - first_day).days + 1 > MAX_DAYS:
-            raise DomainError(_l("Choose a period of at most %(n)d days.", n=MAX_DAYS), field="from")
-        if first_day > today:
-            raise DomainError(_l("The period lies in the future; nothing has come due yet."), field="from")
-        return cls(first_day, last_day)
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-    def bounds(self, now: datetime) -> tuple[datetime, datetime]:
-        return local_to_utc(self.first, time(0)), min(local_to_utc(self.last + timedelta(days=1), time(0)), now)
 
 
 @dataclass
@@ -118,34 +85,30 @@ def total(rows: list[dict], days: int) -> Health:
 
 
 def crew_figures(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
-    """Per crew (tasks without a crew under None): due-task figures and overdue now (2 queries)."""
-    start, end = period.bounds(now)
-    rows = db.session.execute(f.apply(
-        select(Task.crew_id, Crew.name, *health_columns()).outerjoin(Crew, Crew.id == Task.crew_id)
-        .where(due_between(start, end)).group_by(Task.crew_id, Crew.name))).all()
+    """Per crew (tasks without a crew under None): due-task figures (from the rollups) and overdue now."""
+    service = crew_health(DaySplit(period.first, period.last, now), period, "crew_id",
+                          service_type_id=f.service_type_id, crew_id=f.crew_id)
     overdue = dict(db.session.execute(f.apply(
-        select(Task.crew_id, func.count()).where(
-            Task.status == "scheduled", Task.window_start <= now - timedelta(minutes=30), Task.window_end > now))
-        .group_by(Task.crew_id)).all())
-    result = [{"crew_id": r[0], "crew": r[1], "health": _health(period.days, r[2:]), "overdue": overdue.pop(r[0], 0)}
-              for r in rows]
-    names = dict(db.session.execute(select(Crew.id, Crew.name).where(Crew.id.in_(
-        [k for k in overdue if k is not None]))).all()) if overdue else {}
-    result += [{"crew_id": k, "crew": names.get(k), "health": _health(period.days, (0,) * 6), "overdue": n}
-               for k, n in overdue.items()]
+        select(Task.crew_id, func.count()).where(overdue_condition(now))
+        .group_by(Task.crew_id))).all())
+    ids = [k for k in {*service, *overdue} if k is not None]
+    names = dict(db.session.execute(select(Crew.id, Crew.name).where(Crew.id.in_(ids))).all()) if ids else {}
+    result = [{"crew_id": k, "crew": names.get(k), "health": service.get(k) or _health(period.days, (0,) * 6),
+               "overdue": overdue.get(k, 0)} for k in {*service, *overdue}]
     return sorted(result, key=lambda r: (r["crew"] is None, r["crew"] or ""))
 
 
 def operator_figures(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
-    """Per assignee: due-task figures (1 query). Tasks nobody was assigned to are left out."""
-    start, end = period.bounds(now)
-    rows = db.session.execute(f.apply(
-        select(User.id, User.display_name, User.username, Crew.name, *health_columns())
-        .join(Task, Task.assignee_id == User.id).outerjoin(Crew, Crew.id == User.crew_id)
-        .where(due_between(start, end))
-        .group_by(User.id, User.display_name, User.username, Crew.name))).all()
-    return sorted(({"user_id": r[0], "name": r[1] or r[2], "crew": r[3], "health": _health(period.days, r[4:])}
-                   for r in rows), key=lambda r: (r["crew"] or "", r["name"]))
+    """Per assignee: due-task figures (from the rollups). Tasks nobody was assigned to are left out."""
+    service = crew_health(DaySplit(period.first, period.last, now), period, "assignee_id",
+                          service_type_id=f.service_type_id, crew_id=f.crew_id)
+    service.pop(None, None)
+    if not service:
+        return []
+    people = db.session.execute(select(User.id, User.display_name, User.username, Crew.name)
+                                .outerjoin(Crew, Crew.id == User.crew_id).where(User.id.in_(service))).all()
+    return sorted(({"user_id": r[0], "name": r[1] or r[2], "crew": r[3], "health": service[r[0]]} for r in people),
+                  key=lambda r: (r["crew"] or "", r["name"]))
 
 
 def persistently_late(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:

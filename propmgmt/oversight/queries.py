@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
 
-from ..complaints.models import Complaint
+from ..clock import local_today
 from ..compounds.models import MANAGEMENT_MODES, Community, Compound, Subdistrict
 from ..extensions import db
 from ..field.queries import on_time_condition
 from ..handovers.models import HANDOVER_STAGES, Handover
 from ..plans.models import TASK_STATUSES, Task
+from .periods import Period
 
 COMPLETED = ("done", "verified", "rejected")
 
@@ -73,20 +74,35 @@ def due_between(start: datetime, end: datetime):
     return (Task.window_end <= end) & (Task.window_end > start) & Task.status.in_(COUNTED)
 
 
+def outcome_conditions() -> dict:
+    """Each figure's condition on a due task, by name: the health columns count them and the task
+    list (/oversight/tasks) lists them, so a figure and the rows behind it cannot disagree."""
+    completed = Task.status.in_(COMPLETED)
+    on_time = completed & on_time_condition()
+    return {"due": None, "completed": completed, "on_time": on_time, "not_on_time": ~on_time,
+            "missed": Task.status == "missed", "verified": Task.status == "verified",
+            "first_pass": (Task.status == "verified") & (Task.rejections == 0)}
+
+
+# The outcomes a Health counts, in its field order after `due`.
+COUNTED_OUTCOMES = ("completed", "on_time", "missed", "verified", "first_pass")
+
+
 def health_columns() -> tuple:
     """The aggregates of Health after `days`, in its order; group them by anything (drill-down, crews)."""
-    return (
-        func.count(Task.id),
-        func.sum(case((Task.status.in_(COMPLETED), 1), else_=0)),
-        func.sum(case((Task.status.in_(COMPLETED) & on_time_condition(), 1), else_=0)),
-        func.sum(case((Task.status == "missed", 1), else_=0)),
-        func.sum(case((Task.status == "verified", 1), else_=0)),
-        func.sum(case(((Task.status == "verified") & (Task.rejections == 0), 1), else_=0)),
-    )
+    conditions = outcome_conditions()
+    return (func.count(Task.id),
+            *(func.sum(case((conditions[name], 1), else_=0)) for name in COUNTED_OUTCOMES))
 
 
 def health(now: datetime, days: int) -> Health:
-    return health_between(now - timedelta(days=days), now, days=days)
+    """The last `days` days: today so far and the whole days before it."""
+    return health_in(Period.last_days(days, now=now), now)
+
+
+def health_in(period: Period, now: datetime) -> Health:
+    start, end = period.bounds(now)
+    return health_between(start, end, days=period.days)
 
 
 def health_between(start: datetime, end: datetime, *, days: int | None = None) -> Health:
@@ -95,10 +111,13 @@ def health_between(start: datetime, end: datetime, *, days: int | None = None) -
     return Health(days if days is not None else (end - start).days, *(int(value or 0) for value in row))
 
 
-def overdue_now(now: datetime) -> int:
+def overdue_condition(now: datetime):
     """Windows open now whose work has not started half an hour in."""
-    return db.session.scalar(select(func.count()).where(
-        Task.status == "scheduled", Task.window_start <= now - timedelta(minutes=30), Task.window_end > now))
+    return (Task.status == "scheduled") & (Task.window_start <= now - timedelta(minutes=30)) & (Task.window_end > now)
+
+
+def overdue_now(now: datetime) -> int:
+    return db.session.scalar(select(func.count()).where(overdue_condition(now)))
 
 
 def handover_funnel() -> dict[str, int]:
@@ -106,22 +125,13 @@ def handover_funnel() -> dict[str, int]:
     return {stage: rows.get(stage, 0) for stage in HANDOVER_STAGES}
 
 
-def open_complaints() -> int:
-    return db.session.scalar(select(func.count()).where(Complaint.status.not_in(("resolved", "closed"))))
-
-
-def by_subdistrict(now: datetime) -> list[dict]:
-    """Per subdistrict: compounds and households by mode, and the last 30 days' completion."""
+def by_subdistrict(service: dict[int, "Health"]) -> list[dict]:
+    """Per subdistrict: compounds and households by mode, with the service figures given by id."""
     modes = db.session.execute(
         select(Subdistrict.id, Subdistrict.name, Compound.management_mode, func.count(),
                func.coalesce(func.sum(Compound.households), 0))
         .join(Community, Community.subdistrict_id == Subdistrict.id).join(Compound, Compound.community_id == Community.id)
         .group_by(Subdistrict.id, Subdistrict.name, Compound.management_mode)).all()
-    due = due_between(now - timedelta(days=30), now)
-    service = {sid: (int(total), int(done or 0)) for sid, total, done in db.session.execute(
-        select(Community.subdistrict_id, func.count(Task.id), func.sum(case((Task.status.in_(COMPLETED), 1), else_=0)))
-        .join(Compound, Compound.id == Task.compound_id).join(Community, Community.id == Compound.community_id)
-        .where(due).group_by(Community.subdistrict_id)).all()}
     rows: dict[int, dict] = {}
     for sid, name, mode, count, households in modes:
         row = rows.setdefault(sid, {"id": sid, "name": name, "compounds": 0, "households": 0,
@@ -130,16 +140,18 @@ def by_subdistrict(now: datetime) -> list[dict]:
         row["households"] += int(households)
         row[mode] = count
     for sid, row in rows.items():
-        total, done = service.get(sid, (0, 0))
-        row["due"], row["completion_rate"] = total, round(100 * done / total, 1) if total else None
+        health = service.get(sid)
+        row["due"] = health.due if health else 0
+        row["completion_rate"] = health.completion_rate if health else None
     return sorted(rows.values(), key=lambda r: r["name"])
 
 
-def weekly_trend(now: datetime, weeks: int = 12) -> list[tuple[datetime, Health]]:
-    """(week's end, Health) for the last `weeks` seven-day spans up to now, oldest first.
+def weekly_periods(now: datetime, weeks: int = 12) -> list[Period]:
+    """The last `weeks` seven-day periods up to today, oldest first."""
+    today = local_today(now)
+    return [Period(today - timedelta(days=7 * i + 6), today - timedelta(days=7 * i)) for i in reversed(range(weeks))]
 
-    One health_between per week (a fixed 12 statements, each an index range): at city scale on
-    SQLite this beats one statement bucketing rows with CASE by half.
-    """
-    ends = [now - timedelta(days=7 * i) for i in reversed(range(weeks))]
-    return [(end, health_between(end - timedelta(days=7), end, days=7)) for end in ends]
+
+def weekly_trend(now: datetime, weeks: int = 12) -> list[tuple[Period, Health]]:
+    """(week, Health) counted live, week by week; the overview reads the same from the rollups."""
+    return [(period, health_in(period, now)) for period in weekly_periods(now, weeks)]

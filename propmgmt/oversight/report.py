@@ -1,9 +1,9 @@
 """The monthly dispatch report (每月例会调度): a month's figures against the month before, and the
 open items the meeting must act on, each with its responsible leader.
 
-Figures for a month are counted over the district's local calendar month. Task figures reuse
-queries.health_between, so "due", "on time", "missed" and "first pass" mean what they mean on the
-overview. Complaints *within deadline* are those received in the month and resolved by their
+Figures for a month are counted over the district's local calendar month. Task figures come from
+rollups.area_health (the rollups plus a live count of changed days), so "due", "on time", "missed"
+and "first pass" mean what they mean on the overview. Complaints *within deadline* are those received in the month and resolved by their
 resolve deadline. The open items are the state when the report is read: what is still open now.
 """
 import re
@@ -25,7 +25,9 @@ from ..errors import DomainError
 from ..extensions import db
 from ..handovers.models import Handover
 from ..handovers.queries import pipeline
-from .queries import Health, health_between
+from .periods import Period
+from .queries import Health
+from .rollups import DaySplit, area_health
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # A compound left unmanaged this long is an item for the meeting: someone must propose its service.
@@ -158,7 +160,9 @@ def figures(month: Month, *, now: datetime) -> Figures:
     )).one()
     handovers = db.session.scalar(select(func.count()).where(
         Handover.stage == "completed", Handover.finished_at >= start, Handover.finished_at < end))
-    return Figures(health_between(start, end), *(int(v or 0) for v in complaints), modes_at(end),
+    days = Period(first, last - timedelta(days=1))
+    service = area_health(DaySplit(days.first, days.last, now), days)
+    return Figures(service, *(int(v or 0) for v in complaints), modes_at(end),
                    *(int(v or 0) for v in assignments), handovers)
 
 

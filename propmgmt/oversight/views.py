@@ -6,37 +6,50 @@ and `make bench` (propmgmt/bench/pages.py) with its fixed day.
 """
 import io
 
-from flask import Blueprint, render_template, request, send_file
-from flask_babel import get_locale
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_babel import get_locale, gettext as _
+from sqlalchemy import select
 
 from ..auth.access import roles_required
 from ..clock import local_today, utcnow
 from ..compounds.models import Subdistrict
 from ..errors import DomainError
 from ..extensions import db
+from ..field.labels import PROBLEM_LABELS
 from ..request_args import int_arg
-from .drilldown import (PERSISTENT_LATE_SHARE, PERSISTENT_MIN_DUE, Period, TaskFilter, crew_figures, filter_options,
+from .complaints import CASE_OUTCOME_LABELS, case_rows, complaint_figures, count_cases
+from .drilldown import (PERSISTENT_LATE_SHARE, PERSISTENT_MIN_DUE, TaskFilter, crew_figures, filter_options,
                         operator_figures, persistently_late, subdistrict_compounds, total)
 from .exports import key_figures, report_pdf, report_xlsx
-from .queries import (by_subdistrict, coverage, handover_funnel, health, open_complaints, overdue_now,
-                      unmanaged_days, weekly_trend)
+from .models import ReportArchive
+from .periods import Period
+from .queries import by_subdistrict, coverage, handover_funnel, overdue_now, unmanaged_days, weekly_periods
 from .report import UNMANAGED_TOO_LONG_DAYS, Month, monthly_report
+from .rollups import DaySplit, area_health, area_health_of
+from .tasklist import OUTCOME_LABELS, TaskList, count_rows, crew_names, describe, task_rows
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
 READERS = ("admin", "official", "dispatcher")
 
 
 def render_overview(now) -> str:
-    trend = weekly_trend(now)  # its last week is the last 7 days: no second count of them
+    weeks, month = weekly_periods(now), Period.last_days(30, now=now)
+    split = DaySplit(min(weeks[0].first, month.first), month.last, now)
+    *week_health, month_health = area_health_of(split, [*weeks, month])
+    trend = list(zip(weeks, week_health))
     return render_template("oversight/overview.html", coverage=coverage(), unmanaged_days=unmanaged_days(now),
-                           health=[trend[-1][1], health(now, 30)], overdue=overdue_now(now),
-                           funnel=handover_funnel(), open_complaints=open_complaints(),
-                           subdistricts=by_subdistrict(now), trend=trend)
+                           health=[trend[-1], (month, month_health)],  # the last week is the last 7 days
+                           overdue=overdue_now(now), month=month,
+                           funnel=handover_funnel(), cases=complaint_figures(month, now),
+                           subdistricts=by_subdistrict(area_health(split, month, by_subdistrict=True)), trend=trend,
+                           trend_labels=[week.last.strftime("%m-%d") for week, _ in trend])
 
 
 def render_report(month: Month, now) -> str:
     report = monthly_report(month, now=now)
+    archived = db.session.scalar(select(ReportArchive.created_at).where(ReportArchive.month == month.label))
     return render_template("oversight/report.html", report=report, figures=key_figures(report), error=None,
+                           archived=archived,
                            asked=month.label, latest=Month.containing(local_today(now)),
                            UNMANAGED_TOO_LONG_DAYS=UNMANAGED_TOO_LONG_DAYS)
 
@@ -93,6 +106,18 @@ def report_as_pdf():
                      download_name=f"月度调度报告-{month.label}.pdf")
 
 
+@bp.route("/report/archive/<month>.<any(pdf, xlsx):kind>")
+@roles_required(*READERS)
+def archived_report(month: str, kind: str):
+    """The report as the scheduler produced it on the 1st (404 for a month it did not archive)."""
+    archive = db.session.get(ReportArchive, month[:7]) or abort(404)
+    if kind == "pdf":
+        return send_file(io.BytesIO(archive.pdf), mimetype="application/pdf",
+                         download_name=f"月度调度报告-{archive.month}-存档.pdf")
+    return send_file(io.BytesIO(archive.xlsx), as_attachment=True, download_name=f"月度调度台账-{archive.month}-存档.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 @bp.route("/report.xlsx")
 @roles_required(*READERS)
 def report_as_xlsx():
@@ -137,3 +162,40 @@ def crews():
     now = utcnow()
     period, f, error = _period_and_filter(now)
     return render_crews(period, f, now, error), 400 if error else 200
+
+
+@bp.route("/tasks")
+@roles_required(*READERS)
+def tasks():
+    """The due tasks behind a figure; a bad filter shows the message and the last 30 days' due tasks."""
+    now = utcnow()
+    period, _f, error = _period_and_filter(now)
+    chosen = TaskList(period)
+    try:
+        chosen = TaskList.build(period, request.args.get("outcome"), subdistrict_id=int_arg("subdistrict"),
+                                compound_id=int_arg("compound"), crew_id=int_arg("crew"),
+                                assignee_id=int_arg("assignee"), service_type_id=int_arg("service_type"))
+        narrowed_by = describe(chosen)
+    except DomainError as problem:
+        chosen, narrowed_by, error = TaskList(period), [], problem.message
+    page = db.paginate(task_rows(chosen, now), per_page=current_app.config["PAGE_SIZE"], error_out=False,
+                       count=False)
+    page.total = count_rows(chosen, now)
+    return render_template("oversight/tasks.html", page=page, tasks=chosen, narrowed_by=narrowed_by, error=error,
+                           crews=crew_names(page.items), OUTCOME_LABELS=OUTCOME_LABELS, now=now), 400 if error else 200
+
+
+@bp.route("/complaints")
+@roles_required(*READERS)
+def complaints():
+    """The residents' cases behind an overview figure (read-only; contact details are never shown)."""
+    now = utcnow()
+    period, _f, error = _period_and_filter(now)
+    outcome = request.args.get("outcome") or "received"
+    if outcome not in CASE_OUTCOME_LABELS:
+        outcome, error = "received", _("Unknown figure: choose one from the list.")
+    page = db.paginate(case_rows(outcome, period, now), per_page=current_app.config["PAGE_SIZE"], error_out=False,
+                       count=False)
+    page.total = count_cases(outcome, period, now)
+    return render_template("oversight/complaints.html", page=page, outcome=outcome, period=period, error=error, now=now,
+                           CASE_OUTCOME_LABELS=CASE_OUTCOME_LABELS, PROBLEM_LABELS=PROBLEM_LABELS), 400 if error else 200

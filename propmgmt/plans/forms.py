@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..errors import DomainError
+from ..request_args import coerce_id
 from .recurrence import WEEKDAYS, build_rule
 
 REPEAT_KINDS = [
@@ -32,7 +33,7 @@ class CheckboxesField(SelectMultipleField):
 class PlanForm(FlaskForm):
     service_type_id = SelectField(_l("Service"), coerce=int)
     crew_id = SelectField(_l("Crew"), coerce=int)
-    operator_id = SelectField(_l("Operator (optional)"), coerce=int, validate_choice=False)
+    operator_id = SelectField(_l("Operator (optional)"), coerce=coerce_id, validate_choice=False)
     repeat = SelectField(_l("Repeats"), choices=[SelectChoice(k, v) for k, v in REPEAT_KINDS], default="daily")
     weekdays = CheckboxesField(_l("Weekdays"), choices=[SelectChoice(k, v) for k, v in WEEKDAY_LABELS])
     interval = IntegerField(_l("Every N days"), validators=[Optional(), NumberRange(min=1, max=366)])

@@ -89,6 +89,8 @@ class Task(db.Model):
         UniqueConstraint("plan_id", "window_start", name="uq_task_plan_occurrence"),
         Index("ix_task_assignee_window", "assignee_id", "window_start"),
         Index("ix_task_compound_window", "compound_id", "window_start"),
+        # A compound's tasks that came due in a period: the drill-down by subdistrict and compound.
+        Index("ix_task_compound_window_end", "compound_id", "window_end"),
         Index("ix_task_status_window_end", "status", "window_end"),
         Index("ix_task_status_window_start", "status", "window_start"),
     )

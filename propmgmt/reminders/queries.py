@@ -17,10 +17,13 @@ def inbox(user_id: int) -> Select:
             .order_by(Notification.sent_at.desc(), Notification.next_attempt_at.desc(), Notification.id.desc()))
 
 
-def unread_count(user_id: int) -> int:
-    """One COUNT, for the badge in the header of every page."""
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        *_inbox_conditions(user_id), Notification.read_at.is_(None))) or 0
+def unread_count(user_id: int, *, up_to: int | None = None) -> int:
+    """One COUNT; with `up_to`, it stops counting there (the header badge on every page says "99+"
+    rather than count the tens of thousands of escalations an official may have left unread)."""
+    unread = select(Notification.id).where(*_inbox_conditions(user_id), Notification.read_at.is_(None))
+    if up_to is not None:
+        unread = unread.limit(up_to)
+    return db.session.scalar(select(func.count()).select_from(unread.subquery())) or 0
 
 
 def parked() -> Select:

@@ -8,6 +8,7 @@ from ..auth.access import roles_required, signed_in
 from ..clock import utcnow
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..request_args import as_id
 from .forms import ActionForm, PreferencesForm
 from .labels import CHANNEL_LABELS, SUBJECT_LABELS
 from .messages import render
@@ -16,14 +17,16 @@ from .services import mark_all_read, mark_read, requeue_notification, update_pre
 
 bp = Blueprint("reminders", __name__, url_prefix="/notifications")
 PER_PAGE = 20
+BADGE_MAX = 99  # the header shows "99+" beyond this
 
 
 @bp.app_context_processor
 def unread_badge():
-    """The header's unread count: one COUNT, and only for a signed-in user."""
+    """The header's unread count: one bounded COUNT, and only for a signed-in user."""
     if has_request_context() and current_user.is_authenticated:
-        return {"unread_notifications": unread_count(current_user.id)}
-    return {"unread_notifications": 0}
+        count = unread_count(current_user.id, up_to=BADGE_MAX + 1)
+        return {"unread_notifications": count, "unread_badge": f"{BADGE_MAX}+" if count > BADGE_MAX else count}
+    return {"unread_notifications": 0, "unread_badge": 0}
 
 
 def _subject_url(notification) -> str | None:
@@ -44,12 +47,12 @@ def _subject_url(notification) -> str | None:
 def centre():
     page = db.paginate(inbox(current_user.id), per_page=PER_PAGE, error_out=False)
     items = [(n, *render(n), _subject_url(n)) for n in page.items]
-    return render_template("reminders/centre.html", page=page, items=items)
+    return render_template("reminders/centre.html", page=page, items=items, unread=unread_count(current_user.id))
 
 
 def _back_to_centre():
-    page = request.form.get("page", "")
-    return redirect(url_for(".centre", page=int(page)) if page.isdigit() and page != "1" else url_for(".centre"))
+    page = as_id(request.form.get("page"))
+    return redirect(url_for(".centre", page=page) if page and page != 1 else url_for(".centre"))
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])

@@ -39,6 +39,15 @@ def test_official_sees_the_trend_chart_and_the_monthly_report(live_app, live_ser
         assert "/oversight/report" in page.url
         assert page.locator("table.data tbody tr").count() >= 10  # the key figures
         screenshot(page, "monthly-report-landscape")
+        # A figure leads to its rows: the 30-day "missed" count opens the list of those tasks.
+        page.goto(f"{live_server}/oversight")
+        missed = page.locator("tbody tr").nth(1).locator("td").nth(4).locator("a")
+        count = int(missed.inner_text())
+        missed.click()
+        assert "outcome=missed" in page.url
+        assert f"{count} 项任务" in page.locator("h1").inner_text()
+        assert page.locator("table.data tbody tr").count() == min(count, 50)
+        screenshot(page, "overview-missed-rows-landscape")
         assert page.errors == []  # no CSP violations or script errors
     finally:
         with live_app.app_context():

@@ -81,3 +81,23 @@ def test_city_scale(app, db):
 def test_unknown_scale_is_refused(app, db):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--scale", "province"])
     assert result.exit_code != 0 and "province" in result.output
+
+
+def test_history_days_build_past_service_the_overview_can_show(app, db):
+    from datetime import timedelta
+
+    from propmgmt.clock import local_today, utcnow
+    from propmgmt.oversight.models import RollupDay
+    from propmgmt.oversight.periods import Period
+    from propmgmt.oversight.queries import health_in
+    from propmgmt.plans.models import Task
+
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--history-days", "7"])
+    assert result.exit_code == 0, result.output
+    assert "past tasks" in result.output
+    yesterday = local_today() - timedelta(days=1)
+    week = health_in(Period(yesterday - timedelta(days=6), yesterday), utcnow())
+    assert week.due > 0 and 0 < week.on_time < week.completed < week.due and week.missed > 0
+    assert 0 < week.first_pass < week.verified
+    assert _count(db, Task.id, Task.status == "verified") > 0
+    assert _count(db, RollupDay.day, RollupDay.day >= yesterday - timedelta(days=6)) == 7

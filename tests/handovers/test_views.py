@@ -58,6 +58,10 @@ def test_readiness_start_and_pipeline(client, setting, db, now):
     sheet = load_workbook(io.BytesIO(client.get("/handovers/export.xlsx").data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("小区", "街道", "阶段") and rows[1][0] == "育英小区" and rows[1][2] == "业主表决"
+    # The funnel's counts lead to the handovers of each stage (from the overview too).
+    assert 'href="/handovers?stage=owners_decision"' in client.get("/oversight").get_data(as_text=True)
+    assert "育英小区" in client.get("/handovers?stage=owners_decision").get_data(as_text=True)
+    assert "该阶段没有移交" in client.get("/handovers?stage=completed").get_data(as_text=True)
 
 
 def test_a_firm_sees_only_its_own_handovers(client, setting, db, now):

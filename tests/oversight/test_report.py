@@ -19,7 +19,8 @@ from propmgmt.handovers.models import Handover
 from propmgmt.oversight import views
 from propmgmt.oversight.exports import report_pdf, report_xlsx
 from propmgmt.oversight.report import Month, figures, monthly_report, open_items
-from propmgmt.oversight.services import announce_monthly_report
+from propmgmt.oversight.models import ReportArchive
+from propmgmt.oversight.services import announce_monthly_report, archive_monthly_report
 from propmgmt.plans.models import Task
 from propmgmt.reminders.models import Notification
 from propmgmt.scheduler.jobs import JOBS
@@ -251,11 +252,26 @@ def test_the_scheduler_announces_last_month_once(app, db):
     UserFactory(role="dispatcher")
     db.session.commit()
     first_of_december = datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc)  # 00:30 on 1 December locally
-    assert JOBS["monthly_report"](app, first_of_december) == {"month": "2026-11", "officials": 2}
-    announce_monthly_report(now=first_of_december + timedelta(hours=1))  # a second run, or a second scheduler
+    assert JOBS["monthly_report"](app, first_of_december) == {"month": "2026-11", "officials": 2, "archived": 1}
+    again = announce_monthly_report(now=first_of_december + timedelta(hours=1))  # a second run, or scheduler
+    assert again["archived"] == 0 and db.session.query(ReportArchive).count() == 1
     rows = db.session.scalars(select(Notification).where(Notification.subject_type == "report")).all()
     assert sorted(r.recipient_id for r in rows) == sorted(u.id for u in officials)
     assert {(r.subject_id, r.channel, r.kind) for r in rows} == {(202611, "in_app", "monthly_report")}
+
+
+def test_the_report_of_the_first_is_kept_and_offered_beside_the_live_one(client, login_as, db):
+    login_as("official", locale="en")
+    assert client.get("/oversight/report/archive/2026-10.pdf").status_code == 404
+    assert archive_monthly_report(OCTOBER, now=NOW)
+    assert not archive_monthly_report(OCTOBER, now=NOW + timedelta(days=3))  # kept as first produced
+    html = client.get("/oversight/report?month=2026-10").get_data(as_text=True)
+    assert "As produced on" in html and "/oversight/report/archive/2026-10.pdf" in html
+    pdf = client.get("/oversight/report/archive/2026-10.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    workbook = load_workbook(io.BytesIO(client.get("/oversight/report/archive/2026-10.xlsx").data))
+    assert len(workbook.sheetnames) >= 3
+    assert client.get("/oversight/report/archive/2026-10.doc").status_code == 404
 
 
 def test_the_announcement_links_to_the_report(client, login_as, db):

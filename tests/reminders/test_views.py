@@ -37,6 +37,17 @@ def test_the_header_counts_unread_and_the_centre_lists_newest_first(client, db, 
     assert "2026-11-25 07:00–09:00" in html
 
 
+def test_the_header_badge_stops_at_99_and_the_centre_says_how_many(client, db, login_as):
+    me = login_as("official")
+    db.session.add_all([Notification(subject_type="task", subject_id=i, kind="missed", channel="in_app",
+                                     recipient_id=me.id, recipient_key=f"user:{me.id}", payload={}, status="sent",
+                                     sent_at=SENT) for i in range(120)])
+    db.session.commit()
+    html = client.get("/notifications").get_data(as_text=True)
+    assert '<span class="count-badge" aria-label="99+ 条未读">99+</span>' in html
+    assert "120 条未读" in html
+
+
 def test_the_empty_centre_says_so(client, login_as):
     login_as("firm")
     html = client.get("/notifications").get_data(as_text=True)

@@ -1,0 +1,195 @@
+"""Keeping the daily rollups (models.py) and reading the service figures from them.
+
+A period's figures are the rollup rows of its clean days plus a live count of the rest: today, the
+days marked stale by the triggers, and days not rolled up yet. So the answer always equals the live
+count (tests/oversight/test_rollups.py checks it); the rollups only make it cheaper.
+"""
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import Date, delete, func, insert, literal, select, text
+
+from ..clock import local_to_utc, local_today, to_local
+from ..compounds.models import Community, Compound
+from ..extensions import db
+from ..plans.models import Task
+from .models import RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew
+from .periods import Period
+from .queries import Health, due_between, health_columns
+
+ALL = "all"  # the stale key written when a compound or community moves: every day is stale
+BACKFILL_DAYS = 62  # days rolled up per refresh that were never rolled up (newest first)
+FIGURES = ("due", "completed", "on_time", "missed", "verified", "first_pass")
+_LOCK = 7_300_009  # the PostgreSQL advisory lock that serialises refreshes
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    return local_to_utc(day, time(0)), local_to_utc(day + timedelta(days=1), time(0))
+
+
+def stale_local_days() -> set[date] | None:
+    """The local days whose rollup may be out of date, or None when every day is."""
+    keys = db.session.scalars(select(RollupStale.utc_day)).all()
+    if ALL in keys:
+        return None
+    days = set()
+    for key in keys:
+        utc_day = datetime.combine(date.fromisoformat(key), time(0), tzinfo=timezone.utc)
+        days.add(to_local(utc_day).date())
+        days.add(to_local(utc_day + timedelta(days=1, microseconds=-1)).date())
+    return days
+
+
+# --- keeping them ----------------------------------------------------------------------------------
+
+def refresh_rollups(now: datetime, backfill: int = BACKFILL_DAYS) -> dict:
+    """Recomputes the stale days before today, then backfills days never rolled up. Idempotent; the
+    caller commits. Claiming a mark deletes it first, so a task changed meanwhile marks its day again."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+    today = local_today(now)
+    days: set[date] = set()
+    if db.session.get(RollupStale, ALL) is not None:
+        db.session.execute(delete(RollupStale).where(RollupStale.utc_day == ALL))
+        db.session.execute(delete(RollupDay))  # all rebuilt by the backfill, read live until then
+    # A UTC day before the UTC date of today's local midnight is wholly before today.
+    before = day_bounds(today)[0].date().isoformat()
+    for key in db.session.scalars(delete(RollupStale).where(RollupStale.utc_day < before)
+                                  .returning(RollupStale.utc_day)).all():
+        utc_day = datetime.combine(date.fromisoformat(key), time(0), tzinfo=timezone.utc)
+        days |= {to_local(utc_day).date(), to_local(utc_day + timedelta(days=1, microseconds=-1)).date()}
+    days = {day for day in days if day < today}
+    days |= set(_never_rolled(today, backfill))
+    for day in sorted(days):
+        _compute_day(day, now)
+    return {"days": len(days)}
+
+
+def _never_rolled(today: date, limit: int) -> list[date]:
+    first_end = db.session.scalar(select(func.min(Task.window_end)))
+    if first_end is None:
+        return []
+    first = to_local(first_end).date()
+    rolled = set(db.session.scalars(select(RollupDay.day).where(RollupDay.day >= first)))
+    missing, day = [], today - timedelta(days=1)
+    while day >= first and len(missing) < limit:
+        if day not in rolled:
+            missing.append(day)
+        day -= timedelta(days=1)
+    return missing
+
+
+def _compute_day(day: date, now: datetime) -> None:
+    due = due_between(*day_bounds(day))
+    the_day = literal(day, Date)
+    for model in (ServiceDayArea, ServiceDayCrew, RollupDay):
+        db.session.execute(delete(model).where(model.day == day))
+    db.session.execute(insert(ServiceDayArea).from_select(
+        ["day", "subdistrict_id", *FIGURES],
+        select(the_day, Community.subdistrict_id, *health_columns())
+        .join(Compound, Compound.id == Task.compound_id).join(Community, Community.id == Compound.community_id)
+        .where(due).group_by(Community.subdistrict_id)))
+    db.session.execute(insert(ServiceDayCrew).from_select(
+        ["day", "crew_id", "assignee_id", "service_type_id", *FIGURES],
+        select(the_day, Task.crew_id, Task.assignee_id, Task.service_type_id, *health_columns())
+        .where(due).group_by(Task.crew_id, Task.assignee_id, Task.service_type_id)))
+    db.session.add(RollupDay(day=day, computed_at=now))
+    db.session.flush()
+
+
+# --- reading them ----------------------------------------------------------------------------------
+
+class DaySplit:
+    """Which days of a span can be read from the rollups; load once, split many periods."""
+
+    def __init__(self, first: date, last: date, now: datetime):
+        self.now, self.today = now, local_today(now)
+        stale = stale_local_days()
+        rolled = set() if stale is None else set(db.session.scalars(
+            select(RollupDay.day).where(RollupDay.day.between(first, last))))
+        self.rolled = {day for day in rolled - (stale or set()) if day < self.today}
+
+    def split(self, period: Period) -> tuple[list[date], list[tuple[datetime, datetime]]]:
+        """(rolled-up days, live UTC ranges) that together make the period."""
+        days = [period.first + timedelta(days=i) for i in range(period.days)]
+        rolled = [day for day in days if day in self.rolled]
+        ranges, run = [], []
+        for day in days:
+            if day in self.rolled:
+                if run:
+                    ranges.append(self._bounds(run))
+                run = []
+            else:
+                run.append(day)
+        if run:
+            ranges.append(self._bounds(run))
+        return rolled, [(start, end) for start, end in ranges if start < end]
+
+    def _bounds(self, run: list[date]) -> tuple[datetime, datetime]:
+        return day_bounds(run[0])[0], min(day_bounds(run[-1])[1], self.now)
+
+
+def _add(totals: dict, key, values: Iterable) -> None:
+    current = totals.setdefault(key, [0] * len(FIGURES))
+    for i, value in enumerate(values):
+        current[i] += int(value or 0)
+
+
+def area_health_of(split: DaySplit, periods: list[Period]) -> list[Health]:
+    """The district's figures for several periods (the overview's weeks): one rollup query for all."""
+    rolled = {day for period in periods for day in split.split(period)[0]}
+    per_day = {row[0]: row[1:] for row in db.session.execute(
+        select(ServiceDayArea.day, *(func.sum(getattr(ServiceDayArea, name)) for name in FIGURES))
+        .where(ServiceDayArea.day.in_(rolled)).group_by(ServiceDayArea.day))} if rolled else {}
+    result = []
+    for period in periods:
+        totals: dict = {}
+        days, live = split.split(period)
+        for day in days:
+            _add(totals, None, per_day.get(day, ()))
+        for start, end in live:
+            _add(totals, None, db.session.execute(select(*health_columns()).where(due_between(start, end))).one())
+        result.append(Health(period.days, *totals.get(None, [0] * len(FIGURES))))
+    return result
+
+
+def area_health(split: DaySplit, period: Period, *, by_subdistrict: bool = False) -> Health | dict[int, Health]:
+    """The period's figures for the district, or per subdistrict id."""
+    rolled, live = split.split(period)
+    totals: dict = {}
+    key = [ServiceDayArea.subdistrict_id] if by_subdistrict else []
+    if rolled:
+        for row in db.session.execute(select(*key, *(func.sum(getattr(ServiceDayArea, name)) for name in FIGURES))
+                                      .where(ServiceDayArea.day.in_(rolled)).group_by(*key)):
+            _add(totals, row[0] if by_subdistrict else None, row[len(key):])
+    for start, end in live:
+        query = select(*health_columns()).where(due_between(start, end))
+        if by_subdistrict:
+            query = (select(Community.subdistrict_id, *health_columns())
+                     .join(Compound, Compound.id == Task.compound_id)
+                     .join(Community, Community.id == Compound.community_id)
+                     .where(due_between(start, end)).group_by(Community.subdistrict_id))
+        for row in db.session.execute(query):
+            _add(totals, row[0] if by_subdistrict else None, row[1:] if by_subdistrict else row)
+    if by_subdistrict:
+        return {sid: Health(period.days, *values) for sid, values in totals.items()}
+    return Health(period.days, *totals.get(None, [0] * len(FIGURES)))
+
+
+def crew_health(split: DaySplit, period: Period, group: str, *, service_type_id=None, crew_id=None) -> dict:
+    """The period's figures per crew id or per assignee id (`group` is "crew_id" or "assignee_id"),
+    narrowed by service type and crew as the crews page's filter is."""
+    rolled, live = split.split(period)
+    sources = [(ServiceDayCrew, (func.sum(getattr(ServiceDayCrew, n)) for n in FIGURES), ServiceDayCrew.day.in_(rolled))
+               ] if rolled else []
+    sources += [(Task, health_columns(), due_between(start, end)) for start, end in live]
+    totals: dict = {}
+    for model, figures, where in sources:
+        query = select(getattr(model, group), *figures).where(where).group_by(getattr(model, group))
+        if service_type_id:
+            query = query.where(model.service_type_id == service_type_id)
+        if crew_id:
+            query = query.where(model.crew_id == crew_id)
+        for row in db.session.execute(query):
+            _add(totals, row[0], row[1:])
+    return {key: Health(period.days, *values) for key, values in totals.items()}
