@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run scheduler serve bench load test test-sqlite test-postgres browsers migrate seed translations clean
+.PHONY: run scheduler serve bench load soak test test-sqlite test-postgres browsers migrate seed translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,13 @@ bench: $(VENV)/.installed
 # the ceiling. Prints req/s and p50/p95/p99 per endpoint. Options: make load LOAD_ARGS="--duration 120".
 load: $(VENV)/.installed
 	$(FLASK) load $(LOAD_ARGS)
+
+# The soak run (README "Soak"): gunicorn (4 workers) and two schedulers on PostgreSQL through a simulated
+# day, with kill -9 of a scheduler and a worker and one restart of the local PostgreSQL; prints its
+# figures and "0 lost, 0 duplicate". Its database (SOAK_DATABASE_URL, default the local server's `soak`)
+# is dropped and created again. Options pass through: make soak SOAK_ARGS="--seed 42 --speed 240".
+soak: $(VENV)/.installed-dev
+	$(FLASK) soak $(SOAK_ARGS)
 
 # Debian's chromium and CJK fonts for the browser tests (Playwright cannot download browsers here).
 browsers:

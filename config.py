@@ -95,6 +95,11 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "Production configuration needs these environment variables: " + ", ".join(missing)
             )
+        # An accelerated clock (propmgmt/clock.py) would make real tasks due and missed at once:
+        # only a soak run, which sets PROPMGMT_CLOCK_SOAK=1 on its own database, may use one.
+        if os.environ.get("PROPMGMT_CLOCK_START") and os.environ.get("PROPMGMT_CLOCK_SOAK") != "1":
+            raise RuntimeError("PROPMGMT_CLOCK_START (an accelerated clock) is for soak runs only, "
+                               "not production (see README \"Soak\")")
 
 
 CONFIGS = {

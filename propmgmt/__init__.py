@@ -1,9 +1,12 @@
 """The fallback property operations app: create_app assembles it from its domains."""
 from pathlib import Path
 
-from flask import Flask, has_request_context, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (Flask, g, has_request_context, flash, jsonify, make_response, redirect, render_template,
+                   request, session, url_for)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from .clock import to_local
 from .extensions import babel, compress, csrf, db, login_manager, migrate
@@ -60,11 +63,29 @@ def _select_locale():
     return "zh"
 
 
+def _remove_session_even_if_the_database_is_gone(exception=None) -> None:
+    """Runs before Flask-SQLAlchemy's own teardown (hooks run in reverse order). Its rollback of a
+    connection the database cut (a restart) raises after the answer was made, and gunicorn would
+    send a 500 instead: here the session is dropped without a rollback, which the server did anyway."""
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        from flask import current_app
+        current_app.logger.warning("database connection lost at teardown: %s", str(error).splitlines()[0])
+        if db.session.registry.has():
+            try:
+                db.session.registry().invalidate()
+            except SQLAlchemyError:
+                pass
+            db.session.registry.clear()
+
+
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the whole schema, for Alembic)
     from .auth.models import User
 
     db.init_app(app)
+    app.teardown_appcontext(_remove_session_even_if_the_database_is_gone)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
@@ -146,8 +167,28 @@ def register_errorhandlers(app: Flask) -> None:
         return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
                         else url_for("auth.home"))
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(SQLAlchemyTimeoutError)
+    def database_unavailable(error):
+        """The database is down or restarting (or its pool is exhausted): a clear 503, not a 500.
+
+        Nothing here may touch the database again: the page is rendered for an anonymous user.
+        """
+        app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        g._login_user = login_manager.anonymous_user()
+        message = _("The database cannot be reached at the moment. Please try again in a minute.")
+        response = make_response(render(503, _("Temporarily unavailable"), message))
+        response.headers["Retry-After"] = "30"
+        return response
+
     @app.errorhandler(500)
     def server_error(error):
+        if isinstance(getattr(error, "original_exception", None), (OperationalError, SQLAlchemyTimeoutError)):
+            return database_unavailable(error.original_exception)  # raised where no handler looks (a hook)
         db.session.rollback()
         return render(500, _("Something went wrong"), _("The error was logged. Please try again later."))
 

@@ -1,5 +1,14 @@
-"""The district's time zone and the conversions at the edges: stored UTC, shown local."""
-from datetime import date, datetime, time, timezone
+"""The district's time zone and the conversions at the edges: stored UTC, shown local.
+
+Also the one source of "now". Normally the machine's clock; for a soak run (`flask --app app soak`)
+every process may instead share an accelerated clock, set by the environment:
+PROPMGMT_CLOCK_START (ISO instant), PROPMGMT_CLOCK_ANCHOR (unix seconds when it was START) and
+PROPMGMT_CLOCK_SPEED (simulated seconds per real second). Production refuses it (config.py).
+"""
+import os
+import time as _time
+from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -12,8 +21,52 @@ def district_tz() -> ZoneInfo:
     return ZoneInfo(name)
 
 
+class AcceleratedClock(NamedTuple):
+    start: datetime
+    anchor: float
+    speed: float
+
+    def at(self, real: float) -> datetime:
+        """The simulated instant at real unix time `real`."""
+        return self.start + timedelta(seconds=(real - self.anchor) * self.speed)
+
+    def now(self) -> datetime:
+        return self.at(_time.time())
+
+    def environ(self) -> dict[str, str]:
+        return {"PROPMGMT_CLOCK_START": self.start.isoformat(), "PROPMGMT_CLOCK_ANCHOR": repr(self.anchor),
+                "PROPMGMT_CLOCK_SPEED": repr(self.speed)}
+
+
+def accelerated_clock_from(environ) -> AcceleratedClock | None:
+    """The clock the environment asks for, or None for the real one; refuses a half or wrong setting."""
+    names = ("PROPMGMT_CLOCK_START", "PROPMGMT_CLOCK_ANCHOR", "PROPMGMT_CLOCK_SPEED")
+    given = [environ.get(name, "") for name in names]
+    if not any(given):
+        return None
+    if not all(given):
+        raise RuntimeError("An accelerated clock needs all of " + ", ".join(names))
+    start = datetime.fromisoformat(given[0])
+    if start.tzinfo is None:
+        raise RuntimeError("PROPMGMT_CLOCK_START needs a UTC offset, e.g. 2026-12-01T00:05:00+08:00")
+    speed = float(given[2])
+    if not 0 < speed <= 10_000:
+        raise RuntimeError("PROPMGMT_CLOCK_SPEED must be above 0 and at most 10000")
+    return AcceleratedClock(start.astimezone(timezone.utc), float(given[1]), speed)
+
+
+_accelerated = accelerated_clock_from(os.environ)
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    if _accelerated is None:
+        return datetime.now(timezone.utc)
+    return _accelerated.now()
+
+
+def clock_speed() -> float:
+    """Simulated seconds per real second: 1 unless an accelerated clock is set."""
+    return _accelerated.speed if _accelerated else 1.0
 
 
 def to_local(value: datetime | None) -> datetime | None:

@@ -54,12 +54,19 @@ def apply_once(user, key: str | None, kind: str, action: Callable[[], tuple[int,
         raise DomainError(_l("The request has no valid idempotency key."), field="key")
     stored = db.session.get(FieldSubmission, key)
     if stored is not None:
-        if stored.user_id != user.id:
-            raise Forbidden(_l("This submission belongs to someone else."))
-        db.session.execute(update(FieldSubmission).where(FieldSubmission.key == key)
-                           .values(replays=FieldSubmission.replays + 1))  # counted in /metrics
-        return stored.status_code, stored.response
-    status, body, task_id = action()
+        return _replay(user, stored)
+    try:
+        with db.session.begin_nested():
+            status, body, task_id = action()
+    except DomainError:
+        # The same key sent twice at once (a tablet syncing twice): on PostgreSQL this request waited
+        # on the task's row lock, then found the task changed by the other one. It was applied, once:
+        # answer with the other's result, not a refusal the operator would have to dismiss.
+        stored = db.session.scalar(select(FieldSubmission).where(FieldSubmission.key == key)
+                                   .execution_options(populate_existing=True))
+        if stored is None:
+            raise
+        return _replay(user, stored)
     try:
         with db.session.begin_nested():
             db.session.add(FieldSubmission(key=key, user_id=user.id, kind=kind, task_id=task_id,
@@ -67,6 +74,14 @@ def apply_once(user, key: str | None, kind: str, action: Callable[[], tuple[int,
     except IntegrityError:  # the same key arrived twice at once; the other one won
         raise Conflict(_l("This submission is already being processed."))
     return status, body
+
+
+def _replay(user, stored: FieldSubmission) -> tuple[int, dict]:
+    if stored.user_id != user.id:
+        raise Forbidden(_l("This submission belongs to someone else."))
+    db.session.execute(update(FieldSubmission).where(FieldSubmission.key == stored.key)
+                       .values(replays=FieldSubmission.replays + 1))  # counted in /metrics
+    return stored.status_code, stored.response
 
 
 def task_for(user, task_id: int) -> Task:

@@ -7,7 +7,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("propmgmt.request")
@@ -37,6 +37,22 @@ def configure_logging(app: Flask) -> None:
     logger.propagate = False
 
 
+def _user_id():
+    """The signed-in user's id without touching the database: the view's commit has expired the
+    user's attributes, and reloading them fails when the database went away meanwhile (a 500 for
+    work that was done). From the loaded user's identity, else from the session."""
+    from sqlalchemy import inspect
+
+    user = g.get("_login_user")
+    state = inspect(user, raiseerr=False) if user is not None else None
+    if state is not None and state.identity:
+        return state.identity[0]
+    if user is None:
+        value = session.get("_user_id")
+        return int(value) if isinstance(value, str) and value.isdigit() else None
+    return None
+
+
 def register_request_log(app: Flask) -> None:
     from .metrics import observe_request
 
@@ -48,17 +64,15 @@ def register_request_log(app: Flask) -> None:
 
     @app.after_request
     def log_request(response):
-        from flask_login import current_user
-
         started = g.get("request_started")
         if started is None:  # a response made before our before_request ran
             return response
         seconds = time.perf_counter() - started
         endpoint = request.url_rule.endpoint if request.url_rule else "none"
-        user_id = current_user.get_id() if current_user and current_user.is_authenticated else None
+        user_id = _user_id()
         response.headers["X-Request-ID"] = g.request_id
         log.info({"request_id": g.request_id, "method": request.method, "path": request.path,
                   "endpoint": endpoint, "status": response.status_code, "ms": round(seconds * 1000, 1),
-                  "user_id": int(user_id) if user_id and user_id.isdigit() else user_id})
+                  "user_id": user_id})
         observe_request(endpoint, request.method, response.status_code, seconds)
         return response

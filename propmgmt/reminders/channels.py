@@ -27,12 +27,14 @@ class Mailer:
         self._smtp = None
         self._unreachable: str | None = None
 
-    def send(self, to: str, subject: str, body: str) -> None:
+    def send(self, to: str, subject: str, body: str, *, message_id: str | None = None) -> None:
+        """`message_id` (e.g. notification-42) makes the Message-ID stable, so a message sent again
+        after an interrupted attempt is recognisable as the same one."""
         if self._unreachable:
             raise DeliveryError(self._unreachable)
         if self._smtp is None:
             self._smtp = self._connect()
-        message = self._message(to, subject, body)
+        message = self._message(to, subject, body, message_id)
         try:
             self._smtp.send_message(message)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
@@ -64,14 +66,15 @@ class Mailer:
             self._unreachable = f"cannot use the mail server {host}:{port}: {error}"
             raise DeliveryError(self._unreachable) from error
 
-    def _message(self, to: str, subject: str, body: str) -> EmailMessage:
+    def _message(self, to: str, subject: str, body: str, message_id: str | None = None) -> EmailMessage:
         sender = self.config.get("MAIL_FROM", "propmgmt@localhost")
+        domain = sender.rpartition("@")[2] or "localhost"
         message = EmailMessage()
         message["From"] = sender
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+        message["Message-ID"] = f"<{message_id}@{domain}>" if message_id else make_msgid(domain=domain)
         message.set_content(body)
         return message
 
@@ -93,12 +96,17 @@ def webhook_body(fmt: str, *, title: str, text: str, notification, name: str = "
             "payload": notification.payload or {}}
 
 
-def post_webhook(url: str, fmt: str, body: dict, *, timeout: float) -> None:
-    """POSTs `body` as JSON; a robot's non-zero errcode counts as a failure, as does any non-2xx."""
+def post_webhook(url: str, fmt: str, body: dict, *, timeout: float, key: str | None = None) -> None:
+    """POSTs `body` as JSON; a robot's non-zero errcode counts as a failure, as does any non-2xx.
+
+    `key` goes in an Idempotency-Key header: the same for every attempt at one message, so a
+    receiver can drop a message sent again after an attempt whose outcome was lost.
+    """
     if not url.startswith(("http://", "https://")):
         raise DeliveryError("the webhook URL must start with http:// or https://")
     request = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                                     headers={"Content-Type": "application/json; charset=utf-8"}, method="POST")
+                                     headers={"Content-Type": "application/json; charset=utf-8",
+                                              **({"Idempotency-Key": key} if key else {})}, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
             answer = response.read(65536)

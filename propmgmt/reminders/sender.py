@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, case, select, update
+from sqlalchemy.exc import OperationalError
 
 from ..auth.models import User
+from ..clock import clock_speed
 from ..extensions import db
 from .channels import WEBHOOK_FORMATS, DeliveryError, Mailer, post_webhook, webhook_body
 from .messages import render
@@ -82,12 +84,16 @@ def _claim(now: datetime, limit: int, token: str) -> list:
 
 
 def _recover_interrupted(now: datetime, config) -> int:
-    """Rows left 'sending' by a sender that stopped: a failed attempt each, due again at once."""
+    """Rows left 'sending' by a sender that stopped: a failed attempt each, due again at once.
+
+    The timeout is how long a live sender may hold a claim, real time: under an accelerated
+    clock (a soak run) it is that many real minutes of simulated time.
+    """
     attempts = Notification.attempts + 1
+    timeout = timedelta(minutes=config["NOTIFY_CLAIM_TIMEOUT_MINUTES"]) * clock_speed()
     return db.session.execute(
         update(Notification)
-        .where(Notification.status == "sending",
-               Notification.claimed_at <= now - timedelta(minutes=config["NOTIFY_CLAIM_TIMEOUT_MINUTES"]))
+        .where(Notification.status == "sending", Notification.claimed_at <= now - timeout)
         .values(status=case((attempts >= config["NOTIFY_MAX_ATTEMPTS"], "parked"), else_="failed"),
                 attempts=attempts, last_error=INTERRUPTED, next_attempt_at=now, claim_token=None)
         .execution_options(synchronize_session=False)
@@ -113,9 +119,25 @@ def _deliver(rows, token, now, config, mailer, counts, deadline) -> None:
             outcome = _record_failure(row, token, str(error), now, config)
             if outcome:
                 counts[outcome] += 1
+            db.session.commit()
         else:
-            counts["sent"] += _finish(token, [row.id], status="sent", sent_at=now, last_error="")
-        db.session.commit()
+            counts["sent"] += _record_delivered(token, row.id, now, deadline)
+
+
+def _record_delivered(token: str, row_id: int, now: datetime, deadline: float) -> int:
+    """Records a delivery, waiting out a database that blinks (a restart): while this sender
+    holds the claim, a message that went out is not sent again because its result was lost.
+    Only a sender that dies between delivery and this commit can cause a second delivery."""
+    while True:
+        try:
+            changed = _finish(token, [row_id], status="sent", sent_at=now, last_error="")
+            db.session.commit()
+            return changed
+        except OperationalError:
+            db.session.rollback()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
 
 
 def _recipients(rows) -> dict:
@@ -130,7 +152,7 @@ def _send_one(row, user, config, mailer: Mailer) -> None:
     with force_locale((user.locale if user else None) or "zh"):  # the reader's language, as on the pages
         title, text = render(row)
     if row.channel == "email":
-        mailer.send(row.recipient_key, title, text)
+        mailer.send(row.recipient_key, title, text, message_id=f"notification-{row.id}")
     elif row.channel == "webhook":
         url, fmt = config.get("PROPMGMT_WEBHOOK_URL"), config.get("PROPMGMT_WEBHOOK_FORMAT", "json")
         if not url:
@@ -139,7 +161,7 @@ def _send_one(row, user, config, mailer: Mailer) -> None:
             raise DeliveryError(f"PROPMGMT_WEBHOOK_FORMAT must be one of {', '.join(WEBHOOK_FORMATS)}, not {fmt!r}")
         name, mobile = ((user.display_name or user.username), user.phone) if user else ("", "")
         body = webhook_body(fmt, title=title, text=text, notification=row, name=name, mobile=mobile)
-        post_webhook(url, fmt, body, timeout=config["NOTIFY_TIMEOUT_SECONDS"])
+        post_webhook(url, fmt, body, timeout=config["NOTIFY_TIMEOUT_SECONDS"], key=f"notification-{row.id}")
     else:
         raise DeliveryError(f"unknown channel {row.channel!r}")
 

@@ -8,7 +8,7 @@ import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Blueprint, current_app
 
-from ..clock import utcnow
+from ..clock import clock_speed, utcnow
 from ..extensions import db
 from ..plans.generation import generate_tasks, horizon_end
 from .jobs import run_job
@@ -25,6 +25,12 @@ INTERVALS = {"generate": 600, "mark_missed": 60, "enqueue_reminders": 60, "compl
              "analyze": 86400}
 
 
+def intervals() -> dict[str, float]:
+    """INTERVALS in real seconds: shorter under an accelerated clock (a soak run), at least 1 s."""
+    speed = clock_speed()
+    return {name: max(1.0, seconds / speed) if speed != 1 else seconds for name, seconds in INTERVALS.items()}
+
+
 @bp.cli.command("scheduler")
 def scheduler_command():
     """Run the scheduler in the foreground until SIGTERM or Ctrl-C."""
@@ -33,14 +39,15 @@ def scheduler_command():
     app = current_app._get_current_object()
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 120})
-    for name, seconds in INTERVALS.items():
+    every = intervals()
+    for name, seconds in every.items():
         scheduler.add_job(run_job, "interval", seconds=seconds, args=[app, name], id=name,
                           next_run_time=datetime.now(timezone.utc))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     scheduler.start()
-    click.echo(f"Scheduler running: {', '.join(f'{n} every {s}s' for n, s in INTERVALS.items())}.")
+    click.echo(f"Scheduler running: {', '.join(f'{n} every {s:g}s' for n, s in every.items())}.")
     stop.wait()
     click.echo("Stopping: waiting for running jobs to finish ...")
     scheduler.shutdown(wait=True)

@@ -82,6 +82,7 @@ def webhook_server(app, monkeypatch):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with hook.lock:
                 hook.requests.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
+                                      "idempotency_key": self.headers.get("Idempotency-Key"),
                                       "json": json.loads(body.decode("utf-8"))})
             answer = json.dumps(hook.answer).encode()
             self.send_response(hook.status)

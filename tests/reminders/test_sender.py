@@ -51,6 +51,8 @@ def test_email_reaches_the_smtp_server(db, smtp_server):
     assert "2026-11-25 09:30–11:00" in message.get_content()
     email_row = _rows(db, channel="email")[0]
     assert (email_row.status, email_row.attempts, email_row.claim_token) == ("sent", 0, None)
+    # Stable per outbox row: a message sent again after an interrupted attempt is recognisably the same.
+    assert message["Message-ID"] == f"<notification-{email_row.id}@propmgmt.test>"
 
 
 def test_email_in_the_readers_language(db, smtp_server):
@@ -99,6 +101,8 @@ def test_webhook_bodies(db, app, webhook_server, monkeypatch, fmt):
     assert send_due_notifications(NOW)["sent"] == 2
     [request] = webhook_server.requests
     assert request["path"] == "/robot/send?key=k" and request["content_type"].startswith("application/json")
+    webhook_row = _rows(db, channel="webhook")[0]
+    assert request["idempotency_key"] == f"notification-{webhook_row.id}"  # the same on a second attempt
     body = request["json"]
     if fmt == "json":
         assert body["kind"] == "overdue" and body["title"] == "未开始：育英小区 保洁"
