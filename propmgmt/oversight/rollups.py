@@ -32,12 +32,13 @@ def stale_local_days() -> set[date] | None:
     keys = db.session.scalars(select(RollupStale.utc_day)).all()
     if ALL in keys:
         return None
-    days = set()
-    for key in keys:
-        utc_day = datetime.combine(date.fromisoformat(key), time(0), tzinfo=timezone.utc)
-        days.add(to_local(utc_day).date())
-        days.add(to_local(utc_day + timedelta(days=1, microseconds=-1)).date())
-    return days
+    return {day for key in keys for day in _local_days_of(key)}
+
+
+def _local_days_of(utc_key: str) -> set[date]:
+    """The local days a UTC day overlaps (two, east or west of Greenwich)."""
+    utc_day = datetime.combine(date.fromisoformat(utc_key), time(0), tzinfo=timezone.utc)
+    return {to_local(utc_day).date(), to_local(utc_day + timedelta(days=1, microseconds=-1)).date()}
 
 
 # --- keeping them ----------------------------------------------------------------------------------
@@ -56,8 +57,7 @@ def refresh_rollups(now: datetime, backfill: int = BACKFILL_DAYS) -> dict:
     before = day_bounds(today)[0].date().isoformat()
     for key in db.session.scalars(delete(RollupStale).where(RollupStale.utc_day < before)
                                   .returning(RollupStale.utc_day)).all():
-        utc_day = datetime.combine(date.fromisoformat(key), time(0), tzinfo=timezone.utc)
-        days |= {to_local(utc_day).date(), to_local(utc_day + timedelta(days=1, microseconds=-1)).date()}
+        days |= _local_days_of(key)
     days = {day for day in days if day < today}
     days |= set(_never_rolled(today, backfill))
     for day in sorted(days):
