@@ -2,7 +2,7 @@
 crew, operator or service type. Conditions come from queries.outcome_conditions, so a list holds
 exactly the tasks its figure counted.
 """
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -36,7 +36,6 @@ class TaskList:
     crew_id: int | None = None
     assignee_id: int | None = None
     service_type_id: int | None = None
-    names: dict = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, period: Period, outcome: str | None, **ids) -> "TaskList":
