@@ -108,7 +108,7 @@ def end_all_sessions(user: User) -> int:
 def user_for_session(user_id: str, session_id: str | None) -> User | None:
     """The signed-in user while the session exists and the user is active, else None.
 
-    One statement by primary key, joined with the user: the only lookup a page request adds.
+    One statement by primary key, joined with the user: no more than loading the user alone.
     """
     if not (user_id.isdigit() and isinstance(session_id, str)):
         return None
