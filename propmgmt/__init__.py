@@ -82,7 +82,8 @@ def _remove_session_even_if_the_database_is_gone(exception=None) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the whole schema, for Alembic)
-    from .auth.models import User
+    from .auth.services import user_for_session
+    from .auth.views import SESSION_KEY
 
     db.init_app(app)
     app.teardown_appcontext(_remove_session_even_if_the_database_is_gone)
@@ -99,7 +100,8 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # Signed cookies can be copied: the session must still exist server-side (see auth.views.logout).
+        return user_for_session(user_id, session.get(SESSION_KEY))
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """Imports every domain's models so the metadata (and Alembic) sees the whole schema."""
 from .assignments.models import Assignment, assignment_service_type  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
-from .auth.models import ApiToken, LoginAttempt, User  # noqa: F401
+from .auth.models import ApiToken, LoginAttempt, User, UserSession  # noqa: F401
 from .complaints.models import Complaint, ComplaintPhoto, ReportHit  # noqa: F401
 from .field.models import FieldSubmission  # noqa: F401
 from .compounds.models import Community, Compound, District, Subdistrict  # noqa: F401

@@ -58,7 +58,7 @@ def test_a_signed_in_user_gets_the_503_page_without_a_second_failure():
         identifier = _create_identifier()
     client = app.test_client()
     with client.session_transaction() as session:  # signed in as user 1, as a browser would be
-        session.update({"_user_id": "1", "_fresh": True, "_id": identifier})
+        session.update({"_user_id": "1", "_fresh": True, "_id": identifier, "_auth_session": "some-session"})
     response = client.get("/compounds", headers=headers)
     assert response.status_code == 503, response.get_data(as_text=True)[:2000]
     assert "数据库暂时无法连接" in response.get_data(as_text=True)

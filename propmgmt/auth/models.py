@@ -1,4 +1,4 @@
-"""Users, their role, notification preferences, API tokens and sign-in attempts."""
+"""Users, their role, notification preferences, API tokens, sign-in sessions and sign-in attempts."""
 from datetime import datetime, time
 
 from flask import current_app, has_app_context
@@ -74,6 +74,20 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """A signed-in browser or tablet: the session cookie names it, signing out deletes it.
+
+    The cookie is signed, not secret, so a copy of it works as long as this row exists; only the
+    SHA-256 of the id in the cookie is stored, as for API tokens.
+    """
+
+    __tablename__ = "user_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class LoginAttempt(db.Model):

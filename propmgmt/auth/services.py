@@ -1,4 +1,4 @@
-"""Authentication: passwords, sign-in throttling, API tokens."""
+"""Authentication: passwords, sign-in throttling, sign-in sessions, API tokens."""
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from ..errors import DomainError
 from ..extensions import db
-from .models import ROLES, ApiToken, LoginAttempt, User
+from .models import ROLES, ApiToken, LoginAttempt, User, UserSession
 
 
 class TooManyAttempts(DomainError):
@@ -22,8 +22,7 @@ def create_user(username: str, role: str, password: str, *, display_name: str = 
         raise DomainError(_l("Username must not be empty."), field="username")
     if role not in ROLES:
         raise DomainError(_l("Unknown role %(role)s.", role=role), field="role")
-    if len(password or "") < 8:
-        raise DomainError(_l("The password must have at least 8 characters."), field="password")
+    _check_password_length(password)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise DomainError(_l("The username %(name)s is taken.", name=username), field="username")
     user = User(username=username, role=role, display_name=display_name, **fields)
@@ -31,6 +30,29 @@ def create_user(username: str, role: str, password: str, *, display_name: str = 
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _check_password_length(password: str) -> None:
+    if len(password or "") < 8:
+        raise DomainError(_l("The password must have at least 8 characters."), field="password")
+
+
+def change_password(user: User, password: str) -> int:
+    """Sets a new password and signs the user out everywhere; returns how many sessions ended.
+
+    (Private calendar links end with it too: their token holds part of the password hash.)
+    """
+    _check_password_length(password)
+    user.set_password(password)
+    db.session.flush()
+    return end_all_sessions(user)
+
+
+def deactivate_user(user: User) -> int:
+    """The user may no longer sign in, and is signed out everywhere; returns how many sessions ended."""
+    user.active = False
+    db.session.flush()
+    return end_all_sessions(user)
 
 
 def authenticate(username: str, password: str, address: str, *, now: datetime, max_failures: int,
@@ -63,6 +85,37 @@ def authenticate(username: str, password: str, address: str, *, now: datetime, m
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, *, now: datetime) -> str:
+    """A new signed-in session of `user`; returns its id for the session cookie (only its hash is kept)."""
+    session_id = secrets.token_urlsafe(32)
+    db.session.add(UserSession(id_hash=_hash_token(session_id), user_id=user.id, created_at=now))
+    db.session.flush()
+    return session_id
+
+
+def end_session(session_id: str | None) -> None:
+    """Signs out this one browser or tablet: a copy of its cookie stops working, other sessions go on."""
+    if isinstance(session_id, str):
+        db.session.execute(delete(UserSession).where(UserSession.id_hash == _hash_token(session_id)))
+
+
+def end_all_sessions(user: User) -> int:
+    return db.session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount
+
+
+def user_for_session(user_id: str, session_id: str | None) -> User | None:
+    """The signed-in user while the session exists and the user is active, else None.
+
+    One statement by primary key, joined with the user: no more than loading the user alone.
+    """
+    if not (user_id.isdigit() and isinstance(session_id, str)):
+        return None
+    return db.session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id).where(
+            UserSession.id_hash == _hash_token(session_id), User.id == int(user_id), User.active)
+    )
 
 
 def create_token(user: User, name: str = "") -> str:

@@ -9,9 +9,11 @@ from ..clock import utcnow
 from ..extensions import db
 from .access import public, signed_in
 from .forms import LoginForm
-from .services import TooManyAttempts, authenticate
+from .services import TooManyAttempts, authenticate, end_session, start_session
 
 bp = Blueprint("auth", __name__)
+# Where the cookie names its server-side session (auth.models.UserSession); the user loader checks it.
+SESSION_KEY = "_auth_session"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -44,12 +46,13 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        now = utcnow()
         try:
             user = authenticate(
                 form.username.data.strip(),
                 form.password.data,
                 request.remote_addr or "unknown",
-                now=utcnow(),
+                now=now,
                 max_failures=current_app.config["LOGIN_MAX_FAILURES"],
                 window_minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"],
             )
@@ -57,6 +60,7 @@ def login():
             db.session.rollback()
             flash(str(error.message), "error")
             return render_template("auth/login.html", form=form), 429
+        session_id = start_session(user, now=now) if user is not None else None
         db.session.commit()
         if user is None:
             flash(_("Wrong username or password."), "error")
@@ -67,6 +71,7 @@ def login():
             session.clear()  # a fresh session on sign-in: no fixation
             if lang:
                 session["lang"] = lang
+            session[SESSION_KEY] = session_id
             # Tablets stay signed in through a shift (and an offline spell); desk roles until the browser closes.
             session.permanent = user.role == "operator"
             login_user(user)
@@ -79,6 +84,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
+    end_session(session.get(SESSION_KEY))  # this device only; a copy of its cookie stops working too
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")

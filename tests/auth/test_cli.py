@@ -46,3 +46,30 @@ def test_create_token_prints_a_token_stored_only_as_hash(app, db, now):
 def test_create_token_for_unknown_user_fails(app, db):
     result = app.test_cli_runner().invoke(args=["create-token", "ghost"])
     assert result.exit_code != 0 and "ghost" in result.output
+
+
+def test_set_password_signs_the_user_out_everywhere(app, db, client):
+    from ..factories import PASSWORD, UserFactory
+
+    user = UserFactory(role="dispatcher")
+    client.post_form("/login", {"username": user.username, "password": PASSWORD})
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["set-password", user.username, "--password", "short"])
+    assert result.exit_code != 0 and "8" in result.output
+    assert client.get("/complaints").status_code == 200  # refused: nothing changed
+    result = runner.invoke(args=["set-password", user.username], input="new-password-7\nnew-password-7\n")
+    assert result.exit_code == 0 and "ended 1 session" in result.output
+    assert client.get("/complaints").status_code == 302
+    assert user.check_password("new-password-7")
+
+
+def test_deactivate_user_signs_the_user_out(app, db, client):
+    from ..factories import PASSWORD, UserFactory
+
+    user = UserFactory(role="dispatcher")
+    client.post_form("/login", {"username": user.username, "password": PASSWORD})
+    result = app.test_cli_runner().invoke(args=["deactivate-user", user.username])
+    assert result.exit_code == 0 and "ended 1 session" in result.output
+    assert client.get("/complaints").status_code == 302
+    assert client.post_form("/login", {"username": user.username, "password": PASSWORD}).status_code == 401
+    assert app.test_cli_runner().invoke(args=["deactivate-user", "ghost"]).exit_code != 0
