@@ -46,8 +46,11 @@ def rows_url(rows: dict, outcome: str) -> str:
 
 @bp.app_template_global()
 def health_cells(h, rows: dict | None = None) -> Markup:
-    """A row's five figures as table cells, each a link to its tasks when `rows` is given. Written in
-    Python, not as a macro of macros: a subdistrict's page has one row per compound."""
+    """A row's five figures as table cells, each a link to its tasks when `rows` is given and there
+    are any. Written in Python, not as a macro of macros: a subdistrict's page has one row per compound."""
+    if not h.due:
+        rows = None
+
     def cell(text, outcome):
         text = escape(text)
         return Markup(f'<td class="num"><a href="{escape(rows_url(rows, outcome))}">{text}</a></td>'
