@@ -182,3 +182,23 @@ def test_the_analyze_job_gives_sqlite_table_statistics(app, db):
             _db.text("sqlite_stat1")).where(_db.text("tbl = 'task'"))).scalar() > 0
     else:
         assert counts == {"analyzed": 0}  # PostgreSQL: autovacuum keeps the statistics
+
+
+def test_the_task_lists_count_from_the_rollups_what_they_list(db):
+    from propmgmt.oversight.tasklist import OUTCOME_LABELS, TaskList, count_rows
+
+    tasks, rng = _random_tasks(10)
+    refresh_rollups(NOW)
+    db.session.execute(update(Task).where(Task.id == tasks[0].id).values(status="missed"))  # one stale day
+    sample = tasks[1]
+    subdistrict = db.session.get(type(sample.compound), sample.compound_id).community.subdistrict_id
+    narrowings = [{}, {"subdistrict_id": subdistrict}, {"crew_id": sample.crew_id},
+                  {"assignee_id": sample.assignee_id}, {"service_type_id": sample.service_type_id},
+                  {"crew_id": sample.crew_id, "service_type_id": sample.service_type_id},
+                  {"subdistrict_id": subdistrict, "crew_id": sample.crew_id}, {"compound_id": sample.compound_id}]
+    for period in PERIODS:
+        for outcome in OUTCOME_LABELS:
+            for narrowing in narrowings:
+                chosen = TaskList(period, outcome, **{k: v for k, v in narrowing.items() if v})
+                live = db.session.scalar(select(func.count(Task.id)).where(*chosen.condition(NOW)))
+                assert count_rows(chosen, NOW) == live, (period, outcome, narrowing)
