@@ -12,11 +12,10 @@ from propmgmt.assignments.services import Proposal, approve_assignment, propose_
 from propmgmt.audit.models import AuditEntry
 from propmgmt.clock import utcnow
 from propmgmt.compounds.models import Compound
-from propmgmt.demo.seed import wipe_database
 from propmgmt.extensions import db
 from propmgmt.plans.models import ServicePlan
 
-from ..concurrency import race
+from ..concurrency import race, wipe
 from ..factories import CompoundFactory, FallbackOperatorFactory, ServiceStandardFactory, UserFactory
 
 
@@ -33,10 +32,7 @@ def committed(app):
         db.session.commit()
         db.session.remove()
     yield ids
-    with app.app_context():
-        wipe_database()
-        db.session.commit()
-        db.session.remove()
+    wipe(app)
 
 
 def _proposal(ids, number):

@@ -8,11 +8,10 @@ from sqlalchemy import func, select
 from propmgmt.clock import utcnow
 from propmgmt.complaints import services
 from propmgmt.complaints.models import Complaint
-from propmgmt.demo.seed import wipe_database
 from propmgmt.extensions import db
 from propmgmt.plans.models import Task
 
-from ..concurrency import race
+from ..concurrency import race, wipe
 from ..factories import CompoundFactory, CrewFactory, ServiceStandardFactory, UserFactory
 
 
@@ -30,10 +29,7 @@ def committed(app):
         db.session.commit()
         db.session.remove()
     yield ids
-    with app.app_context():
-        wipe_database()
-        db.session.commit()
-        db.session.remove()
+    wipe(app)
 
 
 def _dispatch(user_id, case_id):

@@ -11,13 +11,12 @@ from sqlalchemy import func, select
 
 from propmgmt.audit.models import AuditEntry
 from propmgmt.clock import utcnow
-from propmgmt.demo.seed import wipe_database
 from propmgmt.extensions import db
 from propmgmt.field.models import FieldSubmission
 from propmgmt.field.services import Completion, apply_once, complete_task, task_for
 from propmgmt.plans.models import Task
 
-from ..concurrency import race
+from ..concurrency import race, wipe
 from ..factories import CompoundFactory, CrewFactory, ServiceStandardFactory, UserFactory
 
 
@@ -37,10 +36,7 @@ def committed(app):
         ids = {"task": task.id, "operator": operator.id, "checklist": list(standard.checklist)}
         db.session.remove()
     yield ids
-    with app.app_context():
-        wipe_database()
-        db.session.commit()
-        db.session.remove()
+    wipe(app)
 
 
 def test_one_record_sent_twice_at_once_is_applied_once_with_one_answer(app, committed):

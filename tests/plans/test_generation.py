@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from propmgmt.assignments.services import approve_assignment, propose_assignment
-from propmgmt.demo.seed import wipe_database
 from propmgmt.extensions import db as _db
 from propmgmt.plans.generation import generate_tasks
 from propmgmt.plans.models import ServicePlan, ServiceStandard, Task
 from propmgmt.plans.sweeps import mark_missed
 
+from ..concurrency import wipe
 from ..factories import CompoundFactory
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
@@ -137,10 +137,7 @@ def committed_plans(app):
         _db.session.commit()
         _db.session.remove()
     yield
-    with app.app_context():
-        wipe_database()
-        _db.session.commit()
-        _db.session.remove()
+    wipe(app)
 
 
 def test_two_generators_at_once_create_each_task_exactly_once(app, committed_plans):

@@ -8,12 +8,12 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from propmgmt.demo.seed import wipe_database
 from propmgmt.extensions import db
 from propmgmt.reminders.models import Notification
 from propmgmt.reminders.sender import send_due_notifications
 from propmgmt.reminders.services import notify_users
 
+from ..concurrency import wipe
 from ..factories import UserFactory
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
@@ -31,10 +31,7 @@ def outbox(app, smtp_server, webhook_server):
         db.session.commit()
         db.session.remove()
     yield smtp_server, webhook_server
-    with app.app_context():
-        wipe_database()
-        db.session.commit()
-        db.session.remove()
+    wipe(app)
 
 
 def test_two_senders_send_each_row_exactly_once(app, outbox):

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import func, select
 
 from propmgmt.assignments.services import Proposal, approve_assignment, propose_assignment
-from propmgmt.demo.seed import wipe_database
 from propmgmt.extensions import db
 from propmgmt.plans.models import Task
 from propmgmt.reminders.models import Notification
 from propmgmt.scheduler.jobs import run_job
 
+from ..concurrency import wipe
 from ..factories import (CompoundFactory, CrewFactory, FallbackOperatorFactory, ServiceStandardFactory,
                          ServiceTypeFactory, UserFactory)
 
@@ -74,10 +74,7 @@ def small_district(app):
         db.session.commit()
         db.session.remove()
     yield {"start": start, "operators": operators}
-    with app.app_context():
-        wipe_database()
-        db.session.commit()
-        db.session.remove()
+    wipe(app)
 
 
 def test_two_schedulers_through_a_simulated_day(app, small_district, monkeypatch):

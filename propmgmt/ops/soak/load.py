@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
+from ...bench.loadgen import multipart
+
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"|name="csrf_token"[^>]*value="([^"]+)"')
 RETRY_STATUSES = (502, 503, 504)
 
@@ -64,19 +66,6 @@ def photo_bytes() -> bytes:
     image.save(out, "JPEG", quality=70)
     return out.getvalue()
 
-
-def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    out = io.BytesIO()
-    for name, value in fields:
-        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
-        out.write(value.encode("utf-8") + b"\r\n")
-    for name, filename, data in files:
-        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                  f'Content-Type: image/jpeg\r\n\r\n'.encode())
-        out.write(data + b"\r\n")
-    out.write(f"--{boundary}--\r\n".encode())
-    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
 
 
 class Tablet:
