@@ -2,7 +2,7 @@
 hello-world under gunicorn, completes real tasks and prints its table with no failure.
 
 On the suite's kind of database: a SQLite file, or (PostgreSQL pass) a scratch database
-test_ops_load that is dropped afterwards.
+beside the suite's (tests/scratch.py), dropped afterwards.
 """
 import os
 import re
@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+
+from ..scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 ENDPOINTS = ("GET /field", "POST /field/tasks/<id>/complete", "GET /oversight", "GET /r/<public_code>",
@@ -20,17 +21,9 @@ ENDPOINTS = ("GET /field", "POST /field/tasks/<id>/complete", "GET /oversight", 
 
 @pytest.fixture
 def load_database_url(tmp_path):
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'load.sqlite3'}"
-        return
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "test_ops_load" WITH (FORCE)'))
-    yield make_url(url).set(database="test_ops_load").render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "test_ops_load" WITH (FORCE)'))
-    admin.dispose()
+    # `flask load` creates a missing PostgreSQL database itself.
+    with scratch_database("ops_load", tmp_path, create=False) as url:
+        yield url
 
 
 @pytest.mark.timeout(120)

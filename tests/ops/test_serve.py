@@ -1,7 +1,7 @@
 """`make serve` as production runs it: gunicorn with several workers and two schedulers under honcho.
 
 On the suite's kind of database: a SQLite file, or (PostgreSQL pass) a scratch database
-test_ops_serve that is dropped afterwards.
+beside the suite's (tests/scratch.py), dropped afterwards.
 """
 import json
 import os
@@ -15,9 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
 
 from .test_metrics import sample
+
+from ..scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "serve-test-token"
@@ -25,18 +27,8 @@ TOKEN = "serve-test-token"
 
 @pytest.fixture
 def database_url(tmp_path):
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'serve.sqlite3'}"
-        return
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "test_ops_serve" WITH (FORCE)'))
-        connection.execute(text('CREATE DATABASE "test_ops_serve"'))
-    yield make_url(url).set(database="test_ops_serve").render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "test_ops_serve" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database("ops_serve", tmp_path) as url:
+        yield url
 
 
 def free_port() -> int:

@@ -7,10 +7,11 @@ import os
 from datetime import time
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
 
 from propmgmt.ops.soak.options import SoakOptions
 from propmgmt.ops.soak.run import run_soak
+
+from ..scratch import scratch_database
 
 URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -20,15 +21,11 @@ pytestmark = [pytest.mark.soak,
 
 
 @pytest.fixture
-def soak_url():
-    """A database of its own beside the suite's (test -> test_soak_run), dropped afterwards."""
-    url = make_url(URL)
-    name = f"{url.database}_soak_run"
-    yield url.set(database=name).render_as_string(hide_password=False)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def soak_url(tmp_path):
+    """A database of its own beside the suite's (test -> test_soak_run), dropped afterwards; the soak
+    creates it."""
+    with scratch_database("soak_run", tmp_path, create=False) as url:
+        yield url
 
 
 def test_a_morning_under_kills_loses_and_duplicates_nothing(tmp_path, soak_url):
