@@ -2,8 +2,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
 from ..clock import district_tz
@@ -86,6 +86,17 @@ def on_time_condition():
     """The one definition of "on time": finished (on the device) by the end of its window."""
     finished = func.coalesce(Task.device_completed_at, Task.completed_at)
     return finished <= Task.window_end
+
+
+def finished_at(task: Task):
+    """When the work was finished, as on_time_condition reads it (None if it was not)."""
+    return task.device_completed_at or task.completed_at
+
+
+def finished_late(task: Task) -> bool:
+    """on_time_condition's opposite for one loaded task that was finished."""
+    finished = finished_at(task)
+    return finished is not None and finished > task.window_end
 
 
 def operator_rates(*, since: datetime) -> list[dict]:

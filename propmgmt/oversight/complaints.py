@@ -52,6 +52,15 @@ def case_condition(outcome: str, period: Period, now: datetime):
             "answered_late": received & decided & ~in_time}[outcome]
 
 
+def answered_late(case: Complaint, now: datetime) -> bool:
+    """case_condition's "answered_late" for one loaded case: decided, and not answered in time."""
+    if case.acknowledge_due_at is None:
+        return False
+    if case.acknowledged_at is None:
+        return case.acknowledge_due_at <= now
+    return case.acknowledged_at > case.acknowledge_due_at
+
+
 def complaint_figures(period: Period, now: datetime) -> ComplaintFigures:
     """The period's cases (by when they were received) and the open cases now (2 queries)."""
     conditions = {name: case_condition(name, period, now) for name in CASE_OUTCOME_LABELS}

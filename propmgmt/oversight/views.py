@@ -18,8 +18,9 @@ from ..compounds.models import Subdistrict
 from ..errors import DomainError
 from ..extensions import db
 from ..field.labels import PROBLEM_LABELS
+from ..field.queries import finished_at, finished_late
 from ..request_args import int_arg
-from .complaints import CASE_OUTCOME_LABELS, case_rows, complaint_figures, count_cases
+from .complaints import CASE_OUTCOME_LABELS, answered_late, case_rows, complaint_figures, count_cases
 from .drilldown import (PERSISTENT_LATE_SHARE, PERSISTENT_MIN_DUE, TaskFilter, crew_figures, filter_options,
                         operator_figures, persistently_late, subdistrict_compounds, total)
 from .exports import key_figures, report_pdf, report_xlsx
@@ -214,7 +215,8 @@ def tasks():
                        count=False)
     page.total = count_rows(chosen, now)
     return render_template("oversight/tasks.html", page=page, tasks=chosen, narrowed_by=narrowed_by, error=error,
-                           crews=crew_names(page.items), OUTCOME_LABELS=OUTCOME_LABELS, now=now), 400 if error else 200
+                           crews=crew_names(page.items), OUTCOME_LABELS=OUTCOME_LABELS,
+                           finished_at=finished_at, finished_late=finished_late), 400 if error else 200
 
 
 @bp.route("/complaints")
@@ -229,5 +231,6 @@ def complaints():
     page = db.paginate(case_rows(outcome, period, now), per_page=current_app.config["PAGE_SIZE"], error_out=False,
                        count=False)
     page.total = count_cases(outcome, period, now)
-    return render_template("oversight/complaints.html", page=page, outcome=outcome, period=period, error=error, now=now,
+    return render_template("oversight/complaints.html", page=page, outcome=outcome, period=period, error=error,
+                           late={c.id for c in page.items if answered_late(c, now)},
                            CASE_OUTCOME_LABELS=CASE_OUTCOME_LABELS, PROBLEM_LABELS=PROBLEM_LABELS), 400 if error else 200

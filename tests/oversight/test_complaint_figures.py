@@ -63,6 +63,7 @@ def test_the_overview_links_each_figure_to_its_cases(client, login_as, cases, mo
         assert "13912345678" not in page and "139****5678" not in page  # no contact details at all
     late = client.get(links["received"].replace("outcome=received", "outcome=answered_late")).get_data(as_text=True)
     assert "· 2 cases</h1>" in late
+    assert late.count("badge-late") == 2  # the one answered after its deadline, the one never answered
 
 
 def test_an_unknown_figure_is_refused_with_a_message(client, login_as, cases):

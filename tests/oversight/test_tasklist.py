@@ -94,6 +94,12 @@ def test_bad_filters_say_what_is_wrong(client, dataset, official, query, message
     assert "Due · 15 tasks" in html  # the default list instead: all tasks due in the last 30 days
 
 
+def test_a_task_finished_after_its_window_is_marked_late(client, dataset, official):
+    html = client.get(f"/oversight/tasks?compound={dataset['a'].id}&from=2026-10-27&to=2026-11-25"
+                      "&outcome=completed").get_data(as_text=True)
+    assert "Completed · 4 tasks" in html and html.count("badge-late") == 1
+
+
 def test_an_empty_period_says_so(client, db, official):
     html = client.get("/oversight/tasks?from=2026-11-01&to=2026-11-02").get_data(as_text=True)
     assert "0 tasks" in html and "No task matches" in html
