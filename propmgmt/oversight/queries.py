@@ -96,7 +96,8 @@ def health_columns() -> tuple:
 
 
 def health(now: datetime, days: int) -> Health:
-    """The last `days` days: today so far and the whole days before it."""
+    """The last `days` days (today so far and the whole days before it), counted live: the pages read
+    the same through rollups.area_health, and the tests hold the two equal."""
     return health_in(Period.last_days(days, now=now), now)
 
 
@@ -150,8 +151,3 @@ def weekly_periods(now: datetime, weeks: int = 12) -> list[Period]:
     """The last `weeks` seven-day periods up to today, oldest first."""
     today = local_today(now)
     return [Period(today - timedelta(days=7 * i + 6), today - timedelta(days=7 * i)) for i in reversed(range(weeks))]
-
-
-def weekly_trend(now: datetime, weeks: int = 12) -> list[tuple[Period, Health]]:
-    """(week, Health) counted live, week by week; the overview reads the same from the rollups."""
-    return [(period, health_in(period, now)) for period in weekly_periods(now, weeks)]

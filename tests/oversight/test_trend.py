@@ -4,7 +4,8 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 from propmgmt.oversight import views
-from propmgmt.oversight.queries import health, weekly_trend
+from propmgmt.oversight.queries import health, weekly_periods
+from propmgmt.oversight.rollups import DaySplit, area_health_of
 from propmgmt.plans.models import Task
 
 from ..factories import CompoundFactory, ServiceTypeFactory
@@ -29,7 +30,8 @@ def test_weeks_hold_the_tasks_that_came_due_in_them(db):
     _task(db, compound, cleaning, "done", 7 * 12 + 1)     # too old: not shown
     _task(db, compound, cleaning, "scheduled", -1)        # not due
     db.session.commit()
-    trend = weekly_trend(NOW)
+    weeks = weekly_periods(NOW)  # as the overview reads them: rollups and live days together
+    trend = list(zip(weeks, area_health_of(DaySplit(weeks[0].first, weeks[-1].last, NOW), weeks)))
     assert len(trend) == 12
     assert (trend[-1][0].first, trend[-1][0].last) == (date(2026, 11, 19), date(2026, 11, 25))  # today and 6 before
     assert (trend[0][0].first, trend[0][0].last) == (date(2026, 9, 3), date(2026, 9, 9))
