@@ -23,3 +23,10 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"
+
+
+class Forbidden(DomainError):
+    """The rule names who may do this, and the acting user is not one of them."""
+
+    status_code = 403
+    code = "forbidden"

@@ -16,7 +16,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..clock import local_to_utc, to_local
 from ..compounds.models import Compound
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..orgs.models import Crew, Organisation, crew_compound
 from ..plans.models import ServiceType
@@ -54,7 +54,7 @@ class BulkRejected(DomainError):
 
 def _require_role(actor, roles, message):
     if actor is None or actor.role not in roles:
-        raise DomainError(message, code="forbidden")
+        raise Forbidden(message)
 
 
 def fallback_operator() -> Organisation:

@@ -20,7 +20,7 @@ from ..audit.services import record
 from ..clock import to_local
 from ..auth.models import User
 from ..compounds.models import Compound
-from ..errors import Conflict, DomainError, NotFound
+from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..field.photos import store_photo
 from ..orgs.models import Crew, crew_compound
@@ -138,7 +138,7 @@ def by_code(code: str) -> Complaint:
 
 def _require_handler(actor) -> None:
     if actor is None or actor.role not in HANDLERS:
-        raise DomainError(_l("Only dispatchers handle cases."), code="forbidden")
+        raise Forbidden(_l("Only dispatchers handle cases."))
 
 
 def _move(actor, complaint: Complaint, from_states: tuple[str, ...], to_state: str, action: str, *, now: datetime,

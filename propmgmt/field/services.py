@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import record
 from ..complaints.models import Complaint, ComplaintPhoto
 from ..compounds.models import Compound
-from ..errors import Conflict, DomainError, NotFound
+from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..plans.models import ServiceStandard, Task, TaskPhoto
 from ..reminders.services import notify_users
@@ -27,11 +27,6 @@ COMPLETABLE = ("scheduled", "in_progress", "rejected", "missed")
 PROBLEM_CATEGORIES = ("sewage_overflow", "blocked_shaft", "garbage_not_collected", "cleaning", "lighting",
                       "facility_damage", "other")
 VERIFIERS = ("admin", "dispatcher")
-
-
-class Forbidden(DomainError):
-    status_code = 403
-    code = "forbidden"
 
 
 @dataclass

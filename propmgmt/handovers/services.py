@@ -18,7 +18,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..clock import local_to_utc, to_local
 from ..compounds.models import Compound
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..field.photos import store_photo
 from ..orgs.models import Organisation
@@ -30,11 +30,6 @@ DECIDERS = ("admin", "official")
 FACILITIES = ("roads", "drains", "lighting", "access_control", "cameras", "fire_equipment", "greenery")
 NEXT_STAGE = {stage: HANDOVER_STAGES[i + 1] for i, stage in enumerate(OPEN_STAGES[:-1])}
 STAGE_REMINDER_DAYS = 3
-
-
-class Forbidden(DomainError):
-    status_code = 403
-    code = "forbidden"
 
 
 def _require_official(actor) -> None:

@@ -8,7 +8,7 @@ from ..assignments.models import Assignment
 from ..audit.services import record
 from ..auth.models import User
 from ..compounds.models import Compound
-from ..errors import DomainError
+from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..orgs.models import Crew
 from .models import ServicePlan, ServiceStandard, ServiceType, Task
@@ -184,7 +184,7 @@ def set_plan_paused(actor, plan: ServicePlan, paused: bool, *, now: datetime,
 def _require_editor(actor) -> None:
 
     if actor is None or actor.role not in PLAN_EDITORS:
-        raise DomainError(_l("Only dispatchers may change service plans."), code="forbidden")
+        raise Forbidden(_l("Only dispatchers may change service plans."))
 
 
 def _jsonable(value):
@@ -195,7 +195,7 @@ def add_standard_version(actor, service_type_id: int, fields: dict, *, now: date
     """A new version of what "done" means; tasks generated from now on use it, older ones keep theirs."""
 
     if actor is None or actor.role not in STANDARD_EDITORS:
-        raise DomainError(_l("Only administrators may change service standards."), code="forbidden")
+        raise Forbidden(_l("Only administrators may change service standards."))
     checklist = [item.strip() for item in fields.get("checklist") or [] if item.strip()]
     if not checklist:
         raise DomainError(_l("The checklist needs at least one item."), field="checklist")

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from ..audit.services import record
 from ..clock import local_to_utc, to_local
 from ..database import insert_ignoring_duplicates
-from ..errors import Conflict, DomainError, NotFound
+from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from .models import Notification
 
@@ -140,7 +140,7 @@ def update_preferences(user, *, email: str, notify_email: bool, notify_webhook: 
 def requeue_notification(actor, notification_id: int, *, now: datetime) -> None:
     """Sends a parked notification again, with its full number of attempts (after a fix)."""
     if actor is None or actor.role != "admin":
-        raise DomainError(_l("Only administrators may send parked notifications again."), code="forbidden")
+        raise Forbidden(_l("Only administrators may send parked notifications again."))
     if db.session.scalar(select(Notification.id).where(Notification.id == notification_id)) is None:
         raise NotFound(_l("This notification does not exist."))
     requeued = db.session.execute(
