@@ -1,16 +1,18 @@
 """The fallback property operations app: create_app assembles it from its domains."""
 from pathlib import Path
 
-from flask import (Flask, g, has_request_context, flash, jsonify, make_response, redirect, render_template,
-                   request, session, url_for)
+from flask import (Flask, g, has_request_context, flash, jsonify, make_response, render_template, request,
+                   session)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from .clock import to_local
+from .errors import DomainError
 from .extensions import babel, compress, csrf, db, login_manager, migrate
 from .ops.logs import configure_logging, register_request_log
+from .web import redirect_back
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,6 +141,8 @@ def _wants_json() -> bool:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from .api.access import api_error  # the one JSON error shape, the API's and the tablet's
+
     def render(status: int, title: str, message: str):
         if _wants_json():
             return jsonify(error={"code": status, "message": message}), status
@@ -166,8 +170,20 @@ def register_errorhandlers(app: Flask) -> None:
             return jsonify(error={"code": "csrf_expired",
                                   "message": _("The form has expired; reload the page and try again.")}), 400
         flash(_("The form has expired; please try again."), "error")
-        return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                        else url_for("auth.home"))
+        return redirect_back()
+
+    @app.errorhandler(DomainError)
+    def refused(error):
+        """A rule was not met: nothing of the request is kept. The API and the tablet's script get the
+        JSON error; a page that cannot be shown says why; a refused form post goes back with the message."""
+        db.session.rollback()
+        if _wants_json():
+            return api_error(error.status_code, error.code, error.message, field=error.field)
+        if error.status_code == 404 or request.method in ("GET", "HEAD"):
+            title = _("Not found") if error.status_code == 404 else _("Not allowed")
+            return render(error.status_code, title, str(error.message))
+        flash(str(error.message), "error")
+        return redirect_back()
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(SQLAlchemyTimeoutError)
