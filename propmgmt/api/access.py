@@ -6,7 +6,7 @@ from flask import g, jsonify, request
 from ..auth.models import ROLES
 from ..clock import utcnow
 from ..auth.services import user_for_token
-from ..extensions import db
+from ..web import transaction
 
 
 def api_error(status: int, code: str, message, **extra):
@@ -15,12 +15,18 @@ def api_error(status: int, code: str, message, **extra):
 
 
 def api_roles(*roles: str):
-    """Requires `Authorization: Bearer TOKEN` of a user with one of `roles`: 401 or 403 otherwise."""
+    """Requires `Authorization: Bearer TOKEN` of a user with one of `roles`: 401 or 403 otherwise.
+
+    The view runs as one transaction (web.transaction), which also keeps the token's last_used_at:
+    a read commits it alone, a write with its work (a refused call records nothing).
+    """
     unknown = set(roles) - set(ROLES)
     if unknown or not roles:
         raise ValueError(f"unknown roles: {unknown or 'none given'}")
 
     def decorator(view):
+        view_in_transaction = transaction(view)
+
         @wraps(view)
         def wrapped(*args, **kwargs):
             header = request.headers.get("Authorization", "")
@@ -30,9 +36,8 @@ def api_roles(*roles: str):
                 return api_error(401, "unauthorized", "A valid API token is required (Authorization: Bearer TOKEN).")
             if user.role not in roles:
                 return api_error(403, "forbidden", f"The role {user.role} may not use this endpoint.")
-            db.session.commit()  # keeps last_used_at
             g.api_user = user
-            return view(*args, **kwargs)
+            return view_in_transaction(*args, **kwargs)
 
         wrapped.access = frozenset(roles)
         wrapped.api = True

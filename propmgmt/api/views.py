@@ -11,7 +11,6 @@ from ..auth.access import public
 from ..clock import local_today, utcnow
 from ..compounds.models import MANAGEMENT_MODES, RENOVATION_STATUSES, Compound
 from ..compounds.queries import RegisterFilter, register_query, register_totals
-from ..errors import DomainError
 from ..extensions import csrf, db
 from ..plans.models import ServiceType
 from ..request_args import MAX_ID, choice_arg, date_arg, int_arg, text_arg
@@ -146,17 +145,12 @@ def create_assignment():
         return api_error(400, "bad_request", "The body must be a JSON object.")
     try:
         compound_id, proposal = _proposal_from(body)
-        compound = db.session.get(Compound, compound_id)
-        if compound is None:
-            return api_error(404, "not_found", f"No compound with id {compound_id}.", field="compound_id")
-        assignment = propose_assignment(g.api_user, compound, proposal, now=utcnow())
     except BadField as error:
-        db.session.rollback()
         return api_error(400, "bad_request", error.message, field=error.field)
-    except DomainError as error:
-        db.session.rollback()
-        return api_error(error.status_code, error.code, error.message, field=error.field)
-    db.session.commit()
+    compound = db.session.get(Compound, compound_id)
+    if compound is None:
+        return api_error(404, "not_found", f"No compound with id {compound_id}.", field="compound_id")
+    assignment = propose_assignment(g.api_user, compound, proposal, now=utcnow())
     current_app.logger.info("assignment %s proposed through the API by %s", assignment.id, g.api_user.username)
     return jsonify(data=assignment_json(assignment, local_today())), 201
 
@@ -171,13 +165,10 @@ def create_complaint():
     if not isinstance(body, dict):
         return api_error(400, "bad_request", "The body must be a JSON object.")
     try:
-        complaint, created, warnings = receive_hotline_ticket(g.api_user, ticket_from(body), now=utcnow())
+        ticket = ticket_from(body)
     except BadTicket as error:
         return api_error(400, "bad_request", error.message, field=error.field)
-    except DomainError as error:
-        db.session.rollback()
-        return api_error(error.status_code, error.code, error.message, field=error.field)
-    db.session.commit()
+    complaint, created, warnings = receive_hotline_ticket(g.api_user, ticket, now=utcnow())
     return jsonify(data=complaint_json(complaint, warnings)), 201 if created else 200
 
 
@@ -219,13 +210,8 @@ def advance_handover(handover_id: int):
         owner_id = _int(body, "owner_id", False)
         due_on = _date(body, "due_on", False)
         transition_end = _date(body, "transition_end", False)
-        advance(g.api_user, handover, to_stage=body["to_stage"], owner_id=owner_id, due_on=due_on,
-                transition_end=transition_end, now=utcnow())
     except BadField as error:
-        db.session.rollback()
         return api_error(400, "bad_request", error.message, field=error.field)
-    except DomainError as error:
-        db.session.rollback()
-        return api_error(error.status_code, error.code, error.message, field=error.field)
-    db.session.commit()
+    advance(g.api_user, handover, to_stage=body["to_stage"], owner_id=owner_id, due_on=due_on,
+            transition_end=transition_end, now=utcnow())
     return jsonify(data=handover_json(handover))

@@ -9,7 +9,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, update
@@ -68,7 +68,7 @@ def open_case(*, compound_id: int | None, source: str, category: str, descriptio
               contact_phone: str = "", reported_by_id: int | None = None, hotline_ticket_no: str | None = None,
               resolve_hours: float | None = None, received_at: datetime | None = None, **extra) -> Complaint:
     """A new case with its severity and deadlines from the policy."""
-    received_at = received_at or now
+    received_at = (received_at or now).astimezone(timezone.utc)  # the hotline's times come in local time
     acknowledge_due, resolve_due = deadlines(category, received_at, resolve_hours)
     complaint = Complaint(tracking_code=new_tracking_code(), compound_id=compound_id, source=source,
                           category=category, description=description, contact_phone=contact_phone,
