@@ -14,6 +14,7 @@ from ..clock import local_today, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..request_args import choice_arg, int_arg, text_arg
+from ..web import refused, transaction
 from .exports import register_xlsx
 from .forms import CompoundForm, ImportForm, NewCompoundForm
 from .imports import parse_rows, read_table
@@ -84,30 +85,18 @@ def show_compound(compound_id: int):
                            handover=open_handover_of(compound.id))
 
 
-def _save(form, action):
-    """Runs a service for a valid form; a DomainError goes back onto the field it is about."""
-    try:
-        result = action(form.fields_dict())
-    except DomainError as error:
-        db.session.rollback()
-        target = form[error.field] if error.field and error.field in form else None
-        if target is not None:
-            target.errors = list(target.errors) + [str(error.message)]
-        else:
-            flash(str(error.message), "error")
-        return None
-    db.session.commit()
-    return result
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*EDITORS)
+@transaction
 def new_compound():
     form = NewCompoundForm()
     form.set_communities(area_choices()[1])
     if form.validate_on_submit():
-        compound = _save(form, lambda fields: create_compound(current_user, fields, now=utcnow()))
-        if compound:
+        try:
+            compound = create_compound(current_user, form.fields_dict(), now=utcnow())
+        except DomainError as error:
+            refused(error, form)
+        else:
             flash(_("Compound %(name)s registered.", name=compound.name), "success")
             return redirect(url_for(".show_compound", compound_id=compound.id))
     status = 400 if request.method == "POST" else 200
@@ -116,13 +105,17 @@ def new_compound():
 
 @bp.route("/<int:compound_id>/edit", methods=["GET", "POST"])
 @roles_required(*EDITORS)
+@transaction
 def edit_compound(compound_id: int):
     compound = _get_compound(compound_id)
     form = CompoundForm(obj=compound)
     form.set_communities(area_choices()[1])
     if form.validate_on_submit():
-        changes = _save(form, lambda fields: update_compound(current_user, compound, fields, now=utcnow()))
-        if changes is not None:
+        try:
+            changes = update_compound(current_user, compound, form.fields_dict(), now=utcnow())
+        except DomainError as error:
+            refused(error, form)
+        else:
             flash(_("Changes saved.") if changes else _("Nothing was changed."), "success")
             return redirect(url_for(".show_compound", compound_id=compound.id))
     status = 400 if request.method == "POST" else 200
@@ -131,6 +124,7 @@ def edit_compound(compound_id: int):
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*EDITORS)
+@transaction
 def import_file():
     form = ImportForm()
     errors = []
@@ -140,11 +134,9 @@ def import_file():
             rows = parse_rows(read_table(upload.filename, upload.read()))
             count = import_compounds(current_user, rows, now=utcnow())
         except ImportRejected as rejected:
-            db.session.rollback()
-            flash(str(rejected.message), "error")
+            refused(rejected, form)  # it names no field: flashed, above the list of row errors
             errors = rejected.errors
         else:
-            db.session.commit()
             flash(_("%(n)d compounds imported.", n=count), "success")
             return redirect(url_for(".list_compounds", sort="-mode_since"))
     status = 400 if request.method == "POST" else 200
