@@ -19,6 +19,7 @@ from ..extensions import db
 from ..field.labels import PROBLEM_LABELS
 from ..orgs.models import Crew
 from ..request_args import as_id, choice_arg
+from ..web import on_refusal_go_to, refused, transaction
 from . import services
 from .hotline import read_tickets, replies_xlsx
 from .labels import SEVERITY_LABELS, SOURCE_LABELS, STATUS_LABELS
@@ -80,16 +81,12 @@ def photo(photo_id: int):
 
 
 def _act(complaint_id: int, action, done: str):
-    complaint = _case(complaint_id)
-    try:
-        action(complaint)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
-    return redirect(url_for(".show", complaint_id=complaint_id))
+    """One step of the case, back on its page (a refusal too: the app's DomainError handler)."""
+    page = url_for(".show", complaint_id=complaint_id)
+    on_refusal_go_to(page)
+    action(_case(complaint_id))
+    flash(done, "success")
+    return redirect(page)
 
 
 def _int_field(name: str) -> int | None:
@@ -98,12 +95,14 @@ def _int_field(name: str) -> int | None:
 
 @bp.route("/<int:complaint_id>/acknowledge", methods=["POST"])
 @roles_required(*HANDLERS)
+@transaction
 def acknowledge(complaint_id: int):
     return _act(complaint_id, lambda c: services.acknowledge(current_user, c, now=utcnow()), _("Acknowledged."))
 
 
 @bp.route("/<int:complaint_id>/dispatch", methods=["POST"])
 @roles_required(*HANDLERS)
+@transaction
 def dispatch(complaint_id: int):
     return _act(complaint_id, lambda c: services.dispatch(current_user, c, now=utcnow(), crew_id=_int_field("crew_id"),
                                                           assignee_id=_int_field("assignee_id")),
@@ -112,6 +111,7 @@ def dispatch(complaint_id: int):
 
 @bp.route("/<int:complaint_id>/resolve", methods=["POST"])
 @roles_required(*HANDLERS)
+@transaction
 def resolve(complaint_id: int):
     return _act(complaint_id, lambda c: services.resolve(current_user, c, now=utcnow(),
                                                          note=request.form.get("note", "")), _("Resolved."))
@@ -119,12 +119,14 @@ def resolve(complaint_id: int):
 
 @bp.route("/<int:complaint_id>/close", methods=["POST"])
 @roles_required(*HANDLERS)
+@transaction
 def close(complaint_id: int):
     return _act(complaint_id, lambda c: services.close(current_user, c, now=utcnow()), _("Closed."))
 
 
 @bp.route("/<int:complaint_id>/match", methods=["POST"])
 @roles_required(*HANDLERS)
+@transaction
 def match(complaint_id: int):
     return _act(complaint_id, lambda c: services.match_to_compound(current_user, c, _int_field("compound_id") or 0,
                                                                    now=utcnow()),
@@ -133,6 +135,7 @@ def match(complaint_id: int):
 
 @bp.route("/hotline/import", methods=["GET", "POST"])
 @roles_required(*HANDLERS)
+@transaction
 def hotline_import():
     report, error = None, None
     if request.method == "POST":
@@ -146,13 +149,11 @@ def hotline_import():
                     raise DomainError(_("At most %(n)d tickets per file.", n=MAX_UPLOAD_ROWS))
                 report = services.import_hotline_rows(current_user, rows, now=utcnow())
             except ImportRejected as rejected:
-                db.session.rollback()
+                refused(rejected)
                 error = "; ".join(e.message for e in rejected.errors) or _("The file is empty.")
             except DomainError as exc:
-                db.session.rollback()
+                refused(exc)
                 error = str(exc.message)
-            else:
-                db.session.commit()
     return render_template("complaints/import.html", report=report, error=error), (400 if error else 200)
 
 

@@ -19,6 +19,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..field.labels import PROBLEM_LABELS
 from ..field.photos import check_photo
+from ..web import on_refusal_go_to, refused, transaction
 from .posters import poster_pdf, qr_svg
 
 bp = Blueprint("residents", __name__, url_prefix="/r")
@@ -131,6 +132,7 @@ def _photos() -> list:
 
 @bp.route("/<code>/report", methods=["GET", "POST"])
 @public
+@transaction
 def report(code: str):
     compound = _compound(code)
     form = {"category": request.form.get("category", ""), "description": request.form.get("description", ""),
@@ -143,10 +145,9 @@ def report(code: str):
                 contact_phone=form["contact_phone"], photos=_photos(), address=request.remote_addr, now=utcnow(),
                 upload_dir=current_app.config["UPLOAD_DIR"], honeypot=request.form.get("website", ""))
         except DomainError as exc:
-            db.session.rollback()
+            refused(exc)  # the page shows it beside the field it names
             error, status = exc, exc.status_code
         else:
-            db.session.commit()
             flash(_("Your report was received. Keep your tracking code: %(code)s", code=complaint.tracking_code),
                   "success")
             return redirect(url_for(".track", tracking_code=complaint.tracking_code))
@@ -175,21 +176,16 @@ def track(tracking_code: str):
 
 
 def _act(tracking_code: str, action):
-    try:
-        complaint = services.by_code(tracking_code)
-        action(complaint)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        if error.status_code == 404:
-            return redirect(url_for(".find_case"))
-        return redirect(url_for(".track", tracking_code=tracking_code), code=303)
-    db.session.commit()
+    """A resident's step on their case, back on its page (a refusal too: the app's DomainError handler)."""
+    on_refusal_go_to(url_for(".track", tracking_code=tracking_code), code=303)
+    complaint = services.by_code(tracking_code)  # an unknown code: 404
+    action(complaint)
     return redirect(url_for(".track", tracking_code=complaint.tracking_code), code=303)
 
 
 @bp.route("/track/<tracking_code>/rate", methods=["POST"])
 @public
+@transaction
 def rate(tracking_code: str):
     return _act(tracking_code, lambda c: (services.rate(c, request.form.get("rating"), request.form.get("comment", ""),
                                                         now=utcnow()),
@@ -198,6 +194,7 @@ def rate(tracking_code: str):
 
 @bp.route("/track/<tracking_code>/reopen", methods=["POST"])
 @public
+@transaction
 def reopen(tracking_code: str):
     return _act(tracking_code, lambda c: (services.reopen(c, request.form.get("reason", ""), now=utcnow()),
                                           flash(_("The case was reopened; the dispatcher will follow up."),
