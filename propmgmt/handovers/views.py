@@ -21,6 +21,7 @@ from ..extensions import db
 from ..field.photos import check_photo
 from ..orgs.models import Organisation
 from ..request_args import choice_arg, int_arg
+from ..web import on_refusal_go_to, refused, transaction
 from .forms import DecisionForm, FirmForm, InspectionForm, PolicyForm, ReadinessForm, ReasonForm, StageForm
 from .labels import CRITERION_LABELS, FACILITY_LABELS, INSPECTION_RESULT_LABELS, STAGE_LABELS
 from .models import HANDOVER_STAGES, Handover, InspectionItem
@@ -49,15 +50,12 @@ def _handover(handover_id: int) -> Handover:
 
 
 def _act(handover: Handover, action, success: str):
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for(".show", handover_id=handover.id))
+    """One step of the handover, back on its page (a refusal too: the app's DomainError handler)."""
+    page = url_for(".show", handover_id=handover.id)
+    on_refusal_go_to(page)
+    action()
+    flash(success, "success")
+    return redirect(page)
 
 
 @bp.route("")
@@ -101,6 +99,7 @@ def readiness_page():
 
 @bp.route("/readiness/<int:compound_id>", methods=["GET", "POST"])
 @roles_required(*DECIDERS)
+@transaction
 def edit_readiness(compound_id: int):
     compound = db.session.get(Compound, compound_id) or abort(404)
     form = ReadinessForm()
@@ -110,10 +109,8 @@ def edit_readiness(compound_id: int):
                 form.owners_committee.data), fee_willingness=form.fee_willingness.data,
                 evidence=form.evidence.data, now=utcnow())
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            refused(error, form)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for(".readiness_page"))
     return render_template("handovers/readiness_form.html", form=form, compound=compound), \
@@ -127,18 +124,14 @@ def _owners():
 
 @bp.route("/start/<int:compound_id>", methods=["POST"])
 @roles_required(*DECIDERS)
+@transaction
 def start(compound_id: int):
     compound = db.session.get(Compound, compound_id) or abort(404)
     form = StageForm()
     form.validate_on_submit()
-    try:
-        handover = start_handover(current_user, compound, owner_id=current_user.id, due_on=form.due_on.data,
-                                  now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for(".readiness_page"))
-    db.session.commit()
+    on_refusal_go_to(url_for(".readiness_page"))
+    handover = start_handover(current_user, compound, owner_id=current_user.id, due_on=form.due_on.data,
+                              now=utcnow())
     flash(_("Handover of %(name)s started.", name=compound.name), "success")
     return redirect(url_for(".show", handover_id=handover.id))
 
@@ -165,6 +158,7 @@ def show(handover_id: int):
 
 @bp.route("/<int:handover_id>/advance", methods=["POST"])
 @roles_required(*DECIDERS)
+@transaction
 def move(handover_id: int):
     handover = _handover(handover_id)
     form = StageForm()
@@ -177,6 +171,7 @@ def move(handover_id: int):
 
 @bp.route("/<int:handover_id>/decision", methods=["POST"])
 @roles_required(*DECIDERS)
+@transaction
 def decision(handover_id: int):
     handover = _handover(handover_id)
     form = DecisionForm()
@@ -193,6 +188,7 @@ def decision(handover_id: int):
 
 @bp.route("/<int:handover_id>/firm", methods=["POST"])
 @roles_required(*DECIDERS)
+@transaction
 def firm(handover_id: int):
     handover = _handover(handover_id)
     form = FirmForm()
@@ -206,6 +202,7 @@ def firm(handover_id: int):
 
 @bp.route("/<int:handover_id>/inspection", methods=["POST"])
 @roles_required(*DECIDERS)
+@transaction
 def inspection(handover_id: int):
     handover = _handover(handover_id)
     form = InspectionForm()
@@ -235,6 +232,7 @@ def inspection_photo(handover_id: int, item_id: int):
 
 @bp.route("/<int:handover_id>/inspection/<int:item_id>/fixed", methods=["POST"])
 @roles_required(*DECIDERS)
+@transaction
 def fixed(handover_id: int, item_id: int):
     handover = _handover(handover_id)
     item = db.session.get(InspectionItem, item_id)
@@ -246,6 +244,7 @@ def fixed(handover_id: int, item_id: int):
 
 @bp.route("/<int:handover_id>/sign", methods=["POST"])
 @roles_required("admin", "official", "firm")
+@transaction
 def sign(handover_id: int):
     handover = _handover(handover_id)
     ReasonForm().validate_on_submit()
@@ -254,6 +253,7 @@ def sign(handover_id: int):
 
 @bp.route("/<int:handover_id>/abort", methods=["POST"])
 @roles_required(*DECIDERS)
+@transaction
 def stop(handover_id: int):
     handover = _handover(handover_id)
     form = ReasonForm()
@@ -272,6 +272,7 @@ def policy_page():
 
 @bp.route("/policy", methods=["POST"])
 @roles_required("admin")
+@transaction
 def save_policy():
     form = PolicyForm()
     if form.validate_on_submit():
@@ -280,10 +281,8 @@ def save_policy():
                           months_in_fallback_min=form.months_in_fallback_min.data,
                           stuck_after_days=form.stuck_after_days.data, now=utcnow())
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            refused(error, form)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for(".readiness_page"))
     return render_template("handovers/policy.html", form=form, can_edit=True), 400
