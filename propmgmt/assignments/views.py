@@ -16,6 +16,7 @@ from ..extensions import db
 from ..orgs.models import Crew, Organisation
 from ..plans.models import ServiceType
 from ..request_args import as_id, choice_arg, date_arg, int_arg, text_arg
+from ..web import on_refusal_go_to, refused, transaction
 from .exports import ledger_xlsx
 from .forms import DecisionForm, EndForm, ProposalForm, ReleaseForm
 from .labels import END_REASON_LABELS, STATUS_LABELS
@@ -41,14 +42,6 @@ def _get(assignment_id: int) -> Assignment:
     if assignment is None:
         abort(404)
     return assignment
-
-
-def _fail(error: DomainError, form=None):
-    db.session.rollback()
-    if form is not None and error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [str(error.message)]
-    else:
-        flash(str(error.message), "error")
 
 
 @bp.route("/unmanaged")
@@ -100,6 +93,7 @@ def _prefill_from_previous(form: ProposalForm, compound_ids: list[int]) -> None:
 
 @bp.route("/propose", methods=["GET", "POST"])
 @roles_required(*PROPOSERS)
+@transaction
 def propose():
     source = request.form if request.method == "POST" else request.args
     ids = [i for i in map(as_id, source.getlist("compound_ids")) if i is not None][:MAX_BULK]
@@ -116,13 +110,11 @@ def propose():
             created = propose_assignments(current_user, ids, form.proposal(), now=utcnow(),
                                           approve=bool(form.approve_now.data))
         except BulkRejected as rejected:
-            db.session.rollback()
-            flash(str(rejected.message), "error")
+            refused(rejected, form)  # flashed, above the list of failures
             failures = rejected.failures
         except DomainError as error:
-            _fail(error, form)
+            refused(error, form)
         else:
-            db.session.commit()
             if form.approve_now.data:
                 flash(_("%(n)d compounds assigned to the fallback operator.", n=len(created)), "success")
             else:
@@ -170,58 +162,53 @@ def show(assignment_id: int):
 
 @bp.route("/<int:assignment_id>/approve", methods=["POST"])
 @roles_required(*DECIDERS)
+@transaction
 def approve(assignment_id: int):
     assignment = _get(assignment_id)
+    page = url_for(".show", assignment_id=assignment_id)
+    on_refusal_go_to(page)
     if DecisionForm().validate_on_submit():
-        try:
-            approve_assignment(current_user, assignment, now=utcnow())
-        except DomainError as error:
-            _fail(error)
-        else:
-            db.session.commit()
-            flash(_("Approved: %(name)s is now served by the fallback operator.", name=assignment.compound.name),
-                  "success")
-    return redirect(url_for(".show", assignment_id=assignment_id))
+        approve_assignment(current_user, assignment, now=utcnow())
+        flash(_("Approved: %(name)s is now served by the fallback operator.", name=assignment.compound.name),
+              "success")
+    return redirect(page)
 
 
 @bp.route("/<int:assignment_id>/reject", methods=["POST"])
 @roles_required(*DECIDERS)
+@transaction
 def reject(assignment_id: int):
     assignment = _get(assignment_id)
+    page = url_for(".show", assignment_id=assignment_id)
+    on_refusal_go_to(page)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
-            reject_assignment(current_user, assignment, form.reason.data, now=utcnow())
-        except DomainError as error:
-            _fail(error)
-        else:
-            db.session.commit()
-            flash(_("The proposal was rejected."), "success")
-    return redirect(url_for(".show", assignment_id=assignment_id))
+        reject_assignment(current_user, assignment, form.reason.data, now=utcnow())
+        flash(_("The proposal was rejected."), "success")
+    return redirect(page)
 
 
 @bp.route("/<int:assignment_id>/end", methods=["POST"])
 @roles_required(*DECIDERS)
+@transaction
 def end(assignment_id: int):
     assignment = _get(assignment_id)
+    page = url_for(".show", assignment_id=assignment_id)
+    on_refusal_go_to(page)
     form = EndForm()
     if form.validate_on_submit():
-        try:
-            end_assignment(current_user, assignment, form.end_reason.data, form.note.data, now=utcnow(),
-                           end_date=form.end_date.data)
-        except DomainError as error:
-            _fail(error)
-        else:
-            db.session.commit()
-            flash(_("The assignment has ended."), "success")
+        end_assignment(current_user, assignment, form.end_reason.data, form.note.data, now=utcnow(),
+                       end_date=form.end_date.data)
+        flash(_("The assignment has ended."), "success")
     else:
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "error")
-    return redirect(url_for(".show", assignment_id=assignment_id))
+    return redirect(page)
 
 
 @bp.route("/release/<int:compound_id>", methods=["GET", "POST"])
 @roles_required(*DECIDERS)
+@transaction
 def release(compound_id: int):
     compound = db.session.get(Compound, compound_id) or abort(404)
     form = ReleaseForm()
@@ -229,9 +216,8 @@ def release(compound_id: int):
         try:
             release_compound(current_user, compound, form.reason.data, now=utcnow())
         except DomainError as error:
-            _fail(error, form)
+            refused(error, form)
         else:
-            db.session.commit()
             flash(_("%(name)s is marked unmanaged. Assign it to the fallback operator again below: "
                     "the previous scope is filled in.", name=compound.name), "success")
             return redirect(url_for(".propose", compound_ids=compound.id))

@@ -12,6 +12,7 @@ from ..compounds.models import Compound
 from ..errors import DomainError
 from ..extensions import db
 from ..orgs.models import Crew, Organisation
+from ..web import on_refusal_go_to, refused, transaction
 from .calendar import calendar_token, ics_feed, upcoming_tasks, user_for_calendar_token
 from .forms import PauseForm, PlanForm, StandardForm
 from .generation import horizon_end
@@ -33,14 +34,7 @@ def _through():
     return horizon_end(utcnow(), current_app.config["PROPMGMT_HORIZON_DAYS"])
 
 
-def _fail(error: DomainError, form):
-    db.session.rollback()
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [str(error.message)]
-    elif error.field in ("windows",):
-        form.window1_start.errors = list(form.window1_start.errors) + [str(error.message)]
-    else:
-        flash(str(error.message), "error")
+ERROR_FIELDS = {"windows": "window1_start"}  # a service's error about the windows shows under the first one
 
 
 @bp.route("/standards")
@@ -52,6 +46,7 @@ def standards():
 
 @bp.route("/standards/<int:type_id>/new", methods=["GET", "POST"])
 @roles_required("admin")
+@transaction
 def new_standard(type_id: int):
     service_type = db.session.get(ServiceType, type_id) or abort(404)
     form = StandardForm()
@@ -69,9 +64,8 @@ def new_standard(type_id: int):
         try:
             standard = add_standard_version(current_user, type_id, form.fields_dict(), now=utcnow())
         except DomainError as error:
-            _fail(error, form)
+            refused(error, form, fields=ERROR_FIELDS)
         else:
-            db.session.commit()
             flash(_("Version %(v)d of the standard is in force for tasks generated from now on.",
                     v=standard.version), "success")
             return redirect(url_for(".standards"))
@@ -128,18 +122,16 @@ def _edit(compound: Compound, plan: ServicePlan | None):
                                       ends_on=fields["ends_on"], skip=set(fields["skip_dates"]))
             elif plan is None:
                 plan = create_plan(current_user, fields, now=utcnow(), generate_through=_through())
-                db.session.commit()
                 flash(_("The plan is in force; its tasks for the next %(n)d days exist.",
                         n=current_app.config["PROPMGMT_HORIZON_DAYS"]), "success")
                 return redirect(url_for(".compound_plans", compound_id=compound.id))
             else:
                 changes = update_plan(current_user, plan, fields, now=utcnow(), generate_through=_through())
-                db.session.commit()
                 flash(_("Plan saved; future tasks that had not started follow the change.") if changes
                       else _("Nothing was changed."), "success")
                 return redirect(url_for(".compound_plans", compound_id=compound.id))
         except DomainError as error:
-            _fail(error, form)
+            refused(error, form, fields=ERROR_FIELDS)
     status = 400 if request.method == "POST" and request.form.get("action") != "preview" else 200
     if request.method == "POST" and form.errors:
         status = 400
@@ -149,12 +141,14 @@ def _edit(compound: Compound, plan: ServicePlan | None):
 
 @bp.route("/new/<int:compound_id>", methods=["GET", "POST"])
 @roles_required(*PLAN_EDITORS)
+@transaction
 def new_plan(compound_id: int):
     return _edit(db.session.get(Compound, compound_id) or abort(404), None)
 
 
 @bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
 @roles_required(*PLAN_EDITORS)
+@transaction
 def edit_plan(plan_id: int):
     plan = db.session.get(ServicePlan, plan_id) or abort(404)
     return _edit(plan.compound, plan)
@@ -162,28 +156,26 @@ def edit_plan(plan_id: int):
 
 @bp.route("/<int:plan_id>/pause", methods=["POST"])
 @roles_required(*PLAN_EDITORS)
+@transaction
 def pause_plan(plan_id: int):
     return _set_paused(plan_id, True)
 
 
 @bp.route("/<int:plan_id>/resume", methods=["POST"])
 @roles_required(*PLAN_EDITORS)
+@transaction
 def resume_plan(plan_id: int):
     return _set_paused(plan_id, False)
 
 
 def _set_paused(plan_id: int, paused: bool):
     plan = db.session.get(ServicePlan, plan_id) or abort(404)
+    page = url_for(".compound_plans", compound_id=plan.compound_id)
+    on_refusal_go_to(page)
     if PauseForm().validate_on_submit():
-        try:
-            set_plan_paused(current_user, plan, paused, now=utcnow(), generate_through=_through())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Plan paused; its future tasks were removed.") if paused else _("Plan resumed."), "success")
-    return redirect(url_for(".compound_plans", compound_id=plan.compound_id))
+        set_plan_paused(current_user, plan, paused, now=utcnow(), generate_through=_through())
+        flash(_("Plan paused; its future tasks were removed.") if paused else _("Plan resumed."), "success")
+    return redirect(page)
 
 
 @bp.route("/my-calendar")
