@@ -19,6 +19,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..plans.models import Task, TaskPhoto
 from ..request_args import as_id
+from ..web import on_refusal_go_to, transaction
 from .labels import PROBLEM_LABELS
 from .photos import check_photo
 from .queries import checklist_of, crew_rates, my_days, operator_rates, photos_of, verification_queue
@@ -55,27 +56,19 @@ def _photos() -> list:
     return [check_photo(f.read()) for f in files]
 
 
-def _respond(status: int, body: dict, task_id: int | None = None):
+def _run(kind: str, task_id: int | None, action):
+    """One submission, applied once per key: JSON for the app's script, a flashed message for a plain form.
+
+    A refusal answers through the app's DomainError handler, in the same two ways: the script reads
+    {"error": {"code", "message", "field"}} and its status; a plain form goes back to its page.
+    """
+    key = request.headers.get("X-Idempotency-Key") or request.form.get("key")
+    on_refusal_go_to(url_for(".task", task_id=task_id) if task_id else url_for(".day"))
+    status, body = apply_once(current_user, key, kind, action, now=utcnow())
     if _wants_json():
         return jsonify(body), status
-    if status >= 400:
-        flash(body.get("error", {}).get("message", ""), "error")
-    else:
-        flash(body.get("message", ""), "success")
-    return redirect(url_for(".task", task_id=task_id) if task_id and status >= 400 else url_for(".day"))
-
-
-def _run(kind: str, task_id: int | None, action):
-    """One submission: applied once per key; errors answer as JSON or a flashed message."""
-    key = request.headers.get("X-Idempotency-Key") or request.form.get("key")
-    try:
-        status, body = apply_once(current_user, key, kind, action, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        return _respond(error.status_code, {"error": {"code": error.code, "message": str(error.message),
-                                                      "field": error.field}}, task_id)
-    db.session.commit()
-    return _respond(status, body, task_id)
+    flash(body.get("message", ""), "success")
+    return redirect(url_for(".day"))
 
 
 @bp.route("")
@@ -88,16 +81,14 @@ def day():
 @bp.route("/tasks/<int:task_id>")
 @roles_required(*OPERATOR)
 def task(task_id: int):
-    try:
-        item = task_for(current_user, task_id)
-    except DomainError as error:
-        abort(error.status_code if error.status_code in (403, 404) else 409)
+    item = task_for(current_user, task_id)  # another's task: 403, a reassigned one: 409, with the reason
     return render_template("field/task.html", task=item, checklist=checklist_of(item),
                            photos=photos_of([item.id]).get(item.id, []), now=utcnow())
 
 
 @bp.route("/tasks/<int:task_id>/start", methods=["POST"])
 @roles_required(*OPERATOR)
+@transaction
 def start(task_id: int):
     def action():
         item = start_task(current_user, task_for(current_user, task_id), now=utcnow(), device_time=_device_time())
@@ -107,6 +98,7 @@ def start(task_id: int):
 
 @bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
 @roles_required(*OPERATOR)
+@transaction
 def complete(task_id: int):
     def action():
         item = task_for(current_user, task_id)
@@ -121,6 +113,7 @@ def complete(task_id: int):
 
 @bp.route("/report", methods=["GET", "POST"])
 @roles_required(*OPERATOR)
+@transaction
 def report():
     compounds = sorted({t.compound for d in my_days(current_user, now=utcnow()) for g in d.groups for t in g.tasks},
                        key=lambda c: c.name)
@@ -172,18 +165,14 @@ def verify_queue():
 
 def _decide(task_id: int, decide):
     item = db.session.get(Task, task_id) or abort(404)
-    try:
-        decide(item)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    on_refusal_go_to(url_for(".verify_queue"))
+    decide(item)
     return redirect(url_for(".verify_queue"))
 
 
 @bp.route("/verify/<int:task_id>/accept", methods=["POST"])
 @roles_required(*VERIFIERS)
+@transaction
 def accept(task_id: int):
     return _decide(task_id, lambda item: (verify_task(current_user, item, now=utcnow()),
                                           flash(_("Verified."), "success")))
@@ -191,6 +180,7 @@ def accept(task_id: int):
 
 @bp.route("/verify/<int:task_id>/reject", methods=["POST"])
 @roles_required(*VERIFIERS)
+@transaction
 def reject(task_id: int):
     return _decide(task_id, lambda item: (reject_task(current_user, item, request.form.get("reason", ""),
                                                       now=utcnow()),
