@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..clock import utcnow
-from ..extensions import db
+from ..web import refused, transaction
 from .access import public, signed_in
 from .forms import LoginForm
 from .services import TooManyAttempts, authenticate, end_session, start_session
@@ -40,6 +40,7 @@ def home():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@transaction
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
@@ -57,11 +58,9 @@ def login():
                 window_minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"],
             )
         except TooManyAttempts as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            refused(error, form)
             return render_template("auth/login.html", form=form), 429
         session_id = start_session(user, now=now) if user is not None else None
-        db.session.commit()
         if user is None:
             flash(_("Wrong username or password."), "error")
             status = 401
@@ -83,9 +82,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @signed_in
+@transaction
 def logout():
     end_session(session.get(SESSION_KEY))  # this device only; a copy of its cookie stops working too
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")

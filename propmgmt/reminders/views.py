@@ -1,14 +1,15 @@
 """The notification centre: every user's inbox and settings; parked notifications for admins."""
-from flask import (Blueprint, abort, current_app, flash, has_request_context, redirect, render_template, request,
+from flask import (Blueprint, current_app, flash, has_request_context, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import roles_required, signed_in
 from ..clock import utcnow
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..extensions import db
 from ..request_args import as_id
+from ..web import on_refusal_go_to, refused, transaction
 from .forms import ActionForm, PreferencesForm
 from .labels import CHANNEL_LABELS, SUBJECT_LABELS
 from .messages import render
@@ -57,28 +58,26 @@ def _back_to_centre():
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
 @signed_in
+@transaction
 def read(notification_id: int):
     if ActionForm().validate_on_submit():
-        try:
-            mark_read(current_user, notification_id, now=utcnow())
-        except NotFound:
-            abort(404)
-        db.session.commit()
+        mark_read(current_user, notification_id, now=utcnow())
     return _back_to_centre()
 
 
 @bp.route("/read-all", methods=["POST"])
 @signed_in
+@transaction
 def read_all():
     if ActionForm().validate_on_submit():
         count = mark_all_read(current_user, now=utcnow())
-        db.session.commit()
         flash(_("%(n)d notifications marked as read.", n=count), "success")
     return _back_to_centre()
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @signed_in
+@transaction
 def settings():
     form = PreferencesForm(obj=current_user)
     if form.validate_on_submit():
@@ -87,13 +86,8 @@ def settings():
                                notify_webhook=form.notify_webhook.data, quiet_start=form.quiet_start.data,
                                quiet_end=form.quiet_end.data)
         except DomainError as error:
-            db.session.rollback()
-            if error.field in form:
-                form[error.field].errors = list(form[error.field].errors) + [str(error.message)]
-            else:
-                flash(str(error.message), "error")
+            refused(error, form)
         else:
-            db.session.commit()
             flash(_("Your notification settings were saved."), "success")
             return redirect(url_for(".settings"))
     status = 400 if request.method == "POST" else 200
@@ -111,16 +105,10 @@ def parked():
 
 @bp.route("/<int:notification_id>/requeue", methods=["POST"])
 @roles_required("admin")
+@transaction
 def requeue(notification_id: int):
+    on_refusal_go_to(url_for(".parked"))
     if ActionForm().validate_on_submit():
-        try:
-            requeue_notification(current_user, notification_id, now=utcnow())
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(_("The notification will be sent again shortly."), "success")
+        requeue_notification(current_user, notification_id, now=utcnow())  # an unknown one: 404
+        flash(_("The notification will be sent again shortly."), "success")
     return redirect(url_for(".parked"))
