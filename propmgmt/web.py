@@ -21,6 +21,7 @@ def transaction(view):
             raise
         return response
 
+    wrapped.in_transaction = True  # copied onto the outer decorators' wrappers (functools.wraps)
     return wrapped
 
 

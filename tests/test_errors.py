@@ -166,3 +166,11 @@ def test_an_api_read_records_the_tokens_last_use(client, db):
     assert client.get("/api/v1/compounds", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     db.session.expire_all()
     assert db.session.scalars(select(ApiToken)).one().last_used_at is not None
+
+
+def test_every_route_that_writes_runs_in_one_transaction(app):
+    """A view that posts without web.transaction would lose its work at the end of the request."""
+    missing = sorted(rule.rule for rule in app.url_map.iter_rules()
+                     if rule.methods - {"GET", "HEAD", "OPTIONS"}
+                     and not getattr(app.view_functions[rule.endpoint], "in_transaction", False))
+    assert not missing

@@ -27,7 +27,7 @@ def api_roles(*roles: str):
     def decorator(view):
         view_in_transaction = transaction(view)
 
-        @wraps(view)
+        @wraps(view_in_transaction)
         def wrapped(*args, **kwargs):
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
