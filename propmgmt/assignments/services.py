@@ -78,7 +78,8 @@ def _check_proposal(proposal: Proposal) -> tuple[User, list[ServiceType], Crew |
     if leader is None or not leader.active or leader.role not in LEADER_ROLES:
         raise DomainError(_l("Choose the responsible leader: an active official."), field="leader_id")
     ids = sorted(set(proposal.service_type_ids or []))
-    types = db.session.scalars(select(ServiceType).where(ServiceType.id.in_(ids), ServiceType.active)).all()
+    types = db.session.scalars(select(ServiceType).where(ServiceType.id.in_(ids), ServiceType.active)
+                               .order_by(ServiceType.id)).all()  # the relationship's order, before a reload too
     if not ids or len(types) != len(ids):
         raise DomainError(_l("Choose at least one service in the scope."), field="service_type_ids")
     crew = None
