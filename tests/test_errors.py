@@ -174,3 +174,16 @@ def test_every_route_that_writes_runs_in_one_transaction(app):
                      if rule.methods - {"GET", "HEAD", "OPTIONS"}
                      and not getattr(app.view_functions[rule.endpoint], "in_transaction", False))
     assert not missing
+
+
+def test_an_api_write_answers_with_what_was_stored(client, db, setting):
+    """The JSON is made before web.transaction commits: it must read as the stored row reads back."""
+    from .factories import CompoundFactory
+    headers = {"Authorization": f"Bearer {create_token(setting.dispatcher)}"}
+    body = {"compound_id": CompoundFactory().id, "decision_no": "城住建物管〔2026〕12号", "reason": "无物业",
+            "service_types": ["garbage_sorting", "cleaning"], "responsible_leader_id": setting.official.id,
+            "start_date": "2026-12-01"}
+    created = client.post("/api/v1/assignments", json=body, headers=headers)
+    assert created.status_code == 201, created.json
+    listed = client.get("/api/v1/assignments", headers=headers).json["data"]
+    assert [created.json["data"]] == listed
