@@ -3,6 +3,7 @@
 a view's writes are kept only when it succeeds (web.transaction)."""
 import pytest
 from flask import Blueprint
+from flask_migrate import upgrade
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField
@@ -73,25 +74,32 @@ def form_view(kind: str):
 
 
 @pytest.fixture(scope="module")
-def trial_app(app):
-    """The app with the routes above, on the suite's database (its `db` fixture rolls each test back)."""
+def trial_app(tmp_path_factory):
+    """The app with the routes above, on a database of its own: what its views commit is really
+    committed, and what they roll back is really gone (no test transaction around them)."""
     class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('trial') / 'trial.sqlite3'}"
         WTF_CSRF_ENABLED = False
 
     made = create_app(Config)
     made.register_blueprint(bp)
+    with made.app_context():
+        upgrade()
+        _db.session.remove()
     return made
 
 
 @pytest.fixture
-def trial(trial_app, db):
+def trial(trial_app):
     return trial_app.test_client()
 
 
-def _districts(db, name: str) -> int:
-    db.session.expire_all()
-    return len(db.session.scalars(select(District).where(District.name == name)).all())
+def _districts(trial, name: str) -> int:
+    with trial.application.app_context():
+        try:
+            return len(_db.session.scalars(select(District).where(District.name == name)).all())
+        finally:
+            _db.session.remove()
 
 
 def _flashes(client) -> list[tuple[str, str]]:
@@ -99,14 +107,14 @@ def _flashes(client) -> list[tuple[str, str]]:
         return session.pop("_flashes", [])
 
 
-def test_a_refused_form_post_goes_back_to_its_page_with_the_message_and_keeps_nothing(trial, db):
+def test_a_refused_form_post_goes_back_to_its_page_with_the_message_and_keeps_nothing(trial):
     response = trial.post("/trial/conflict", headers={"Referer": "http://localhost/compounds?q=abc"})
     assert response.status_code == 302 and response.headers["Location"] == "http://localhost/compounds?q=abc"
     assert _flashes(trial) == [("error", "已被他人处理。")]
-    assert _districts(db, "半途区") == 0  # flushed before the refusal, rolled back
+    assert _districts(trial, "半途区") == 0  # flushed before the refusal, rolled back
 
 
-def test_without_a_referrer_from_this_site_it_goes_where_the_view_said(trial, db):
+def test_without_a_referrer_from_this_site_it_goes_where_the_view_said(trial):
     assert trial.post("/trial/rule").headers["Location"] == "/trial-page"
     foreign = trial.post("/trial/rule", headers={"Referer": "https://evil.example/phish"})
     assert foreign.headers["Location"] == "/trial-page"
@@ -114,15 +122,15 @@ def test_without_a_referrer_from_this_site_it_goes_where_the_view_said(trial, db
     assert lookalike.headers["Location"] == "/trial-page"
 
 
-def test_a_page_that_cannot_be_shown_says_why_with_the_errors_status(trial, db):
+def test_a_page_that_cannot_be_shown_says_why_with_the_errors_status(trial):
     response = trial.get("/trial/forbidden")
     assert response.status_code == 403 and "这不是您的任务。" in response.get_data(as_text=True)
     assert trial.get("/trial/conflict").status_code == 409
     assert _flashes(trial) == []
-    assert _districts(db, "半途区") == 0
+    assert _districts(trial, "半途区") == 0
 
 
-def test_not_found_is_a_404_page_also_for_a_form_post(trial, db):
+def test_not_found_is_a_404_page_also_for_a_form_post(trial):
     response = trial.post("/trial/not_found", headers={"Referer": "http://localhost/compounds"})
     assert response.status_code == 404 and "没有这条记录。" in response.get_data(as_text=True)
 
@@ -130,34 +138,34 @@ def test_not_found_is_a_404_page_also_for_a_form_post(trial, db):
 @pytest.mark.parametrize("kind, status, code, field", [
     ("conflict", 409, "conflict", "name"), ("not_found", 404, "not_found", None),
     ("forbidden", 403, "forbidden", None), ("rule", 422, "rule_violation", None)])
-def test_the_api_gets_the_json_error_with_the_errors_status(trial, db, kind, status, code, field):
+def test_the_api_gets_the_json_error_with_the_errors_status(trial, kind, status, code, field):
     response = trial.post(f"/api/trial/{kind}")
     assert response.status_code == status
     assert response.json == {"error": {"code": code, "message": REFUSALS[kind].message, "field": field}}
-    assert _districts(db, "半途区") == 0
+    assert _districts(trial, "半途区") == 0
 
 
-def test_the_tablets_script_gets_the_same_json_on_a_page_route(trial, db):
+def test_the_tablets_script_gets_the_same_json_on_a_page_route(trial):
     response = trial.post("/trial/conflict", headers={"Accept": "application/json"})
     assert response.status_code == 409 and response.json["error"]["message"] == "已被他人处理。"
     assert _flashes(trial) == []
 
 
-def test_a_view_that_succeeds_is_committed_and_one_that_fails_keeps_nothing(trial, db):
+def test_a_view_that_succeeds_is_committed_and_one_that_fails_keeps_nothing(trial):
     assert trial.post("/trial/write").get_data(as_text=True) == "written"
-    assert _districts(db, "写成区") == 1
+    assert _districts(trial, "写成区") == 1
     with pytest.raises(RuntimeError):  # TESTING lets the 500 through to the test
         trial.post("/trial/crash")
-    assert _districts(db, "崩溃区") == 0
+    assert _districts(trial, "崩溃区") == 0
 
 
-def test_a_form_shown_again_has_the_message_next_to_its_field_else_flashed(trial, db):
+def test_a_form_shown_again_has_the_message_next_to_its_field_else_flashed(trial):
     response = trial.post("/trial/form/conflict", data={"name": "x"})
     assert response.status_code == 400 and response.get_data(as_text=True) == "已被他人处理。"
     assert _flashes(trial) == []
     response = trial.post("/trial/form/rule", data={"name": "x"})
     assert response.get_data(as_text=True) == "" and _flashes(trial) == [("error", "不符合规定。")]
-    assert _districts(db, "表单区") == 0
+    assert _districts(trial, "表单区") == 0
 
 
 def test_an_api_read_records_the_tokens_last_use(client, db):
