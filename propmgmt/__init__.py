@@ -173,7 +173,7 @@ def register_errorhandlers(app: Flask) -> None:
         return redirect_back()
 
     @app.errorhandler(DomainError)
-    def refused(error):
+    def rule_not_met(error):
         """A rule was not met: nothing of the request is kept. The API and the tablet's script get the
         JSON error; a page that cannot be shown says why; a refused form post goes back with the message."""
         db.session.rollback()
