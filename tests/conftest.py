@@ -5,14 +5,15 @@ The database is SQLite (a temporary file) unless TEST_DATABASE_URL points elsewh
 """
 import os
 import re
+import threading
 from datetime import date, datetime, timezone
 
 import pytest
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from config import TestingConfig
 from propmgmt.assignments.services import Proposal
@@ -40,9 +41,6 @@ def _empty_postgres(engine) -> None:
 
 class JoinedSession(Session):
     """A plain SQLAlchemy session: unlike Flask-SQLAlchemy's, it uses the bind it is given."""
-
-    def __init__(self, db=None, **options):
-        super().__init__(**options)
 
 
 class CsrfClient(FlaskClient):
@@ -87,19 +85,39 @@ def app(tmp_path_factory):
     return app
 
 
+def _test_scoped_session(app, connection, original):
+    """A scoped session that joins the test's transaction for this thread and this app only.
+
+    `db.session` is one attribute of the one extension object, shared by every app and thread in
+    the process. The browser tests' live server (another app, another thread) is still answering a
+    request of the last page when the next test begins; given the test's session it used the test's
+    connection from its own thread, and the interleaved SAVEPOINTs ("no such savepoint", "nested
+    transaction already deassociated") failed whichever test ran then. Anything but the test itself
+    gets an ordinary session of its own app, as it would in production.
+    """
+    test_thread = threading.get_ident()
+
+    def make_session():
+        if threading.get_ident() == test_thread and current_app._get_current_object() is app:
+            return JoinedSession(bind=connection, join_transaction_mode="create_savepoint")
+        return original.session_factory()
+
+    return scoped_session(make_session, scopefunc=original.registry.scopefunc)
+
+
 @pytest.fixture
 def db(app):
     """The extension's session bound to one outer transaction that is rolled back after the test.
 
-    Views and services commit as they do in production; those commits only release savepoints.
+    Views and services commit as they do in production; those commits release the test's
+    savepoint and the next transaction opens a new one (SQLAlchemy's "joining a session into an
+    external transaction" recipe).
     """
     with app.app_context():
         connection = _db.engine.connect()
         outer = connection.begin()
         original = _db.session
-        _db.session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": JoinedSession}
-        )
+        _db.session = _test_scoped_session(app, connection, original)
         try:
             yield _db
         finally:
