@@ -206,6 +206,9 @@ def register_template_helpers(app: Flask) -> None:
         """Rows as (value, label) pairs for the select_filter macro."""
         return [(getattr(item, value_attr), getattr(item, label_attr)) for item in items]
 
+    from .plans.outcomes import format_rate
+    app.add_template_global(format_rate, "pct")  # every rate on every page, formatted one way
+
     @app.template_filter("combine")
     def combine(mapping, **extra):
         return {**mapping, **extra}

@@ -8,7 +8,7 @@ from ..database import UTCDateTime, now_utc, one_of
 from ..extensions import db
 
 ASSIGNMENT_STATUSES = ("proposed", "active", "ended", "rejected")
-OPEN_STATUSES = ("proposed", "active")
+OPEN_ASSIGNMENT_STATUSES = ("proposed", "active")
 END_REASONS = ("handed_over", "revoked")
 
 assignment_service_type = Table(
@@ -68,4 +68,4 @@ class Assignment(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        return self.status in OPEN_ASSIGNMENT_STATUSES

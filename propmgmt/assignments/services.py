@@ -22,7 +22,7 @@ from ..orgs.models import Crew, Organisation, crew_compound
 from ..plans.models import ServiceType
 from ..plans.services import create_default_plans, end_plans_of_assignment
 from ..reminders.services import notify_users
-from .models import OPEN_STATUSES, Assignment
+from .models import OPEN_ASSIGNMENT_STATUSES, Assignment
 
 PROPOSERS = ("admin", "official", "dispatcher")
 DECIDERS = ("admin", "official")
@@ -101,7 +101,7 @@ def _check_compound(compound: Compound | None, proposal: Proposal) -> None:
         raise DomainError(_l("The start date is before %(name)s was built (%(year)d).",
                              name=compound.name, year=compound.year_built), field="start_date")
     open_one = db.session.scalar(select(Assignment.id).where(
-        Assignment.compound_id == compound.id, Assignment.status.in_(OPEN_STATUSES)))
+        Assignment.compound_id == compound.id, Assignment.status.in_(OPEN_ASSIGNMENT_STATUSES)))
     if open_one:
         raise Conflict(_l("%(name)s already has an open assignment.", name=compound.name), field="compound_id")
 

@@ -42,7 +42,7 @@ RAW_BY = {column: text(f"SELECT t.{column}, {FIGURES} FROM task t WHERE {DUE} GR
 
 def oversight_pages(runs: int, progress) -> list[Measurement]:
     from ..oversight.drilldown import TaskFilter
-    from ..oversight.periods import Period
+    from ..periods import Period
     from ..oversight.report import Month
     from ..oversight.views import render_crews, render_overview, render_report, render_subdistrict
 

@@ -27,7 +27,7 @@ SLA = {
 }
 # What a resident may choose on the public form.
 RESIDENT_CATEGORIES = ("sewage_overflow", "blocked_shaft", "garbage_not_collected", "cleaning", "lighting", "other")
-OPEN_STATUSES = ("received", "acknowledged", "dispatched", "reopened")
+OPEN_CASE_STATUSES = ("received", "acknowledged", "dispatched", "reopened")
 
 # Hotline words (诉求类型) for our categories.
 HOTLINE_CATEGORIES = {

@@ -18,16 +18,19 @@ from ..complaints.models import Complaint
 from ..errors import DomainError
 from ..extensions import db
 from ..plans.models import Task, TaskPhoto
+from ..periods import Period
+from ..plans.outcomes import finished_late
 from ..request_args import as_id
 from .labels import PROBLEM_LABELS
 from .photos import check_photo
-from .queries import checklist_of, crew_rates, my_days, operator_rates, photos_of, verification_queue
+from .queries import checklist_of, my_days, operator_rates, photos_of, verification_queue
 from .services import (PROBLEM_CATEGORIES, Completion, apply_once, complete_task, reject_task, report_problem,
                        start_task, task_for, verify_task)
 
 bp = Blueprint("field", __name__, url_prefix="/field")
 OPERATOR = ("operator",)
 VERIFIERS = ("admin", "dispatcher")
+RATE_DAYS = 30  # the figures beside the queue: the same span as the oversight pages' "last 30 days"
 
 
 @bp.app_context_processor
@@ -165,9 +168,10 @@ def service_worker():
 @roles_required(*VERIFIERS)
 def verify_queue():
     queue = verification_queue()
-    rates = operator_rates(since=utcnow() - timedelta(days=30))
+    now = utcnow()
+    operators, crews = operator_rates(Period.last_days(RATE_DAYS, now=now), now=now)
     return render_template("field/verify.html", queue=queue, photos=photos_of([t.id for t in queue]),
-                           rates=rates, crews=crew_rates(rates))
+                           rates=operators, crews=crews, finished_late=finished_late)
 
 
 def _decide(task_id: int, decide):

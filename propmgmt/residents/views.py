@@ -13,13 +13,14 @@ from ..clock import utcnow
 from ..complaints import services
 from ..complaints.labels import STATUS_LABELS
 from ..complaints.policy import RESIDENT_CATEGORIES, SLA
-from ..complaints.queries import public_history, public_photo, public_record
+from ..complaints.queries import public_history
 from ..compounds.models import Community, Compound, Subdistrict
 from ..errors import DomainError
 from ..extensions import db
 from ..field.labels import PROBLEM_LABELS
 from ..field.photos import check_photo
 from .posters import poster_pdf, qr_svg
+from .queries import public_photo, public_record
 
 bp = Blueprint("residents", __name__, url_prefix="/r")
 PRINTERS = ("admin", "official", "dispatcher")
