@@ -15,11 +15,12 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
 
-from ..extensions import db
-from ..models import Compound, ServiceType, Task, User
-from ..plans.generation import generate_tasks, horizon_end
-from ..plans.sweeps import ReminderPolicy, enqueue_task_reminders, mark_missed
-from ..reminders.models import Notification
+from propmgmt.extensions import db
+from propmgmt.models import Compound, ServiceType, Task, User
+from propmgmt.plans.generation import generate_tasks, horizon_end
+from propmgmt.plans.sweeps import ReminderPolicy, enqueue_task_reminders, mark_missed
+from propmgmt.reminders.models import Notification
+
 from .build import HISTORY_DAYS, TODAY, local
 
 DUE_SHARE = 0.05  # "5% of a day's tasks are due"
@@ -199,7 +200,7 @@ def missed_sweep(runs: int, progress) -> list[Measurement]:
 
 def fan_out_available() -> bool:
     try:
-        from ..reminders.services import notification_rows  # noqa: F401
+        from propmgmt.reminders.services import notification_rows  # noqa: F401
     except ImportError:
         return False
     return True
@@ -262,7 +263,7 @@ def _outbox_rows(now) -> list[dict]:
 def outbox_sender(runs: int, progress) -> Measurement:
     label = f"outbox sender, {OUTBOX_ROWS:,} in_app rows"
     try:
-        from ..reminders.sender import send_due_notifications
+        from propmgmt.reminders.sender import send_due_notifications
     except ImportError:
         return Measurement(label, unavailable="n/a: propmgmt/reminders/sender.py (send_due_notifications) missing",
                            per_second=True)
@@ -302,8 +303,8 @@ def field_page(runs: int, progress) -> Measurement:
     from flask_login import login_user
     from sqlalchemy import func, select
 
-    from ..auth.models import User
-    from ..field.queries import my_days
+    from propmgmt.auth.models import User
+    from propmgmt.field.queries import my_days
 
     progress("rendering /field for the busiest operator ...")
     now = local(TODAY, 6, 45)
