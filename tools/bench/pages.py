@@ -17,7 +17,7 @@ from propmgmt.compounds.models import Community, Subdistrict
 from propmgmt.extensions import db
 
 from .build import TODAY, local
-from .measure import Measurement, measure
+from .timing import Measurement, measure
 
 PAGE_TARGET_MS = 150
 RAW_RATIO_TARGET = 3
