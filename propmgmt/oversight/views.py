@@ -2,7 +2,7 @@
 monthly dispatch report with its PDF and ledger.
 
 Each page is rendered by a render_* function taking `now`, which the view calls with the clock
-and `make bench` (propmgmt/bench/pages.py) with its fixed day.
+and `make bench` (tools/bench/pages.py) with its fixed day.
 """
 import io
 from urllib.parse import urlencode

@@ -8,8 +8,8 @@ from datetime import time
 
 import pytest
 
-from propmgmt.ops.soak.options import SoakOptions
-from propmgmt.ops.soak.run import run_soak
+from tools.soak.options import SoakOptions
+from tools.soak.run import run_soak
 
 from ..scratch import scratch_database
 

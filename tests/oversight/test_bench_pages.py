@@ -1,5 +1,5 @@
 """`make bench` renders the oversight pages; here on a tiny district, so the bench code cannot rot."""
-from propmgmt.bench.pages import oversight_pages
+from tools.bench.pages import oversight_pages
 
 from ..factories import CompoundFactory, UserFactory
 
