@@ -15,6 +15,12 @@ class DomainError(Exception):
             self.code = code
 
 
+class Forbidden(DomainError):
+    """The rule says this user may not do this (not a missing role on a page: that is a plain 403)."""
+    status_code = 403
+    code = "forbidden"
+
+
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.roles import ASSIGNMENT_DECIDERS, ASSIGNMENT_PROPOSERS, RESPONSIBLE_LEADERS
 from ..audit.services import record
 from ..auth.models import User
 from ..clock import local_to_utc, to_local
@@ -21,12 +22,12 @@ from ..extensions import db
 from ..orgs.models import Crew, Organisation, crew_compound
 from ..plans.models import ServiceType
 from ..plans.services import create_default_plans, end_plans_of_assignment
-from ..reminders.services import notify_users
+from ..outbox.services import notify_users
 from .models import OPEN_ASSIGNMENT_STATUSES, Assignment
 
-PROPOSERS = ("admin", "official", "dispatcher")
-DECIDERS = ("admin", "official")
-LEADER_ROLES = ("admin", "official")
+PROPOSERS = ASSIGNMENT_PROPOSERS
+DECIDERS = ASSIGNMENT_DECIDERS
+LEADER_ROLES = RESPONSIBLE_LEADERS
 REVIEW_REMINDER_DAYS = 14
 
 

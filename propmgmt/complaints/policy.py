@@ -25,6 +25,9 @@ SLA = {
     "facility_damage": Sla("normal", 4, 72),
     "other": Sla("normal", 8, 72),
 }
+# What an operator may choose when reporting a problem found on site (the tablet's form).
+FIELD_CATEGORIES = ("sewage_overflow", "blocked_shaft", "garbage_not_collected", "cleaning", "lighting",
+                    "facility_damage", "other")
 # What a resident may choose on the public form.
 RESIDENT_CATEGORIES = ("sewage_overflow", "blocked_shaft", "garbage_not_collected", "cleaning", "lighting", "other")
 OPEN_CASE_STATUSES = ("received", "acknowledged", "dispatched", "reopened")

@@ -9,14 +9,15 @@ from sqlalchemy import select
 
 import io
 
+from ..auth.roles import CASE_HANDLERS
 from ..auth.access import roles_required
 from ..auth.models import User
 from ..clock import utcnow
 from ..compounds.models import Compound
-from ..compounds.services import ImportRejected
+from ..tables import ImportRejected
 from ..errors import DomainError
 from ..extensions import db
-from ..field.labels import PROBLEM_LABELS
+from .labels import PROBLEM_LABELS
 from ..orgs.models import Crew
 from ..request_args import as_id, choice_arg
 from . import services
@@ -26,7 +27,7 @@ from .models import COMPLAINT_SOURCES, COMPLAINT_STATUSES, Complaint, ComplaintP
 from .queries import QueueFilter, dispatcher_queue, next_deadline, photos_of_case, public_history, tasks_of_case
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
-HANDLERS = ("admin", "dispatcher")
+HANDLERS = CASE_HANDLERS
 MAX_UPLOAD_ROWS = 5000
 
 

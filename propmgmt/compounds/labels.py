@@ -46,3 +46,15 @@ FIELD_LABELS = {
     "management_mode": _l("Management mode"),
     "decision_no": _l("Decision number"),
 }
+
+# The compound's timeline: what each audit action of a compound or its assignments is called.
+TIMELINE_LABELS = {
+    "created": _l("Registered"),
+    "imported": _l("Imported"),
+    "updated": _l("Register data changed"),
+    "assignment_proposed": _l("Fallback assignment proposed"),
+    "assignment_approved": _l("Fallback assignment approved"),
+    "assignment_rejected": _l("Fallback assignment rejected"),
+    "assignment_ended": _l("Fallback assignment ended"),
+    "mode_changed": _l("Management mode changed"),
+}

@@ -5,7 +5,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..audit.labels import AUDIT_ACTION_LABELS, state_labels
+from ..auth.roles import REGISTER_EDITORS, REGISTER_READERS
+from ..assignments.labels import STATUS_LABELS as ASSIGNMENT_STATUS_LABELS
 from ..assignments.queries import compound_assignments
 from ..audit.queries import compound_timeline
 from ..handovers.queries import open_handover_of
@@ -16,22 +17,23 @@ from ..extensions import db
 from ..request_args import choice_arg, int_arg, text_arg
 from .exports import register_xlsx
 from .forms import CompoundForm, ImportForm, NewCompoundForm
-from .imports import parse_rows, read_table
-from .labels import FIELD_LABELS, MODE_LABELS, STATUS_LABELS, TIER_LABELS
+from ..tables import ImportRejected, read_table
+from .imports import parse_rows
+from .labels import FIELD_LABELS, MODE_LABELS, STATUS_LABELS, TIER_LABELS, TIMELINE_LABELS
 from .models import MANAGEMENT_MODES, RENOVATION_STATUSES, Compound
 from .queries import DEFAULT_SORT, SORTS, RegisterFilter, area_choices, register_query, register_totals
-from .services import ImportRejected, create_compound, import_compounds, update_compound
+from .services import create_compound, import_compounds, update_compound
 
 bp = Blueprint("compounds", __name__, url_prefix="/compounds")
 
-EDITORS = ("admin", "official")
-READERS = ("admin", "official", "dispatcher", "operator", "firm")
+EDITORS = REGISTER_EDITORS
+READERS = REGISTER_READERS
 
 
 @bp.app_context_processor
 def register_labels():
     return {"MODE_LABELS": MODE_LABELS, "TIER_LABELS": TIER_LABELS, "STATUS_LABELS": STATUS_LABELS,
-            "FIELD_LABELS": FIELD_LABELS, "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS,
+            "FIELD_LABELS": FIELD_LABELS, "AUDIT_ACTION_LABELS": TIMELINE_LABELS,
             "can_edit_register": current_user.is_authenticated and current_user.role in EDITORS}
 
 
@@ -80,7 +82,7 @@ def export_compounds():
 def show_compound(compound_id: int):
     compound = _get_compound(compound_id)
     return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id),
-                           assignments=compound_assignments(compound.id), STATE_LABELS=state_labels(),
+                           assignments=compound_assignments(compound.id), STATE_LABELS={**ASSIGNMENT_STATUS_LABELS, **MODE_LABELS},
                            handover=open_handover_of(compound.id))
 
 

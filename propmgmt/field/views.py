@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..auth.roles import OPERATORS, TASK_VERIFIERS
 from ..auth.access import public, roles_required
 from ..clock import utcnow
 from ..complaints.models import Complaint
@@ -21,15 +22,17 @@ from ..plans.models import Task, TaskPhoto
 from ..periods import Period
 from ..plans.outcomes import finished_late
 from ..request_args import as_id
-from .labels import PROBLEM_LABELS
-from .photos import check_photo
+from ..complaints.labels import PROBLEM_LABELS
+from ..complaints.policy import FIELD_CATEGORIES
+from ..complaints.services import report_from_field
+from ..photos import check_photo
+from ..plans.transitions import Completion, complete_task, reject_task, start_task, verify_task
 from .queries import checklist_of, my_days, operator_rates, photos_of, verification_queue
-from .services import (PROBLEM_CATEGORIES, Completion, apply_once, complete_task, reject_task, report_problem,
-                       start_task, task_for, verify_task)
+from .services import apply_once, task_for
 
 bp = Blueprint("field", __name__, url_prefix="/field")
-OPERATOR = ("operator",)
-VERIFIERS = ("admin", "dispatcher")
+OPERATOR = OPERATORS
+VERIFIERS = TASK_VERIFIERS
 RATE_DAYS = 30  # the figures beside the queue: the same span as the oversight pages' "last 30 days"
 
 
@@ -129,13 +132,13 @@ def report():
                        key=lambda c: c.name)
     if request.method == "POST":
         def action():
-            complaint = report_problem(current_user, as_id(request.form.get("compound_id")) or 0,
+            complaint = report_from_field(current_user, as_id(request.form.get("compound_id")) or 0,
                                        request.form.get("category", ""), request.form.get("note", ""), _photos(),
                                        now=utcnow(), upload_dir=current_app.config["UPLOAD_DIR"])
             return 201, {"message": _("Reported to the dispatcher (case %(code)s).", code=complaint.tracking_code),
                          "case": complaint.tracking_code}, None
         return _run("report", None, action)
-    return render_template("field/report.html", compounds=compounds, categories=PROBLEM_CATEGORIES)
+    return render_template("field/report.html", compounds=compounds, categories=FIELD_CATEGORIES)
 
 
 @bp.route("/photos/<int:photo_id>")

@@ -107,7 +107,7 @@ class InspectionItem(db.Model):
     fixer: Mapped[str] = mapped_column(String(80), default="")
     fix_by: Mapped[date | None]
     fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The defect's photo, checked and re-encoded like the field app's (field/photos.py).
+    # The defect's photo, checked and re-encoded like the field app's (photos.py).
     photo_path: Mapped[str | None] = mapped_column(String(200))
     thumb_path: Mapped[str | None] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

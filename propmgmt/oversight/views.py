@@ -12,12 +12,13 @@ from flask_babel import get_locale, gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from ..auth.roles import STAFF
 from ..auth.access import roles_required
 from ..clock import local_today, utcnow
 from ..compounds.models import Subdistrict
 from ..errors import DomainError
 from ..extensions import db
-from ..field.labels import PROBLEM_LABELS
+from ..complaints.labels import PROBLEM_LABELS
 from ..plans.outcomes import finished_at, finished_late, format_rate
 from ..request_args import int_arg
 from .complaints import CASE_OUTCOME_LABELS, answered_late, case_rows, complaint_figures, count_cases
@@ -32,7 +33,7 @@ from .rollups import DaySplit, area_health, area_health_of
 from .tasklist import OUTCOME_LABELS, TaskList, count_rows, crew_names, describe, task_rows
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
-READERS = ("admin", "official", "dispatcher")
+READERS = STAFF
 
 
 @bp.app_template_global()

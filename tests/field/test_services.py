@@ -5,12 +5,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from propmgmt.errors import Conflict, DomainError
-from propmgmt.field.photos import PhotoRejected, check_photo
-from propmgmt.field.services import (Completion, Forbidden, apply_once, complete_task, reject_task, start_task,
-                                     task_for, verify_task)
+from propmgmt.errors import Conflict, DomainError, Forbidden
+from propmgmt.field.services import apply_once, task_for
+from propmgmt.photos import PhotoRejected, check_photo
+from propmgmt.plans.transitions import Completion, complete_task, reject_task, start_task, verify_task
 from propmgmt.plans.models import Task, TaskPhoto
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 
 from ..factories import UserFactory
 from .conftest import jpeg

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from propmgmt.assignments.services import Proposal, approve_assignment, propose_assignment
 from propmgmt.extensions import db
 from propmgmt.plans.models import Task
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 from propmgmt.scheduler.jobs import run_job
 
 from ..concurrency import wipe

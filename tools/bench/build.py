@@ -20,7 +20,7 @@ from propmgmt.extensions import db
 from propmgmt.oversight.rollups import refresh_rollups
 from propmgmt.models import Assignment, Compound, Crew, ServicePlan, ServiceStandard, Task, User
 from propmgmt.plans.generation import latest_standards
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 
 # The benchmark's fixed "today" (district time): history ends the day before, so every figure
 # is measured against the same data whatever the real date.

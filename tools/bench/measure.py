@@ -13,8 +13,9 @@ from sqlalchemy import delete, func, insert, select, update
 from propmgmt.extensions import db
 from propmgmt.models import Compound, ServiceType, Task, User
 from propmgmt.plans.generation import generate_tasks, horizon_end
-from propmgmt.plans.sweeps import ReminderPolicy, enqueue_task_reminders, mark_missed
-from propmgmt.reminders.models import Notification
+from propmgmt.plans.transitions import mark_missed
+from propmgmt.reminders.sweeps import ReminderPolicy, enqueue_task_reminders
+from propmgmt.outbox.models import Notification
 
 from .build import HISTORY_DAYS, TODAY, local
 from .pages import oversight_pages
@@ -145,7 +146,7 @@ def missed_sweep(runs: int, progress) -> list[Measurement]:
 
 def fan_out_available() -> bool:
     try:
-        from propmgmt.reminders.services import notification_rows  # noqa: F401
+        from propmgmt.outbox.services import notification_rows  # noqa: F401
     except ImportError:
         return False
     return True
