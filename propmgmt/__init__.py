@@ -215,6 +215,15 @@ def register_template_helpers(app: Flask) -> None:
     from .plans.outcomes import format_rate
     app.add_template_global(format_rate, "pct")  # every rate on every page, formatted one way
 
+    @app.template_global()
+    def can(role_set: str) -> bool:
+        """Whether the signed-in user's role is in auth.roles' set of that name: what a page offers
+        follows the same sets the views and services enforce."""
+        from flask_login import current_user
+
+        from .auth import roles
+        return current_user.is_authenticated and current_user.role in getattr(roles, role_set)
+
     @app.template_filter("combine")
     def combine(mapping, **extra):
         return {**mapping, **extra}

@@ -6,6 +6,7 @@ before it changes anything. The names say the job, not the page.
 from .models import ROLES
 
 EVERYONE_SIGNED_IN = ROLES
+ADMINS = ("admin",)
 STAFF = ("admin", "official", "dispatcher")  # read the oversight pages, ledgers, plans and handovers
 DISTRICT = ("admin", "official")  # decide: approve assignments and handovers, edit the register
 REGISTER_READERS = ("admin", "official", "dispatcher", "operator", "firm")
@@ -18,6 +19,8 @@ STANDARD_EDITORS = ("admin",)
 OPERATORS = ("operator",)
 TASK_VERIFIERS = ("admin", "dispatcher")
 CASE_HANDLERS = ("admin", "dispatcher")
+CONTACT_READERS = ("dispatcher",)  # see a resident's phone number in full (they call back)
 HANDOVER_DECIDERS = DISTRICT
 POSTER_PRINTERS = STAFF
+LEDGER_EXPORTERS = STAFF
 REPORT_RECIPIENTS = ("official",)  # receive the monthly report when it is archived

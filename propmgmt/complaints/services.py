@@ -28,7 +28,7 @@ from ..orgs.models import Crew, crew_compound
 from ..plans.models import ServicePlan, ServiceType, Task
 from ..plans.transitions import create_task_for_case, task_completed
 from .models import Complaint, ComplaintPhoto, ReportHit
-from .policy import FIELD_CATEGORIES, RESIDENT_CATEGORIES, deadlines, limit, sla_for
+from .policy import FIELD_CATEGORIES, RESIDENT_CATEGORIES, TRANSITIONS, deadlines, limit, sla_for
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
@@ -143,11 +143,13 @@ def _require_handler(actor) -> None:
         raise DomainError(_l("Only dispatchers handle cases."), code="forbidden")
 
 
-def _move(actor, complaint: Complaint, from_states: tuple[str, ...], to_state: str, action: str, *, now: datetime,
+def _move(actor, complaint: Complaint, transition: str, action: str, *, now: datetime,
           message, reason: str = "", **values) -> Complaint:
-    previous = complaint.status
+    """Moves the case along TRANSITIONS[transition], if it is still in one of its states."""
+    previous, rule = complaint.status, TRANSITIONS[transition]
+    to_state = rule.to_state
     won = db.session.execute(update(Complaint).where(Complaint.id == complaint.id,
-                                                     Complaint.status.in_(from_states))
+                                                     Complaint.status.in_(rule.from_states))
                              .values(status=to_state, **values)
                              .execution_options(synchronize_session=False)).rowcount
     if not won:
@@ -161,7 +163,7 @@ def _move(actor, complaint: Complaint, from_states: tuple[str, ...], to_state: s
 
 def acknowledge(actor, complaint: Complaint, *, now: datetime) -> Complaint:
     _require_handler(actor)
-    return _move(actor, complaint, ("received",), "acknowledged", "complaint_acknowledged", now=now,
+    return _move(actor, complaint, "acknowledge", "complaint_acknowledged", now=now,
                  acknowledged_at=now, message=_l("Only a newly received case can be acknowledged."))
 
 
@@ -192,7 +194,7 @@ def dispatch(actor, complaint: Complaint, *, now: datetime, crew_id: int | None 
         db.session.scalar(select(ServiceType).order_by(ServiceType.id).limit(1))
     if service_type is None:
         raise DomainError(_l("No service type exists yet."))
-    _move(actor, complaint, ("received", "acknowledged", "reopened"), "dispatched", "complaint_dispatched", now=now,
+    _move(actor, complaint, "dispatch", "complaint_dispatched", now=now,
           dispatched_at=now, acknowledged_at=func.coalesce(Complaint.acknowledged_at, now),
           message=_l("This case cannot be dispatched in its current state."))
     return create_task_for_case(actor, compound_id=complaint.compound_id, service_type_id=service_type.id,
@@ -204,7 +206,7 @@ def dispatch(actor, complaint: Complaint, *, now: datetime, crew_id: int | None 
 def resolve(actor, complaint: Complaint, *, now: datetime, note: str = "") -> Complaint:
     _require_handler(actor)
     note = (note or "").strip()[:2000]
-    return _move(actor, complaint, ("acknowledged", "dispatched", "reopened"), "resolved", "complaint_resolved",
+    return _move(actor, complaint, "resolve", "complaint_resolved",
                  now=now, resolved_at=now, resolution_note=note, reason=note,
                  message=_l("This case cannot be resolved in its current state."))
 
@@ -230,7 +232,7 @@ def resolve_from_task(task: Task, *, user, now: datetime) -> None:
 def close(actor, complaint: Complaint, *, now: datetime) -> Complaint:
     """Closes a resolved case the resident did not rate (a dispatcher's decision, audited)."""
     _require_handler(actor)
-    return _move(actor, complaint, ("resolved",), "closed", "complaint_closed", now=now, closed_at=now,
+    return _move(actor, complaint, "close", "complaint_closed", now=now, closed_at=now,
                  message=_l("Only a resolved case can be closed."))
 
 
@@ -247,9 +249,10 @@ def rate(complaint: Complaint, rating, comment: str, *, now: datetime) -> Compla
         raise DomainError(_l("The comment is too long (at most 1000 characters)."), field="comment")
     if complaint.rating is not None:
         raise Conflict(_l("This case has already been rated. Thank you!"))
-    won = db.session.execute(update(Complaint).where(Complaint.id == complaint.id, Complaint.status == "resolved",
-                                                     Complaint.rating.is_(None))
-                             .values(status="closed", rating=rating, rating_comment=comment, rated_at=now,
+    rule = TRANSITIONS["rate"]
+    won = db.session.execute(update(Complaint).where(Complaint.id == complaint.id,
+                                                     Complaint.status.in_(rule.from_states), Complaint.rating.is_(None))
+                             .values(status=rule.to_state, rating=rating, rating_comment=comment, rated_at=now,
                                      closed_at=now).execution_options(synchronize_session=False)).rowcount
     if not won:
         db.session.refresh(complaint)
@@ -270,7 +273,7 @@ def reopen(complaint: Complaint, reason: str, *, now: datetime) -> Complaint:
     if len(reason) > 1000:
         raise DomainError(_l("The text is too long (at most 1000 characters)."), field="reason")
     acknowledge_due, resolve_due = deadlines(complaint.category, now)
-    return _move(None, complaint, ("resolved",), "reopened", "complaint_reopened", now=now, reason=reason,
+    return _move(None, complaint, "reopen", "complaint_reopened", now=now, reason=reason,
                  acknowledge_due_at=acknowledge_due, resolve_due_at=resolve_due, resolved_at=None,
                  message=_l("Only a resolved case that has not been rated can be reopened."))
 

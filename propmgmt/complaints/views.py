@@ -24,6 +24,7 @@ from . import services
 from .hotline import read_tickets, replies_xlsx
 from .labels import SEVERITY_LABELS, SOURCE_LABELS, STATUS_LABELS
 from .models import COMPLAINT_SOURCES, COMPLAINT_STATUSES, Complaint, ComplaintPhoto
+from .policy import available_actions, may_see_contact
 from .queries import QueueFilter, dispatcher_queue, next_deadline, photos_of_case, public_history, tasks_of_case
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
@@ -67,7 +68,8 @@ def show(complaint_id: int):
     return render_template("complaints/detail.html", case=complaint, photos=photos_of_case(complaint.id),
                            tasks=tasks_of_case(complaint.id), history=public_history(complaint), crews=crews,
                            operators=operators, compounds=compounds, now=utcnow(), next_deadline=next_deadline,
-                           PROBLEM_LABELS=PROBLEM_LABELS)
+                           PROBLEM_LABELS=PROBLEM_LABELS, actions=available_actions(complaint, current_user),
+                           show_contact=may_see_contact(current_user))
 
 
 @bp.route("/photos/<int:photo_id>")

@@ -21,6 +21,7 @@ from ..tables import ImportRejected, read_table
 from .imports import parse_rows
 from .labels import FIELD_LABELS, MODE_LABELS, STATUS_LABELS, TIER_LABELS, TIMELINE_LABELS
 from .models import MANAGEMENT_MODES, RENOVATION_STATUSES, Compound
+from .policy import available_actions
 from .queries import DEFAULT_SORT, SORTS, RegisterFilter, area_choices, register_query, register_totals
 from .services import create_compound, import_compounds, update_compound
 
@@ -33,8 +34,7 @@ READERS = REGISTER_READERS
 @bp.app_context_processor
 def register_labels():
     return {"MODE_LABELS": MODE_LABELS, "TIER_LABELS": TIER_LABELS, "STATUS_LABELS": STATUS_LABELS,
-            "FIELD_LABELS": FIELD_LABELS, "AUDIT_ACTION_LABELS": TIMELINE_LABELS,
-            "can_edit_register": current_user.is_authenticated and current_user.role in EDITORS}
+            "FIELD_LABELS": FIELD_LABELS, "AUDIT_ACTION_LABELS": TIMELINE_LABELS}
 
 
 def _filter_from_args() -> RegisterFilter:
@@ -81,9 +81,11 @@ def export_compounds():
 @roles_required(*READERS)
 def show_compound(compound_id: int):
     compound = _get_compound(compound_id)
+    assignments = compound_assignments(compound.id)
+    actions = available_actions(compound, current_user, open_assignment=any(a.is_open for a in assignments))
     return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id),
-                           assignments=compound_assignments(compound.id), STATE_LABELS={**ASSIGNMENT_STATUS_LABELS, **MODE_LABELS},
-                           handover=open_handover_of(compound.id))
+                           assignments=assignments, actions=actions, handover=open_handover_of(compound.id),
+                           STATE_LABELS={**ASSIGNMENT_STATUS_LABELS, **MODE_LABELS})
 
 
 def _save(form, action):
