@@ -3,10 +3,11 @@
 The database is SQLite (a temporary file) unless TEST_DATABASE_URL points elsewhere;
 `make test` runs the suite twice, the second time on PostgreSQL.
 """
+import io
 import os
 import re
 import threading
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask import current_app, g, has_app_context
@@ -15,13 +16,19 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.orm import Session, scoped_session
 
-from config import TestingConfig
-from propmgmt.assignments.services import Proposal
-from propmgmt import create_app
-from propmgmt.extensions import db as _db
+from PIL import Image
+from sqlalchemy import select
 
-from .factories import (CrewFactory, FallbackOperatorFactory, ServiceStandardFactory, ServiceTypeFactory,
-                        UserFactory)
+from config import TestingConfig
+from propmgmt import clock, create_app
+from propmgmt.assignments.services import Proposal, approve_assignment, propose_assignment
+from propmgmt.clock import local_today
+from propmgmt.extensions import db as _db
+from propmgmt.plans.generation import generate_tasks
+from propmgmt.plans.models import Task
+
+from .factories import (CompoundFactory, CrewFactory, FallbackOperatorFactory, ServiceStandardFactory,
+                        ServiceTypeFactory, UserFactory)
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -179,3 +186,78 @@ def setting(db):
 
     s.proposal = proposal
     return s
+
+
+def jpeg(width=800, height=600, color=(90, 140, 200), exif_gps=False) -> bytes:
+    image = Image.new("RGB", (width, height), color)
+    buffer = io.BytesIO()
+    if exif_gps:
+        exif = Image.Exif()
+        exif[0x8825] = {1: "N", 2: (37.0, 51.0, 0.0), 3: "E", 4: (113.0, 34.0, 0.0)}  # GPS IFD
+        exif[0x010F] = "TestCam"
+        image.save(buffer, "JPEG", exif=exif)
+    else:
+        image.save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def frozen_clock(now, monkeypatch):
+    """The app's clock (clock.utcnow) stands at `now` for the test: pages and services agree with it."""
+    monkeypatch.setattr(clock, "_frozen", now)
+    return now
+
+
+@pytest.fixture
+def field_day(db, setting, frozen_clock):
+    """A compound in fallback (育英小区) whose tasks of today all have their window open at `now`,
+    and an operator of its crew (赵师傅)."""
+    now = frozen_clock
+    today = local_today(now)
+    compound = CompoundFactory(name="育英小区")
+    approve_assignment(setting.official, propose_assignment(setting.official, compound, setting.proposal(
+        start_date=today, review_date=None), now=now), now=now)
+    operator = UserFactory(role="operator", crew=setting.crew, display_name="赵师傅")
+    # Tasks of yesterday's windows so that every window is open "now" for these tests.
+    generate_tasks(today + timedelta(days=1), now=now - timedelta(days=1))
+    tasks = db.session.scalars(select(Task).where(Task.compound_id == compound.id).order_by(Task.window_start)).all()
+    for task in tasks:  # move every window around now, so none is over
+        task.window_start, task.window_end = now - timedelta(minutes=30), now + timedelta(hours=2)
+        now += timedelta(seconds=1)
+    db.session.commit()
+    return {"compound": compound, "operator": operator, "tasks": tasks}
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(db):
+    """`with count_queries() as counted: ...` then counted.count: the SQL statements the block ran
+    (SAVEPOINTs and their releases, which only the tests' rollback makes, are left out)."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                counter.statements.append(statement)
+
+        engine = _db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting

@@ -4,13 +4,14 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
+from propmgmt.clock import local_today, utcnow
 from propmgmt.complaints.models import Complaint, ComplaintPhoto
 from propmgmt.field.models import FieldSubmission
 from propmgmt.plans.models import Task, TaskPhoto
 from propmgmt.reminders.sender import send_due_notifications
 
 from ..factories import UserFactory
-from .conftest import jpeg
+from ..conftest import jpeg
 
 JSON = {"Accept": "application/json"}
 
@@ -94,7 +95,7 @@ def test_dispatcher_verifies_or_sends_back(client, field_day, setting, db):
     client.post_form(f"/field/verify/{second.id}/reject", {"reason": "楼道未清扫干净"}, page="/field/verify")
     assert (first.status, second.status) == ("verified", "rejected")
     for task in (first, second):  # both windows have now ended: the two tasks are due, and counted
-        task.window_end = datetime.now(timezone.utc)
+        task.window_end = utcnow()
     db.session.commit()
     rates = client.get("/field/verify").get_data(as_text=True)
     crew_table = rates.split('class="data crew-rates"')[1].split("</table>")[0]
@@ -104,7 +105,7 @@ def test_dispatcher_verifies_or_sends_back(client, field_day, setting, db):
     _sign_in(client, field_day["operator"])
     page = client.get(f"/field/tasks/{second.id}").get_data(as_text=True)
     assert "退回返工" in page and "楼道未清扫干净" in page
-    send_due_notifications(datetime.now(timezone.utc))
+    send_due_notifications(utcnow())
     assert "楼道未清扫干净" in client.get("/notifications").get_data(as_text=True)
 
 
