@@ -20,7 +20,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..plans.models import Task, TaskPhoto
 from ..periods import Period
-from ..plans.outcomes import finished_late
+from ..plans.outcomes import finished_late, is_overdue
 from ..request_args import as_id
 from ..complaints.labels import PROBLEM_LABELS
 from ..complaints.policy import FIELD_CATEGORIES
@@ -88,7 +88,7 @@ def _run(kind: str, task_id: int | None, action):
 @roles_required(*OPERATOR)
 def day():
     days = my_days(current_user, now=utcnow())
-    return render_template("field/day.html", days=days, now=utcnow())
+    return render_template("field/day.html", days=days, now=utcnow(), is_overdue=is_overdue)
 
 
 @bp.route("/tasks/<int:task_id>")

@@ -1,6 +1,7 @@
 """The field app over HTTP, as the tablet's script and a plain browser use it."""
 import io
-from datetime import datetime, timezone
+import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -145,3 +146,18 @@ def test_expired_form_keeps_the_record_on_the_tablet(client, field_day):
     response = client.post(f"/field/tasks/{task.id}/start", headers={**JSON, "X-CSRFToken": "stale",
                                                                      "X-Idempotency-Key": "s-1"})
     assert response.status_code == 400 and response.json["error"]["code"] == "csrf_expired"
+
+
+def test_the_day_marks_overdue_what_the_oversight_pages_count_as_overdue(client, db, field_day):
+    """Overdue is one definition (plans.outcomes): not started 30 minutes into an open window."""
+    now = utcnow()
+    late, fresh = field_day["tasks"][:2]
+    late.window_start, fresh.window_start = now - timedelta(minutes=40), now - timedelta(minutes=10)
+    for i, task in enumerate(field_day["tasks"][2:]):  # not open yet
+        task.window_start = now + timedelta(hours=1, minutes=i)
+    db.session.commit()
+    _sign_in(client, field_day["operator"])
+    html = client.get("/field").get_data(as_text=True)
+    rows = {int(m.group(1)): m.group(0) for m in re.finditer(r'<li class="task-row[^"]*" data-task-id="(\d+)"', html)}
+    assert "overdue" in rows[late.id] and "overdue" not in rows[fresh.id]
+    assert html.count('class="badge overdue-mark"') == 1
