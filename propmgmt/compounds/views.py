@@ -7,6 +7,10 @@ from flask_login import current_user
 
 from ..auth.roles import REGISTER_EDITORS, REGISTER_READERS
 from ..assignments.labels import STATUS_LABELS as ASSIGNMENT_STATUS_LABELS
+from ..complaints.labels import PROBLEM_LABELS, SOURCE_LABELS
+from ..complaints.labels import STATUS_LABELS as CASE_STATUS_LABELS
+from ..handovers.labels import STAGE_LABELS
+from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
 from ..assignments.queries import compound_assignments
 from ..audit.queries import compound_timeline
 from ..handovers.queries import open_handover_of
@@ -35,6 +39,32 @@ READERS = REGISTER_READERS
 def register_labels():
     return {"MODE_LABELS": MODE_LABELS, "TIER_LABELS": TIER_LABELS, "STATUS_LABELS": STATUS_LABELS,
             "FIELD_LABELS": FIELD_LABELS, "AUDIT_ACTION_LABELS": TIMELINE_LABELS}
+
+
+# The words for the states an audit entry of each kind moves between, on the compound's timeline.
+TIMELINE_STATES = {"compound": MODE_LABELS, "assignment": ASSIGNMENT_STATUS_LABELS, "task": TASK_STATUS_LABELS,
+                   "complaint": CASE_STATUS_LABELS, "handover": STAGE_LABELS, "service_plan": PLAN_STATUS_LABELS}
+# ... and for the values of a change, by the field that changed.
+TIMELINE_VALUES = {"category": PROBLEM_LABELS, "management_mode": MODE_LABELS, "renovation_tier": TIER_LABELS,
+                   "renovation_status": STATUS_LABELS, "stage": STAGE_LABELS, "source": SOURCE_LABELS}
+
+
+@bp.app_template_global()
+def timeline_state(entry, state: str | None) -> str:
+    """A state of a timeline entry in words (a mode, a task's or a case's state, a handover stage)."""
+    if not state:
+        return ""
+    return str(TIMELINE_STATES.get(entry.entity_type, {}).get(state) or MODE_LABELS.get(state) or state)
+
+
+@bp.app_template_global()
+def timeline_value(field: str, value) -> str:
+    """A changed value as a user reads it: yes / no, a category's or a stage's name, or the value."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(TIMELINE_VALUES.get(field, {}).get(value, value))
 
 
 def _filter_from_args() -> RegisterFilter:
@@ -85,7 +115,7 @@ def show_compound(compound_id: int):
     actions = available_actions(compound, current_user, open_assignment=any(a.is_open for a in assignments))
     return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id),
                            assignments=assignments, actions=actions, handover=open_handover_of(compound.id),
-                           STATE_LABELS={**ASSIGNMENT_STATUS_LABELS, **MODE_LABELS})
+                           )
 
 
 def _save(form, action):
