@@ -15,7 +15,7 @@ from ..scratch import scratch_database
 
 URL = os.environ.get("TEST_DATABASE_URL", "")
 
-pytestmark = [pytest.mark.soak,
+pytestmark = [pytest.mark.soak, pytest.mark.slow,
               pytest.mark.skipif(not URL.startswith("postgresql"),
                                  reason="the soak runs the production setup, on PostgreSQL (the PostgreSQL pass)")]
 

@@ -22,6 +22,8 @@ from ..concurrency import wipe
 from ..factories import (CompoundFactory, CrewFactory, FallbackOperatorFactory, ServiceStandardFactory,
                          ServiceTypeFactory, UserFactory)
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = [sys.executable, "-m", "flask", "--app", "app"]
 
