@@ -1,5 +1,6 @@
 # make run  — set up everything and serve the demo on http://127.0.0.1:5000
-# make test — install test requirements and run the suite on SQLite, then on PostgreSQL
+# make test — install test requirements, lint, and run the suite on SQLite, then on PostgreSQL
+# make test-fast — the inner loop: lint and the SQLite suite without the tests marked slow
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,7 +8,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run scheduler serve bench load soak test test-sqlite test-postgres browsers migrate seed translations clean
+.PHONY: run scheduler serve bench load soak lint test test-fast test-sqlite test-postgres browsers migrate seed translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,9 +72,20 @@ browsers:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	fi
 
+# ruff (pyproject.toml): pyflakes, pycodestyle, bugbear, import order, pyupgrade.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
 test: $(VENV)/.installed-dev browsers
+	$(MAKE) lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+
+# Minutes, not the full quarter hour: leaves out the tests marked slow (browser journeys, the
+# production server, hostile-input runs, migrations from scratch). CI runs them all.
+test-fast: $(VENV)/.installed-dev
+	$(MAKE) lint
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q -m "not slow"
 
 test-sqlite:
 	@echo "== tests on SQLite =="

@@ -111,8 +111,6 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api
     from .assignments.views import bp as assignments
     from .auth.views import bp as auth
-    from .bench.cli import bp as bench_cli
-    from .bench.load import bp as load_cli
     from .complaints.views import bp as complaints
     from .compounds.views import bp as compounds
     from .demo.cli import bp as demo_cli
@@ -128,12 +126,20 @@ def register_blueprints(app: Flask) -> None:
     from .ops.views import bp as ops
 
     for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints, residents, api, health,
-                      ops, auth_cli, bench_cli, load_cli, demo_cli, scheduler_cli, ops_cli):
+                      ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
         app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:
-    """CLI commands live on their domain's CLI blueprint (registered above)."""
+    """CLI commands live on their domain's CLI blueprint (registered above); the harnesses' (bench,
+    load, soak) in tools/, beside the package, when it is there: a deployment may leave it out."""
+    try:
+        import tools
+    except ModuleNotFoundError as error:
+        if error.name != "tools":  # tools is there but broken: say so
+            raise
+        return
+    tools.register_commands(app)
 
 
 def _wants_json() -> bool:
@@ -221,6 +227,18 @@ def register_template_helpers(app: Flask) -> None:
     def options(items, value_attr: str, label_attr: str):
         """Rows as (value, label) pairs for the select_filter macro."""
         return [(getattr(item, value_attr), getattr(item, label_attr)) for item in items]
+
+    from .plans.outcomes import format_rate
+    app.add_template_global(format_rate, "pct")  # every rate on every page, formatted one way
+
+    @app.template_global()
+    def can(role_set: str) -> bool:
+        """Whether the signed-in user's role is in auth.roles' set of that name: what a page offers
+        follows the same sets the views and services enforce."""
+        from flask_login import current_user
+
+        from .auth import roles
+        return current_user.is_authenticated and current_user.role in getattr(roles, role_set)
 
     @app.template_filter("combine")
     def combine(mapping, **extra):

@@ -56,9 +56,12 @@ def accelerated_clock_from(environ) -> AcceleratedClock | None:
 
 
 _accelerated = accelerated_clock_from(os.environ)
+_frozen: datetime | None = None  # set only by the tests (tests/conftest.py, frozen_clock)
 
 
 def utcnow() -> datetime:
+    if _frozen is not None:
+        return _frozen
     if _accelerated is None:
         return datetime.now(timezone.utc)
     return _accelerated.now()

@@ -80,10 +80,6 @@ def _reading_a_page() -> bool:
         and not request.path.startswith("/api/")
 
 
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def insert_ignoring_duplicates(table, rows: list[dict]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL: idempotent bulk writes."""
     from sqlalchemy.dialects import postgresql, sqlite

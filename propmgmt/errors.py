@@ -15,6 +15,12 @@ class DomainError(Exception):
             self.code = code
 
 
+class Forbidden(DomainError):
+    """The rule says this user may not do this (not a missing role on a page: that is a plain 403)."""
+    status_code = 403
+    code = "forbidden"
+
+
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"
@@ -23,10 +29,3 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"
-
-
-class Forbidden(DomainError):
-    """The rule names who may do this, and the acting user is not one of them."""
-
-    status_code = 403
-    code = "forbidden"

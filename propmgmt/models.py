@@ -10,5 +10,5 @@ from .handovers.models import (CompoundReadiness, Handover, InspectionItem, Owne
 from .oversight.models import ReportArchive, RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew  # noqa: F401
 from .orgs.models import Crew, Organisation, crew_compound  # noqa: F401
 from .plans.models import ServicePlan, ServiceStandard, ServiceType, Task, TaskPhoto  # noqa: F401
-from .reminders.models import Notification  # noqa: F401
+from .outbox.models import Notification  # noqa: F401
 from .scheduler.models import SchedulerCount, SchedulerRun  # noqa: F401

@@ -3,24 +3,32 @@
 The database is SQLite (a temporary file) unless TEST_DATABASE_URL points elsewhere;
 `make test` runs the suite twice, the second time on PostgreSQL.
 """
+import io
 import os
 import re
-from datetime import date, datetime, timezone
+import threading
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
+
+from PIL import Image
+from sqlalchemy import select
 
 from config import TestingConfig
-from propmgmt.assignments.services import Proposal
-from propmgmt import create_app
+from propmgmt import clock, create_app
+from propmgmt.assignments.services import Proposal, approve_assignment, propose_assignment
+from propmgmt.clock import local_today
 from propmgmt.extensions import db as _db
+from propmgmt.plans.generation import generate_tasks
+from propmgmt.plans.models import Task
 
-from .factories import (CrewFactory, FallbackOperatorFactory, ServiceStandardFactory, ServiceTypeFactory,
-                        UserFactory)
+from .factories import (CompoundFactory, CrewFactory, FallbackOperatorFactory, ServiceStandardFactory,
+                        ServiceTypeFactory, UserFactory)
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -40,9 +48,6 @@ def _empty_postgres(engine) -> None:
 
 class JoinedSession(Session):
     """A plain SQLAlchemy session: unlike Flask-SQLAlchemy's, it uses the bind it is given."""
-
-    def __init__(self, db=None, **options):
-        super().__init__(**options)
 
 
 class CsrfClient(FlaskClient):
@@ -87,19 +92,39 @@ def app(tmp_path_factory):
     return app
 
 
+def _test_scoped_session(app, connection, original):
+    """A scoped session that joins the test's transaction for this thread and this app only.
+
+    `db.session` is one attribute of the one extension object, shared by every app and thread in
+    the process. The browser tests' live server (another app, another thread) is still answering a
+    request of the last page when the next test begins; given the test's session it used the test's
+    connection from its own thread, and the interleaved SAVEPOINTs ("no such savepoint", "nested
+    transaction already deassociated") failed whichever test ran then. Anything but the test itself
+    gets an ordinary session of its own app, as it would in production.
+    """
+    test_thread = threading.get_ident()
+
+    def make_session():
+        if threading.get_ident() == test_thread and current_app._get_current_object() is app:
+            return JoinedSession(bind=connection, join_transaction_mode="create_savepoint")
+        return original.session_factory()
+
+    return scoped_session(make_session, scopefunc=original.registry.scopefunc)
+
+
 @pytest.fixture
 def db(app):
     """The extension's session bound to one outer transaction that is rolled back after the test.
 
-    Views and services commit as they do in production; those commits only release savepoints.
+    Views and services commit as they do in production; those commits release the test's
+    savepoint and the next transaction opens a new one (SQLAlchemy's "joining a session into an
+    external transaction" recipe).
     """
     with app.app_context():
         connection = _db.engine.connect()
         outer = connection.begin()
         original = _db.session
-        _db.session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": JoinedSession}
-        )
+        _db.session = _test_scoped_session(app, connection, original)
         try:
             yield _db
         finally:
@@ -161,3 +186,78 @@ def setting(db):
 
     s.proposal = proposal
     return s
+
+
+def jpeg(width=800, height=600, color=(90, 140, 200), exif_gps=False) -> bytes:
+    image = Image.new("RGB", (width, height), color)
+    buffer = io.BytesIO()
+    if exif_gps:
+        exif = Image.Exif()
+        exif[0x8825] = {1: "N", 2: (37.0, 51.0, 0.0), 3: "E", 4: (113.0, 34.0, 0.0)}  # GPS IFD
+        exif[0x010F] = "TestCam"
+        image.save(buffer, "JPEG", exif=exif)
+    else:
+        image.save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def frozen_clock(now, monkeypatch):
+    """The app's clock (clock.utcnow) stands at `now` for the test: pages and services agree with it."""
+    monkeypatch.setattr(clock, "_frozen", now)
+    return now
+
+
+@pytest.fixture
+def field_day(db, setting, frozen_clock):
+    """A compound in fallback (育英小区) whose tasks of today all have their window open at `now`,
+    and an operator of its crew (赵师傅)."""
+    now = frozen_clock
+    today = local_today(now)
+    compound = CompoundFactory(name="育英小区")
+    approve_assignment(setting.official, propose_assignment(setting.official, compound, setting.proposal(
+        start_date=today, review_date=None), now=now), now=now)
+    operator = UserFactory(role="operator", crew=setting.crew, display_name="赵师傅")
+    # Tasks of yesterday's windows so that every window is open "now" for these tests.
+    generate_tasks(today + timedelta(days=1), now=now - timedelta(days=1))
+    tasks = db.session.scalars(select(Task).where(Task.compound_id == compound.id).order_by(Task.window_start)).all()
+    for task in tasks:  # move every window around now, so none is over
+        task.window_start, task.window_end = now - timedelta(minutes=30), now + timedelta(hours=2)
+        now += timedelta(seconds=1)
+    db.session.commit()
+    return {"compound": compound, "operator": operator, "tasks": tasks}
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(db):
+    """`with count_queries() as counted: ...` then counted.count: the SQL statements the block ran
+    (SAVEPOINTs and their releases, which only the tests' rollback makes, are left out)."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                counter.statements.append(statement)
+
+        engine = _db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting

@@ -3,16 +3,16 @@
 They commit: inside the test's outer transaction a commit only releases a savepoint, and
 it keeps the data when a view under test rolls its own work back.
 """
+from datetime import date, datetime, timedelta, timezone
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
-
-from propmgmt.extensions import db
-from datetime import date
-
-from propmgmt.models import (Assignment, Community, Compound, Crew, District, Organisation, ServiceStandard,
-                             ServiceType, Subdistrict, User)
-from propmgmt.compounds.services import new_public_code
 from werkzeug.security import generate_password_hash
+
+from propmgmt.compounds.services import new_public_code
+from propmgmt.extensions import db
+from propmgmt.models import (Assignment, Community, Complaint, Compound, Crew, District, Handover, Organisation,
+                             ServicePlan, ServiceStandard, ServiceType, Subdistrict, Task, User)
 
 PASSWORD = "password123"
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
@@ -134,3 +134,67 @@ class AssignmentFactory(Base):
     status = "proposed"
     responsible_leader = factory.SubFactory(UserFactory, role="official")
     start_date = date(2026, 12, 1)
+
+
+class ServicePlanFactory(Base):
+    """An active daily cleaning plan, 07:00-09:00, from 2026-11-01."""
+
+    class Meta:
+        model = ServicePlan
+
+    compound = factory.SubFactory(CompoundFactory, management_mode="fallback")
+    service_type = factory.SubFactory(ServiceTypeFactory)
+    crew = factory.SubFactory(CrewFactory)
+    rrule = "FREQ=DAILY"
+    windows = [{"start": "07:00", "end": "09:00"}]
+    starts_on = date(2026, 11, 1)
+    status = "active"
+
+
+class TaskFactory(Base):
+    """A task whose two-hour window ended an hour before `end` (default: 2026-11-25 01:00 UTC).
+
+    `finished` (minutes after the window's end, negative for before it) sets the completion times;
+    give a completed status with it."""
+
+    class Meta:
+        model = Task
+
+    class Params:
+        end = datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc)
+        finished = None
+
+    compound = factory.SubFactory(CompoundFactory, management_mode="fallback")
+    service_type = factory.SubFactory(ServiceTypeFactory)
+    crew_id = None
+    status = "scheduled"
+    window_end = factory.LazyAttribute(lambda t: t.end)
+    window_start = factory.LazyAttribute(lambda t: t.window_end - timedelta(hours=2))
+    completed_at = factory.LazyAttribute(
+        lambda t: None if t.finished is None else t.window_end + timedelta(minutes=t.finished))
+    device_completed_at = factory.LazyAttribute(lambda t: t.completed_at)
+
+
+class ComplaintFactory(Base):
+    """A resident's report, received, with its deadlines set by nobody (give them when they matter)."""
+
+    class Meta:
+        model = Complaint
+
+    tracking_code = factory.Sequence(lambda n: f"TESTCODE{n:02d}"[-10:])
+    compound = factory.SubFactory(CompoundFactory, management_mode="fallback")
+    source = "resident"
+    category = "cleaning"
+    description = "楼道有垃圾未清理"
+    contact_phone = "13912345678"
+    status = "received"
+
+
+class HandoverFactory(Base):
+    """A handover at its first stage (assessing) of a compound in fallback."""
+
+    class Meta:
+        model = Handover
+
+    compound = factory.SubFactory(CompoundFactory, management_mode="fallback")
+    stage = "assessing"

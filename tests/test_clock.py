@@ -45,6 +45,7 @@ def _python(env: dict, code: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_every_process_shares_the_clock_and_production_refuses_it_outside_a_soak(tmp_path):
     clock = AcceleratedClock(datetime(2026, 12, 1, tzinfo=timezone.utc), 1_000_000_000.0, 2.0)
     env = {**clock.environ(), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": "k"}

@@ -8,6 +8,8 @@ from config import TestingConfig
 from propmgmt import create_app
 from propmgmt.extensions import db
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 
 def test_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as connection:

@@ -4,6 +4,7 @@ from datetime import date
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import func, select
 
+from ..auth.roles import STAFF
 from ..assignments.models import ASSIGNMENT_STATUSES
 from ..assignments.queries import LedgerFilter, days_in_fallback, ledger_count, ledger_query
 from ..assignments.services import PROPOSERS, Proposal, propose_assignment
@@ -19,7 +20,7 @@ from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-READERS = ("admin", "official", "dispatcher")
+READERS = STAFF
 MAX_PER_PAGE = 200
 
 

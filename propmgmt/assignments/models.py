@@ -4,11 +4,12 @@ from datetime import date, datetime
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, CheckConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, now_utc, one_of
+from ..clock import utcnow
+from ..database import UTCDateTime, one_of
 from ..extensions import db
 
 ASSIGNMENT_STATUSES = ("proposed", "active", "ended", "rejected")
-OPEN_STATUSES = ("proposed", "active")
+OPEN_ASSIGNMENT_STATUSES = ("proposed", "active")
 END_REASONS = ("handed_over", "revoked")
 
 assignment_service_type = Table(
@@ -47,7 +48,7 @@ class Assignment(db.Model):
     # The crew that will serve the compound; its default plans are given to this crew.
     crew_id: Mapped[int | None] = mapped_column(ForeignKey("crew.id"))
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
@@ -68,4 +69,4 @@ class Assignment(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        return self.status in OPEN_ASSIGNMENT_STATUSES

@@ -90,9 +90,10 @@ def days_in_fallback(assignment: Assignment, today: date) -> int | None:
     return max((last - assignment.start_date).days, 0)
 
 
-def open_assignment_of(compound_id: int) -> Assignment | None:
-    return db.session.scalar(select(Assignment).where(
-        Assignment.compound_id == compound_id, Assignment.status.in_(("proposed", "active"))))
+def active_assignment_id(compound_id: int) -> int | None:
+    """The assignment under which the compound is served now, if any (a new plan serves under it)."""
+    return db.session.scalar(select(Assignment.id).where(
+        Assignment.compound_id == compound_id, Assignment.status == "active"))
 
 
 def compound_assignments(compound_id: int) -> list[Assignment]:

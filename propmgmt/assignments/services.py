@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.roles import ASSIGNMENT_DECIDERS, ASSIGNMENT_PROPOSERS, RESPONSIBLE_LEADERS
 from ..audit.services import record
 from ..auth.models import User
 from ..clock import local_to_utc, to_local
@@ -21,12 +22,12 @@ from ..extensions import db
 from ..orgs.models import Crew, Organisation, crew_compound
 from ..plans.models import ServiceType
 from ..plans.services import create_default_plans, end_plans_of_assignment
-from ..reminders.services import notify_users
-from .models import OPEN_STATUSES, Assignment
+from ..outbox.services import notify_users
+from .models import OPEN_ASSIGNMENT_STATUSES, Assignment
 
-PROPOSERS = ("admin", "official", "dispatcher")
-DECIDERS = ("admin", "official")
-LEADER_ROLES = ("admin", "official")
+PROPOSERS = ASSIGNMENT_PROPOSERS
+DECIDERS = ASSIGNMENT_DECIDERS
+LEADER_ROLES = RESPONSIBLE_LEADERS
 REVIEW_REMINDER_DAYS = 14
 
 
@@ -102,7 +103,7 @@ def _check_compound(compound: Compound | None, proposal: Proposal) -> None:
         raise DomainError(_l("The start date is before %(name)s was built (%(year)d).",
                              name=compound.name, year=compound.year_built), field="start_date")
     open_one = db.session.scalar(select(Assignment.id).where(
-        Assignment.compound_id == compound.id, Assignment.status.in_(OPEN_STATUSES)))
+        Assignment.compound_id == compound.id, Assignment.status.in_(OPEN_ASSIGNMENT_STATUSES)))
     if open_one:
         raise Conflict(_l("%(name)s already has an open assignment.", name=compound.name), field="compound_id")
 

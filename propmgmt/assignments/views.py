@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..auth.roles import STAFF
 from ..auth.access import roles_required
 from ..auth.models import User
 from ..clock import local_today, utcnow
@@ -27,7 +28,7 @@ from .services import (DECIDERS, LEADER_ROLES, PROPOSERS, BulkRejected, approve_
                        propose_assignments, reject_assignment, release_compound)
 
 bp = Blueprint("assignments", __name__, url_prefix="/assignments")
-READERS = ("admin", "official", "dispatcher")
+READERS = STAFF
 MAX_BULK = 500
 
 

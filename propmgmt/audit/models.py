@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, now_utc
+from ..clock import utcnow
+from ..database import UTCDateTime
 from ..extensions import db
 
 
@@ -16,7 +17,7 @@ class AuditEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     entity_type: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[int]

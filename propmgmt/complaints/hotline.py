@@ -10,9 +10,8 @@ from openpyxl import Workbook
 from sqlalchemy import or_, select
 
 from ..clock import district_tz, to_local
-from ..compounds.imports import read_table
 from ..compounds.models import Community, Compound, Subdistrict
-from ..compounds.services import ImportRejected
+from ..tables import ImportRejected, RowError, cell_text as _text, read_table
 from ..database import contains
 from ..extensions import db
 from .models import Complaint
@@ -72,14 +71,6 @@ class RowReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _when(value) -> datetime | None:
     if isinstance(value, datetime):
         local = value
@@ -107,7 +98,6 @@ def read_tickets(filename: str, data: bytes) -> list[tuple[int, dict | None, str
     index = {key: header.index(title) for key, title in COLUMNS.items() if title in header}
     missing = [COLUMNS[k] for k in REQUIRED if k not in index]
     if missing:
-        from ..compounds.services import RowError
         raise ImportRejected([RowError(1, "", str(_l("Missing columns: %(columns)s", columns="、".join(missing))))])
     result = []
     for number, row in enumerate(rows[1:], start=2):

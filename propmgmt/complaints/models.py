@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, CheckConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, now_utc, one_of
+from ..clock import utcnow
+from ..database import UTCDateTime, one_of
 from ..extensions import db
 
 COMPLAINT_SOURCES = ("resident", "hotline", "field")
@@ -34,7 +35,7 @@ class Complaint(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
     severity: Mapped[str] = mapped_column(String(10), default="normal")
     status: Mapped[str] = mapped_column(String(12), default="received")
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -61,7 +62,7 @@ class ComplaintPhoto(db.Model):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
     path: Mapped[str] = mapped_column(String(200))
     thumb_path: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ReportHit(db.Model):
@@ -80,4 +81,4 @@ class ReportHit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_key: Mapped[str] = mapped_column(String(64))
     compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,6 +7,44 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 
+from ..auth.roles import CASE_HANDLERS, CONTACT_READERS
+
+RESIDENT = "resident"  # the resident, who has no account: the tracking page acts for them
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_states: tuple[str, ...]
+    to_state: str
+    by: tuple[str, ...]  # roles, or (RESIDENT,)
+
+
+# A case's life as data: the services move a case only along these, and the case page offers a
+# dispatcher exactly the actions available_actions finds here, so the page cannot drift from the rules.
+TRANSITIONS = {
+    "acknowledge": Transition(("received",), "acknowledged", CASE_HANDLERS),
+    "dispatch": Transition(("received", "acknowledged", "reopened"), "dispatched", CASE_HANDLERS),
+    "resolve": Transition(("acknowledged", "dispatched", "reopened"), "resolved", CASE_HANDLERS),
+    "close": Transition(("resolved",), "closed", CASE_HANDLERS),
+    "rate": Transition(("resolved",), "closed", (RESIDENT,)),
+    "reopen": Transition(("resolved",), "reopened", (RESIDENT,)),
+}
+
+
+def available_actions(case, user) -> list[str]:
+    """What `user` may do to `case` now: the transitions open to their role from its state, and
+    matching an unmatched ticket to a compound. Dispatching needs a compound."""
+    role = getattr(user, "role", RESIDENT)
+    actions = ["match"] if case.compound_id is None and role in CASE_HANDLERS else []
+    actions += [name for name, t in TRANSITIONS.items()
+                if case.status in t.from_states and role in t.by and (name != "dispatch" or case.compound_id)]
+    return actions
+
+
+def may_see_contact(user) -> bool:
+    """Residents' phone numbers: shown in full only to the roles that call them back."""
+    return getattr(user, "role", None) in CONTACT_READERS
+
 
 @dataclass(frozen=True)
 class Sla:
@@ -25,9 +63,12 @@ SLA = {
     "facility_damage": Sla("normal", 4, 72),
     "other": Sla("normal", 8, 72),
 }
+# What an operator may choose when reporting a problem found on site (the tablet's form).
+FIELD_CATEGORIES = ("sewage_overflow", "blocked_shaft", "garbage_not_collected", "cleaning", "lighting",
+                    "facility_damage", "other")
 # What a resident may choose on the public form.
 RESIDENT_CATEGORIES = ("sewage_overflow", "blocked_shaft", "garbage_not_collected", "cleaning", "lighting", "other")
-OPEN_STATUSES = ("received", "acknowledged", "dispatched", "reopened")
+OPEN_CASE_STATUSES = ("received", "acknowledged", "dispatched", "reopened")
 
 # Hotline words (诉求类型) for our categories.
 HOTLINE_CATEGORIES = {

@@ -16,22 +16,24 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.roles import CASE_HANDLERS
 from ..audit.services import record
 from ..clock import to_local
 from ..auth.models import User
 from ..compounds.models import Compound
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
-from ..field.photos import store_photo
+from ..photos import store_photo
 from ..orgs.models import Crew, crew_compound
 from ..plans.models import ServicePlan, ServiceType, Task
+from ..plans.transitions import create_task_for_case, task_completed
 from .models import Complaint, ComplaintPhoto, ReportHit
-from .policy import RESIDENT_CATEGORIES, deadlines, limit, sla_for
+from .policy import FIELD_CATEGORIES, RESIDENT_CATEGORIES, TRANSITIONS, deadlines, limit, sla_for
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 MAX_PHOTOS = 4
-HANDLERS = ("admin", "dispatcher")
+HANDLERS = CASE_HANDLERS
 
 
 class TooManyReports(DomainError):
@@ -141,11 +143,13 @@ def _require_handler(actor) -> None:
         raise Forbidden(_l("Only dispatchers handle cases."))
 
 
-def _move(actor, complaint: Complaint, from_states: tuple[str, ...], to_state: str, action: str, *, now: datetime,
+def _move(actor, complaint: Complaint, transition: str, action: str, *, now: datetime,
           message, reason: str = "", **values) -> Complaint:
-    previous = complaint.status
+    """Moves the case along TRANSITIONS[transition], if it is still in one of its states."""
+    previous, rule = complaint.status, TRANSITIONS[transition]
+    to_state = rule.to_state
     won = db.session.execute(update(Complaint).where(Complaint.id == complaint.id,
-                                                     Complaint.status.in_(from_states))
+                                                     Complaint.status.in_(rule.from_states))
                              .values(status=to_state, **values)
                              .execution_options(synchronize_session=False)).rowcount
     if not won:
@@ -159,7 +163,7 @@ def _move(actor, complaint: Complaint, from_states: tuple[str, ...], to_state: s
 
 def acknowledge(actor, complaint: Complaint, *, now: datetime) -> Complaint:
     _require_handler(actor)
-    return _move(actor, complaint, ("received",), "acknowledged", "complaint_acknowledged", now=now,
+    return _move(actor, complaint, "acknowledge", "complaint_acknowledged", now=now,
                  acknowledged_at=now, message=_l("Only a newly received case can be acknowledged."))
 
 
@@ -190,30 +194,27 @@ def dispatch(actor, complaint: Complaint, *, now: datetime, crew_id: int | None 
         db.session.scalar(select(ServiceType).order_by(ServiceType.id).limit(1))
     if service_type is None:
         raise DomainError(_l("No service type exists yet."))
-    _move(actor, complaint, ("received", "acknowledged", "reopened"), "dispatched", "complaint_dispatched", now=now,
+    _move(actor, complaint, "dispatch", "complaint_dispatched", now=now,
           dispatched_at=now, acknowledged_at=func.coalesce(Complaint.acknowledged_at, now),
           message=_l("This case cannot be dispatched in its current state."))
-    window_end = max(complaint.resolve_due_at or now, now + timedelta(hours=1))
-    task = Task(compound_id=complaint.compound_id, service_type_id=service_type.id, crew_id=crew_id,
-                assignee_id=assignee.id if assignee else None, complaint_id=complaint.id, window_start=now,
-                window_end=window_end, status="scheduled", note="", created_at=now)
-    db.session.add(task)
-    db.session.flush()
-    record(actor, "task", task.id, "task_created_for_complaint", now=now, compound_id=complaint.compound_id,
-           to_state="scheduled")
-    return task
+    return create_task_for_case(actor, compound_id=complaint.compound_id, service_type_id=service_type.id,
+                                crew_id=crew_id, assignee_id=assignee.id if assignee else None,
+                                complaint_id=complaint.id, now=now,
+                                window_end=max(complaint.resolve_due_at or now, now + timedelta(hours=1)))
 
 
 def resolve(actor, complaint: Complaint, *, now: datetime, note: str = "") -> Complaint:
     _require_handler(actor)
     note = (note or "").strip()[:2000]
-    return _move(actor, complaint, ("acknowledged", "dispatched", "reopened"), "resolved", "complaint_resolved",
+    return _move(actor, complaint, "resolve", "complaint_resolved",
                  now=now, resolved_at=now, resolution_note=note, reason=note,
                  message=_l("This case cannot be resolved in its current state."))
 
 
-def resolve_from_task(user, task: Task, *, now: datetime) -> None:
-    """The operator completed the task made for a case: the case is resolved (hook of complete_task)."""
+@task_completed.connect
+def resolve_from_task(task: Task, *, user, now: datetime) -> None:
+    """The operator completed the task made for a case: the case is resolved (plans.transitions'
+    task_completed signal, in the completion's transaction)."""
     if not task.complaint_id:
         return
     complaint = db.session.get(Complaint, task.complaint_id)
@@ -231,7 +232,7 @@ def resolve_from_task(user, task: Task, *, now: datetime) -> None:
 def close(actor, complaint: Complaint, *, now: datetime) -> Complaint:
     """Closes a resolved case the resident did not rate (a dispatcher's decision, audited)."""
     _require_handler(actor)
-    return _move(actor, complaint, ("resolved",), "closed", "complaint_closed", now=now, closed_at=now,
+    return _move(actor, complaint, "close", "complaint_closed", now=now, closed_at=now,
                  message=_l("Only a resolved case can be closed."))
 
 
@@ -248,9 +249,10 @@ def rate(complaint: Complaint, rating, comment: str, *, now: datetime) -> Compla
         raise DomainError(_l("The comment is too long (at most 1000 characters)."), field="comment")
     if complaint.rating is not None:
         raise Conflict(_l("This case has already been rated. Thank you!"))
-    won = db.session.execute(update(Complaint).where(Complaint.id == complaint.id, Complaint.status == "resolved",
-                                                     Complaint.rating.is_(None))
-                             .values(status="closed", rating=rating, rating_comment=comment, rated_at=now,
+    rule = TRANSITIONS["rate"]
+    won = db.session.execute(update(Complaint).where(Complaint.id == complaint.id,
+                                                     Complaint.status.in_(rule.from_states), Complaint.rating.is_(None))
+                             .values(status=rule.to_state, rating=rating, rating_comment=comment, rated_at=now,
                                      closed_at=now).execution_options(synchronize_session=False)).rowcount
     if not won:
         db.session.refresh(complaint)
@@ -271,7 +273,7 @@ def reopen(complaint: Complaint, reason: str, *, now: datetime) -> Complaint:
     if len(reason) > 1000:
         raise DomainError(_l("The text is too long (at most 1000 characters)."), field="reason")
     acknowledge_due, resolve_due = deadlines(complaint.category, now)
-    return _move(None, complaint, ("resolved",), "reopened", "complaint_reopened", now=now, reason=reason,
+    return _move(None, complaint, "reopen", "complaint_reopened", now=now, reason=reason,
                  acknowledge_due_at=acknowledge_due, resolve_due_at=resolve_due, resolved_at=None,
                  message=_l("Only a resolved case that has not been rated can be reopened."))
 
@@ -367,41 +369,28 @@ def import_hotline_rows(actor, rows: list[tuple[int, dict | None, str]], *, now:
     return report
 
 
-def enqueue_complaint_reminders(*, now: datetime) -> dict:
-    """Outbox rows for open cases nearing or past a deadline: dispatchers hear of them before the
-    deadline; once it has passed, the compound's responsible leader too (escalation).
-
-    Kinds: complaint_sla (acknowledge deadline near), complaint_sla_resolve (resolve deadline near),
-    complaint_ack_overdue / complaint_overdue (a deadline passed). The outbox's unique key sends each once per case.
-    """
-    from ..plans.sweeps import _dispatchers, _leaders_of
-    from ..reminders.services import enqueue_notifications, notification_rows
-    from .policy import limit
-    soon = now + timedelta(minutes=limit("COMPLAINT_WARN_MINUTES"))
-    cases = db.session.scalars(select(Complaint).options(joinedload(Complaint.compound)).where(
-        ((Complaint.status == "received") & (Complaint.acknowledge_due_at <= soon))
-        | (Complaint.status.in_(("acknowledged", "dispatched", "reopened")) & (Complaint.resolve_due_at <= soon)))
-        .order_by(Complaint.id).limit(2000)).all()
-    if not cases:
-        return {"near": 0, "overdue": 0, "rows": 0}
-    dispatchers = _dispatchers()
-    leaders = _leaders_of({c.compound_id for c in cases if c.compound_id})
-    rows, near, overdue = [], 0, 0
-    for c in cases:
-        deadline = c.acknowledge_due_at if c.status == "received" else c.resolve_due_at
-        payload = {"compound": c.compound.name if c.compound else c.hotline_compound_name, "code": c.tracking_code,
-                   "category": c.category, "deadline": deadline.isoformat(),
-                   "deadline_local": to_local(deadline).strftime("%Y-%m-%d %H:%M"), "complaint_id": c.id}
-        if deadline > now:
-            near += 1
-            kind = "complaint_sla" if c.status == "received" else "complaint_sla_resolve"
-            rows += notification_rows(dispatchers, kind=kind, subject_type="complaint", subject_id=c.id,
-                                      payload=payload, due_at=now, now=now)
-        else:
-            overdue += 1
-            people = dispatchers + ([leaders[c.compound_id]] if c.compound_id in leaders else [])
-            kind = "complaint_ack_overdue" if c.status == "received" else "complaint_overdue"
-            rows += notification_rows(people, kind=kind, subject_type="complaint", subject_id=c.id,
-                                      payload=payload, due_at=now, now=now)
-    enqueue_notifications(rows)
-    return {"near": near, "overdue": overdue, "rows": len(rows)}
+def report_from_field(user, compound_id: int, category: str, note: str, photos: list, *, now: datetime,
+                   upload_dir: str) -> Complaint:
+    """A problem found on site becomes a case in the dispatcher's queue (source: field)."""
+    compound = db.session.get(Compound, compound_id or 0)
+    if compound is None:
+        raise DomainError(_l("Choose the compound."), field="compound_id")
+    if category not in FIELD_CATEGORIES:
+        raise DomainError(_l("Choose what kind of problem it is."), field="category")
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_l("Describe the problem."), field="note")
+    acknowledge_due, resolve_due = deadlines(category, now)  # the same deadlines as residents' reports
+    complaint = Complaint(tracking_code=new_tracking_code(), compound_id=compound.id, source="field",
+                          category=category, description=note[:4000], severity=sla_for(category).severity,
+                          status="received", received_at=now, reported_by_id=user.id,
+                          acknowledge_due_at=acknowledge_due, resolve_due_at=resolve_due)
+    db.session.add(complaint)
+    db.session.flush()
+    for image in photos:
+        stored = store_photo(image, upload_dir, f"complaints/{complaint.id}")
+        db.session.add(ComplaintPhoto(complaint_id=complaint.id, path=stored.path, thumb_path=stored.thumb_path,
+                                      created_at=now))
+    record(user, "complaint", complaint.id, "problem_reported", now=now, compound_id=compound.id,
+           to_state="received", reason=note[:200])
+    return complaint

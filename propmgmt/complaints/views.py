@@ -9,14 +9,15 @@ from sqlalchemy import select
 
 import io
 
+from ..auth.roles import CASE_HANDLERS
 from ..auth.access import roles_required
 from ..auth.models import User
 from ..clock import utcnow
 from ..compounds.models import Compound
-from ..compounds.services import ImportRejected
+from ..tables import ImportRejected
 from ..errors import DomainError
 from ..extensions import db
-from ..field.labels import PROBLEM_LABELS
+from .labels import PROBLEM_LABELS
 from ..orgs.models import Crew
 from ..request_args import as_id, choice_arg
 from ..web import on_refusal_go_to, refused, transaction
@@ -24,10 +25,11 @@ from . import services
 from .hotline import read_tickets, replies_xlsx
 from .labels import SEVERITY_LABELS, SOURCE_LABELS, STATUS_LABELS
 from .models import COMPLAINT_SOURCES, COMPLAINT_STATUSES, Complaint, ComplaintPhoto
+from .policy import available_actions, may_see_contact
 from .queries import QueueFilter, dispatcher_queue, next_deadline, photos_of_case, public_history, tasks_of_case
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
-HANDLERS = ("admin", "dispatcher")
+HANDLERS = CASE_HANDLERS
 MAX_UPLOAD_ROWS = 5000
 
 
@@ -67,7 +69,8 @@ def show(complaint_id: int):
     return render_template("complaints/detail.html", case=complaint, photos=photos_of_case(complaint.id),
                            tasks=tasks_of_case(complaint.id), history=public_history(complaint), crews=crews,
                            operators=operators, compounds=compounds, now=utcnow(), next_deadline=next_deadline,
-                           PROBLEM_LABELS=PROBLEM_LABELS)
+                           PROBLEM_LABELS=PROBLEM_LABELS, actions=available_actions(complaint, current_user),
+                           show_contact=may_see_contact(current_user))
 
 
 @bp.route("/photos/<int:photo_id>")

@@ -1,18 +1,16 @@
 """Reading compound files (CSV in UTF-8 or GBK, .xlsx) into ImportRows for the importer."""
-import csv
-import io
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
 from sqlalchemy import select
 
 from ..extensions import db
 from .labels import MODE_LABELS, STATUS_LABELS, TIER_LABELS, reverse_lookup
 from .models import Community, Subdistrict
-from .services import ImportRejected, ImportRow, RowError
+from ..tables import ImportRejected, RowError, cell_text as _text
+from .services import ImportRow
 
 # Column headers as users write them (Chinese, as exported) and their English equivalents.
 COLUMNS = {
@@ -35,37 +33,6 @@ REQUIRED = ("name", "subdistrict", "community")
 MODE_SYNONYMS = {"兜底": "fallback", "托底": "fallback", "国有兜底": "fallback", "无物业": "unmanaged",
                  "弃管": "unmanaged", "物业公司": "professional", "自治": "self_managed"}
 MAX_ROWS = 20000
-
-
-def read_table(filename: str, data: bytes) -> list[list]:
-    """The file's rows as lists of cells; raises ImportRejected for a file it cannot read."""
-    name = (filename or "").lower()
-    if data.startswith(b"PK\x03\x04") and name.endswith(".xlsx"):
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-            return [list(row) for row in sheet.iter_rows(values_only=True)]
-        except Exception:  # openpyxl raises many kinds for a damaged file
-            raise ImportRejected([RowError(0, "", str(_l("The .xlsx file could not be read.")))])
-    if name.endswith(".csv") and b"\x00" not in data[:4096]:
-        for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves GBK
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportRejected([RowError(0, "", str(_l(
-                "The file's encoding was not recognised; save it as UTF-8 or GBK CSV.")))])
-        return list(csv.reader(io.StringIO(text, newline="")))
-    raise ImportRejected([RowError(0, "", str(_l("Wrong file type: upload a .csv or .xlsx file.")))])
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _int(value: str, row: int, field: str, errors: list) -> int | None:

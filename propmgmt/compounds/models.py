@@ -5,7 +5,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, CheckConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, now_utc, one_of
+from ..clock import utcnow
+from ..database import UTCDateTime, one_of
 from ..extensions import db
 
 MANAGEMENT_MODES = ("professional", "fallback", "self_managed", "unmanaged")
@@ -81,15 +82,15 @@ class Compound(db.Model):
     renovation_status: Mapped[str | None] = mapped_column(String(20))
     renovation_completed_on: Mapped[date | None]
     management_mode: Mapped[str] = mapped_column(String(20), default="unmanaged")
-    mode_since: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    mode_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The professional firm serving it (set when a handover completes, cleared when the firm leaves).
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     # When a firm or the owners last gave it up: such compounds lead the unmanaged queue.
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Unguessable code in the residents' QR link; never the row id.
     public_code: Mapped[str] = mapped_column(String(32), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     community: Mapped[Community] = relationship(back_populates="compounds")
     firm = relationship("Organisation")

@@ -11,6 +11,7 @@ from ..audit.models import AuditEntry
 from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
+from ..tables import ImportRejected, RowError
 from .models import RENOVATION_STATUSES, RENOVATION_TIERS, Community, Compound
 
 # A new compound enters the register in one of these; `fallback` only through an assignment.
@@ -19,21 +20,6 @@ EDITABLE_FIELDS = (
     "name", "community_id", "aliases", "address", "year_built", "buildings", "households",
     "floor_area", "renovation_tier", "renovation_status", "renovation_completed_on",
 )
-
-
-@dataclass
-class RowError:
-    row: int
-    field: str
-    message: str
-
-
-class ImportRejected(DomainError):
-    """The file had errors; nothing was imported. `errors` lists each one by row."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__(_l("The file has %(n)d errors; nothing was imported.", n=len(errors)))
-        self.errors = errors
 
 
 def new_public_code() -> str:

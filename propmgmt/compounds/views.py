@@ -5,7 +5,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..audit.labels import AUDIT_ACTION_LABELS, state_labels
+from ..auth.roles import REGISTER_EDITORS, REGISTER_READERS
+from ..assignments.labels import STATUS_LABELS as ASSIGNMENT_STATUS_LABELS
+from ..complaints.labels import PROBLEM_LABELS, SOURCE_LABELS
+from ..complaints.labels import STATUS_LABELS as CASE_STATUS_LABELS
+from ..handovers.labels import STAGE_LABELS
+from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
 from ..assignments.queries import compound_assignments
 from ..audit.queries import compound_timeline
 from ..handovers.queries import open_handover_of
@@ -17,23 +22,50 @@ from ..request_args import choice_arg, int_arg, text_arg
 from ..web import refused, transaction
 from .exports import register_xlsx
 from .forms import CompoundForm, ImportForm, NewCompoundForm
-from .imports import parse_rows, read_table
-from .labels import FIELD_LABELS, MODE_LABELS, STATUS_LABELS, TIER_LABELS
+from ..tables import ImportRejected, read_table
+from .imports import parse_rows
+from .labels import FIELD_LABELS, MODE_LABELS, STATUS_LABELS, TIER_LABELS, TIMELINE_LABELS
 from .models import MANAGEMENT_MODES, RENOVATION_STATUSES, Compound
+from .policy import available_actions
 from .queries import DEFAULT_SORT, SORTS, RegisterFilter, area_choices, register_query, register_totals
-from .services import ImportRejected, create_compound, import_compounds, update_compound
+from .services import create_compound, import_compounds, update_compound
 
 bp = Blueprint("compounds", __name__, url_prefix="/compounds")
 
-EDITORS = ("admin", "official")
-READERS = ("admin", "official", "dispatcher", "operator", "firm")
+EDITORS = REGISTER_EDITORS
+READERS = REGISTER_READERS
 
 
 @bp.app_context_processor
 def register_labels():
     return {"MODE_LABELS": MODE_LABELS, "TIER_LABELS": TIER_LABELS, "STATUS_LABELS": STATUS_LABELS,
-            "FIELD_LABELS": FIELD_LABELS, "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS,
-            "can_edit_register": current_user.is_authenticated and current_user.role in EDITORS}
+            "FIELD_LABELS": FIELD_LABELS, "AUDIT_ACTION_LABELS": TIMELINE_LABELS}
+
+
+# The words for the states an audit entry of each kind moves between, on the compound's timeline.
+TIMELINE_STATES = {"compound": MODE_LABELS, "assignment": ASSIGNMENT_STATUS_LABELS, "task": TASK_STATUS_LABELS,
+                   "complaint": CASE_STATUS_LABELS, "handover": STAGE_LABELS, "service_plan": PLAN_STATUS_LABELS}
+# ... and for the values of a change, by the field that changed.
+TIMELINE_VALUES = {"category": PROBLEM_LABELS, "management_mode": MODE_LABELS, "renovation_tier": TIER_LABELS,
+                   "renovation_status": STATUS_LABELS, "stage": STAGE_LABELS, "source": SOURCE_LABELS}
+
+
+@bp.app_template_global()
+def timeline_state(entry, state: str | None) -> str:
+    """A state of a timeline entry in words (a mode, a task's or a case's state, a handover stage)."""
+    if not state:
+        return ""
+    return str(TIMELINE_STATES.get(entry.entity_type, {}).get(state) or MODE_LABELS.get(state) or state)
+
+
+@bp.app_template_global()
+def timeline_value(field: str, value) -> str:
+    """A changed value as a user reads it: yes / no, a category's or a stage's name, or the value."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(TIMELINE_VALUES.get(field, {}).get(value, value))
 
 
 def _filter_from_args() -> RegisterFilter:
@@ -80,9 +112,11 @@ def export_compounds():
 @roles_required(*READERS)
 def show_compound(compound_id: int):
     compound = _get_compound(compound_id)
+    assignments = compound_assignments(compound.id)
+    actions = available_actions(compound, current_user, open_assignment=any(a.is_open for a in assignments))
     return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id),
-                           assignments=compound_assignments(compound.id), STATE_LABELS=state_labels(),
-                           handover=open_handover_of(compound.id))
+                           assignments=assignments, actions=actions, handover=open_handover_of(compound.id),
+                           )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, now_utc
+from ..clock import utcnow
+from ..database import UTCDateTime
 from ..extensions import db
 
 
@@ -17,5 +18,5 @@ class FieldSubmission(db.Model):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))
     status_code: Mapped[int]
     response: Mapped[dict] = mapped_column(JSON, default=dict)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     replays: Mapped[int] = mapped_column(default=0, server_default="0")  # the same key sent again

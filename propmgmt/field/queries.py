@@ -2,16 +2,16 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
 from ..clock import district_tz
 from ..extensions import db
 from ..orgs.models import Crew
+from ..periods import Period
 from ..plans.models import ServiceStandard, Task, TaskPhoto
-
-OPEN = ("scheduled", "in_progress", "rejected")
+from ..plans.outcomes import FIGURES, OPEN_WORK, Health, due_between, health_columns
 
 
 def mine(user):
@@ -52,12 +52,12 @@ def my_days(user, *, now: datetime) -> list[Day]:
         day = today + timedelta(days=offset)
         of_day = [t for t in tasks if t.window_start.astimezone(tz).date() == day]
         # Open work first (the nearest window leads), then what is finished.
-        of_day.sort(key=lambda t: (t.status not in OPEN, t.window_start))
+        of_day.sort(key=lambda t: (t.status not in OPEN_WORK, t.window_start))
         groups: dict[int, Group] = {}
         for task in of_day:
             groups.setdefault(task.compound_id, Group(task.compound)).tasks.append(task)
         days.append(Day(day.isoformat(), list(groups.values()),
-                        sum(1 for t in of_day if t.status in OPEN), len(of_day)))
+                        sum(1 for t in of_day if t.status in OPEN_WORK), len(of_day)))
     return days
 
 
@@ -82,46 +82,29 @@ def verification_queue(limit: int = 100) -> list[Task]:
     ).all()
 
 
-def on_time_condition():
-    """The one definition of "on time": finished (on the device) by the end of its window."""
-    finished = func.coalesce(Task.device_completed_at, Task.completed_at)
-    return finished <= Task.window_end
+@dataclass
+class RateRow:
+    """One row of the verify page's figures: a crew, or an operator of a crew."""
+    crew: str
+    name: str
+    health: Health
 
 
-def finished_at(task: Task):
-    """When the work was finished, as on_time_condition reads it (None if it was not)."""
-    return task.device_completed_at or task.completed_at
-
-
-def finished_late(task: Task) -> bool:
-    """on_time_condition's opposite for one loaded task that was finished."""
-    finished = finished_at(task)
-    return finished is not None and finished > task.window_end
-
-
-def operator_rates(*, since: datetime) -> list[dict]:
-    """Per operator: completed, on time, and first-pass verified (verified with no rejection)."""
-    done = Task.status.in_(("done", "verified", "rejected"))
+def operator_rates(period: Period, *, now: datetime) -> tuple[list[RateRow], list[RateRow]]:
+    """(per operator, per crew) figures of the tasks due in `period`: plans.outcomes' definitions,
+    grouped by the task's crew and assignee as the crews page groups them, so the two agree."""
     rows = db.session.execute(
-        select(User.id, User.display_name, Crew.name,
-               func.count(Task.id),
-               func.sum(case((on_time_condition(), 1), else_=0)),
-               func.sum(case((Task.status == "verified", 1), else_=0)),
-               func.sum(case(((Task.status == "verified") & (Task.rejections == 0), 1), else_=0)))
-        .join(Task, Task.completed_by_id == User.id).outerjoin(Crew, Crew.id == User.crew_id)
-        .where(done, Task.window_start >= since)
-        .group_by(User.id, User.display_name, Crew.name).order_by(Crew.name, User.display_name)
-    ).all()
-    return [{"user_id": r[0], "name": r[1], "crew": r[2] or "—", "completed": r[3], "on_time": int(r[4] or 0),
-             "verified": int(r[5] or 0), "first_pass": int(r[6] or 0)} for r in rows]
-
-
-def crew_rates(operator_rows: list[dict]) -> list[dict]:
-    """The same figures summed per crew (from operator_rates' rows: no second query)."""
-    crews: dict[str, dict] = {}
-    for row in operator_rows:
-        total = crews.setdefault(row["crew"], {"crew": row["crew"], "completed": 0, "on_time": 0, "verified": 0,
-                                               "first_pass": 0})
-        for key in ("completed", "on_time", "verified", "first_pass"):
-            total[key] += row[key]
-    return sorted(crews.values(), key=lambda r: r["crew"])
+        select(Crew.name, User.display_name, User.id, *health_columns())
+        .select_from(Task).outerjoin(Crew, Crew.id == Task.crew_id).outerjoin(User, User.id == Task.assignee_id)
+        .where(due_between(*period.bounds(now)))
+        .group_by(Crew.name, User.display_name, User.id)).all()
+    operators, crews = [], {}
+    for crew, name, user_id, *figures in rows:
+        health = Health.of(period.days, figures)
+        if user_id is not None:
+            operators.append(RateRow(crew or "—", name, health))
+        total = crews.setdefault(crew or "—", [0] * len(FIGURES))
+        for i, name in enumerate(FIGURES):
+            total[i] += getattr(health, name)
+    return (sorted(operators, key=lambda r: (r.crew, r.name)),
+            [RateRow(crew, "", Health(period.days, *totals)) for crew, totals in sorted(crews.items())])

@@ -12,23 +12,29 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..auth.roles import OPERATORS, TASK_VERIFIERS
 from ..auth.access import public, roles_required
 from ..clock import utcnow
 from ..complaints.models import Complaint
 from ..errors import DomainError
 from ..extensions import db
 from ..plans.models import Task, TaskPhoto
+from ..periods import Period
+from ..plans.outcomes import finished_late, is_overdue
 from ..request_args import as_id
 from ..web import on_refusal_go_to, transaction
-from .labels import PROBLEM_LABELS
-from .photos import check_photo
-from .queries import checklist_of, crew_rates, my_days, operator_rates, photos_of, verification_queue
-from .services import (PROBLEM_CATEGORIES, Completion, apply_once, complete_task, reject_task, report_problem,
-                       start_task, task_for, verify_task)
+from ..complaints.labels import PROBLEM_LABELS
+from ..complaints.policy import FIELD_CATEGORIES
+from ..complaints.services import report_from_field
+from ..photos import check_photo
+from ..plans.transitions import Completion, complete_task, reject_task, start_task, verify_task
+from .queries import checklist_of, my_days, operator_rates, photos_of, verification_queue
+from .services import apply_once, task_for
 
 bp = Blueprint("field", __name__, url_prefix="/field")
-OPERATOR = ("operator",)
-VERIFIERS = ("admin", "dispatcher")
+OPERATOR = OPERATORS
+VERIFIERS = TASK_VERIFIERS
+RATE_DAYS = 30  # the figures beside the queue: the same span as the oversight pages' "last 30 days"
 
 
 @bp.app_context_processor
@@ -75,7 +81,7 @@ def _run(kind: str, task_id: int | None, action):
 @roles_required(*OPERATOR)
 def day():
     days = my_days(current_user, now=utcnow())
-    return render_template("field/day.html", days=days, now=utcnow())
+    return render_template("field/day.html", days=days, now=utcnow(), is_overdue=is_overdue)
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -119,13 +125,13 @@ def report():
                        key=lambda c: c.name)
     if request.method == "POST":
         def action():
-            complaint = report_problem(current_user, as_id(request.form.get("compound_id")) or 0,
+            complaint = report_from_field(current_user, as_id(request.form.get("compound_id")) or 0,
                                        request.form.get("category", ""), request.form.get("note", ""), _photos(),
                                        now=utcnow(), upload_dir=current_app.config["UPLOAD_DIR"])
             return 201, {"message": _("Reported to the dispatcher (case %(code)s).", code=complaint.tracking_code),
                          "case": complaint.tracking_code}, None
         return _run("report", None, action)
-    return render_template("field/report.html", compounds=compounds, categories=PROBLEM_CATEGORIES)
+    return render_template("field/report.html", compounds=compounds, categories=FIELD_CATEGORIES)
 
 
 @bp.route("/photos/<int:photo_id>")
@@ -158,9 +164,10 @@ def service_worker():
 @roles_required(*VERIFIERS)
 def verify_queue():
     queue = verification_queue()
-    rates = operator_rates(since=utcnow() - timedelta(days=30))
+    now = utcnow()
+    operators, crews = operator_rates(Period.last_days(RATE_DAYS, now=now), now=now)
     return render_template("field/verify.html", queue=queue, photos=photos_of([t.id for t in queue]),
-                           rates=rates, crews=crew_rates(rates))
+                           rates=operators, crews=crews, finished_late=finished_late)
 
 
 def _decide(task_id: int, decide):

@@ -5,7 +5,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, CheckConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, now_utc, one_of
+from ..clock import utcnow
+from ..database import UTCDateTime, one_of
 from ..extensions import db
 
 HANDOVER_STAGES = (
@@ -39,12 +40,12 @@ class Handover(db.Model):
     stage: Mapped[str] = mapped_column(String(20), default="assessing")
     stage_owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     stage_due_on: Mapped[date | None]
-    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     contract_start: Mapped[date | None]
     contract_end: Mapped[date | None]
     fee_standard: Mapped[str] = mapped_column(String(120), default="")
     transition_end: Mapped[date | None]
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     abort_reason: Mapped[str] = mapped_column(Text, default="")
     # Sign-off of the joint inspection (承接查验): by a user of the incoming firm and by an official.
@@ -107,10 +108,10 @@ class InspectionItem(db.Model):
     fixer: Mapped[str] = mapped_column(String(80), default="")
     fix_by: Mapped[date | None]
     fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The defect's photo, checked and re-encoded like the field app's (field/photos.py).
+    # The defect's photo, checked and re-encoded like the field app's (photos.py).
     photo_path: Mapped[str | None] = mapped_column(String(200))
     thumb_path: Mapped[str | None] = mapped_column(String(200))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     handover = relationship("Handover", back_populates="inspection_items")
 
@@ -124,7 +125,7 @@ class ReadinessPolicy(db.Model):
     fee_willingness_min: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("60"))
     months_in_fallback_min: Mapped[int] = mapped_column(default=6)
     stuck_after_days: Mapped[int] = mapped_column(default=30)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CompoundReadiness(db.Model):
@@ -136,5 +137,5 @@ class CompoundReadiness(db.Model):
     owners_committee: Mapped[bool | None]
     fee_willingness: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     evidence: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

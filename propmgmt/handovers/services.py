@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.roles import HANDOVER_DECIDERS
 from ..assignments.models import Assignment
 from ..assignments.services import end_assignment
 from ..audit.services import record
@@ -20,13 +21,13 @@ from ..clock import local_to_utc, to_local
 from ..compounds.models import Compound
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
-from ..field.photos import store_photo
+from ..photos import store_photo
 from ..orgs.models import Organisation
-from ..reminders.services import notify_users
+from ..outbox.services import notify_users
 from .models import HANDOVER_STAGES, OPEN_STAGES, CompoundReadiness, Handover, InspectionItem, OwnersDecision
 from .rules import Vote, evaluate, vote_errors
 
-DECIDERS = ("admin", "official")
+DECIDERS = HANDOVER_DECIDERS
 FACILITIES = ("roads", "drains", "lighting", "access_control", "cameras", "fire_equipment", "greenery")
 NEXT_STAGE = {stage: HANDOVER_STAGES[i + 1] for i, stage in enumerate(OPEN_STAGES[:-1])}
 STAGE_REMINDER_DAYS = 3

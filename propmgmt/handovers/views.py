@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from ..auth.roles import HANDOVER_DECIDERS, STAFF
 from ..auth.access import roles_required
 from ..auth.models import User
 from ..clock import local_today, utcnow
@@ -18,7 +19,7 @@ from ..compounds.models import Compound
 from ..compounds.queries import area_choices
 from ..errors import DomainError
 from ..extensions import db
-from ..field.photos import check_photo
+from ..photos import check_photo
 from ..orgs.models import Organisation
 from ..request_args import choice_arg, int_arg
 from ..web import on_refusal_go_to, refused, transaction
@@ -32,8 +33,8 @@ from .services import (NEXT_STAGE, abort_handover, advance, mark_fixed, record_i
                        update_readiness, vote_of)
 
 bp = Blueprint("handovers", __name__, url_prefix="/handovers")
-READERS = ("admin", "official", "dispatcher")
-DECIDERS = ("admin", "official")
+READERS = STAFF
+DECIDERS = HANDOVER_DECIDERS
 
 
 @bp.app_context_processor

@@ -6,7 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..auth.access import public
 from ..clock import utcnow
 from ..extensions import db
-from ..reminders.models import Notification
+from ..outbox.models import Notification
 from ..scheduler.models import SchedulerRun
 
 bp = Blueprint("health", __name__)

@@ -16,7 +16,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..field.models import FieldSubmission
 from ..plans.models import Task
-from ..reminders.models import Notification
+from ..outbox.models import Notification
 from ..scheduler.models import SchedulerCount, SchedulerRun
 
 BACKLOG_STATUSES = ("pending", "sending", "failed", "parked")

@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, now_utc, one_of
+from ..clock import utcnow
+from ..database import UTCDateTime, one_of
 from ..extensions import db
 
 ORG_KINDS = ("fallback_operator", "property_firm")
@@ -39,7 +40,7 @@ class Organisation(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     crews: Mapped[list["Crew"]] = relationship(back_populates="organisation")
 

@@ -14,10 +14,10 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..complaints.models import Complaint
-from ..complaints.policy import OPEN_STATUSES
+from ..complaints.policy import OPEN_CASE_STATUSES
 from ..errors import DomainError
 from ..extensions import db
-from .periods import Period
+from ..periods import Period
 
 CASE_OUTCOME_LABELS = {
     "received": _l("Received in the period"), "answered_in_time": _l("Answered within the deadline"),
@@ -42,7 +42,7 @@ def case_condition(outcome: str, period: Period, now: datetime):
     if outcome not in CASE_OUTCOME_LABELS:
         raise DomainError(_l("Unknown figure: choose one from the list."), field="outcome")
     if outcome == "open":
-        return Complaint.status.in_(OPEN_STATUSES)
+        return Complaint.status.in_(OPEN_CASE_STATUSES)
     start, end = period.bounds(now)
     received = and_(Complaint.received_at > start, Complaint.received_at <= end)
     # Spelled out so that an unanswered case is "not in time" (not NULL) on both databases.

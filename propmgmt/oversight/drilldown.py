@@ -1,6 +1,6 @@
 """Drill-down read models: a subdistrict's compounds, and crews and operators, over a chosen period.
 
-Every figure is queries.health_columns grouped differently, so "due", "completion", "on time",
+Every figure is plans.outcomes.health_columns grouped differently, so "due", "completion", "on time",
 "missed" and "first pass" mean here what they mean on the overview and in the monthly report.
 """
 from dataclasses import dataclass
@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 
 from ..auth.models import User
 from ..complaints.models import Complaint
-from ..complaints.policy import OPEN_STATUSES as OPEN_COMPLAINTS
+from ..complaints.policy import OPEN_CASE_STATUSES as OPEN_COMPLAINTS
 from ..compounds.models import Community, Compound, Subdistrict
 from ..extensions import db
 from ..orgs.models import Crew
 from ..plans.models import ServiceType, Task
-from .periods import Period
-from .queries import Health, due_between, health_columns, overdue_condition
+from ..periods import Period
+from ..plans.outcomes import Health, due_between, health_columns, overdue_sql
 from .rollups import DaySplit, crew_health
 
 # A compound is persistently late when at least this share of its due tasks were not on time, over
@@ -43,7 +43,7 @@ class TaskFilter:
 
 
 def _health(days: int, values) -> Health:
-    return Health(days, *(int(v or 0) for v in values))
+    return Health.of(days, values)
 
 
 def subdistrict_compounds(subdistrict_id: int, period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
@@ -89,7 +89,7 @@ def crew_figures(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
     service = crew_health(DaySplit(period.first, period.last, now), period, "crew_id",
                           service_type_id=f.service_type_id, crew_id=f.crew_id)
     overdue = dict(db.session.execute(f.apply(
-        select(Task.crew_id, func.count()).where(overdue_condition(now))
+        select(Task.crew_id, func.count()).where(overdue_sql(now))
         .group_by(Task.crew_id))).all())
     ids = [k for k in {*service, *overdue} if k is not None]
     names = dict(db.session.execute(select(Crew.id, Crew.name).where(Crew.id.in_(ids))).all()) if ids else {}

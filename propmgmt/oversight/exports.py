@@ -16,16 +16,13 @@ from ..clock import to_local
 from ..compounds.labels import MODE_LABELS
 from ..handovers.labels import STAGE_LABELS
 from ..residents.posters import FONT  # registers reportlab's built-in Chinese CID font
+from ..plans.outcomes import format_rate
 from .report import MonthlyReport
 
 NONE = "—"
 TITLE = _l("Monthly dispatch report %(month)s")
 NO_ACTIVITY = _l("No activity was recorded in this month: no task came due, no complaint, assignment or "
                  "handover.")
-
-
-def _pct(value) -> str:
-    return NONE if value is None else f"{value:.1f}%"
 
 
 def _name(user) -> str:
@@ -37,10 +34,10 @@ def key_figures(report: MonthlyReport) -> list[tuple[str, object, object]]:
     rows = []
     for label, get in (
         (_l("Tasks due"), lambda f: f.health.due),
-        (_l("Completion"), lambda f: _pct(f.health.completion_rate)),
-        (_l("On time"), lambda f: _pct(f.health.on_time_rate)),
+        (_l("Completion"), lambda f: format_rate(f.health.completion_rate)),
+        (_l("On time"), lambda f: format_rate(f.health.on_time_rate)),
         (_l("Missed"), lambda f: f.health.missed),
-        (_l("First pass"), lambda f: _pct(f.health.first_pass_rate)),
+        (_l("First pass"), lambda f: format_rate(f.health.first_pass_rate)),
         (_l("Complaints received"), lambda f: f.complaints_received),
         (_l("Resolved within deadline"), lambda f: f.complaints_within_deadline),
         (_l("Complaints resolved"), lambda f: f.complaints_resolved),

@@ -1,6 +1,6 @@
 """Daily rollups of the service figures: derived data that makes city-scale oversight pages fast.
 
-A day's rows hold the counts of the tasks that came due that (local) day, as queries.health_columns
+A day's rows hold the counts of the tasks that came due that (local) day, as plans.outcomes.health_columns
 counts them. Database triggers (migration 0009) mark the UTC day of every task written in
 `rollup_stale`; a marked day is read live until the scheduler's refresh recomputes it, so the pages
 are exact at every moment, not merely after the next refresh.

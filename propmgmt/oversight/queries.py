@@ -1,51 +1,18 @@
 """The officials' overview: a few numbers, each computed once, in set-based queries.
 
-Definitions (shown on the page too): a task is *due* once its window has ended; *completed* means
-done, verified or sent back after being done; *on time* is field.queries.on_time_condition (finished
-on the tablet by the end of the window); *missed* is the status the scheduler gives a task whose
-window closed without completion; *first pass* is verified without ever being sent back.
+What "due", "completed", "on time", "missed" and "first pass" mean is plans.outcomes' to say.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from ..clock import local_today
 from ..compounds.models import MANAGEMENT_MODES, Community, Compound, Subdistrict
 from ..extensions import db
-from ..field.queries import on_time_condition
 from ..handovers.models import HANDOVER_STAGES, Handover
-from ..plans.models import TASK_STATUSES, Task
-from .periods import Period
-
-COMPLETED = ("done", "verified", "rejected")
-
-
-@dataclass
-class Health:
-    days: int
-    due: int
-    completed: int
-    on_time: int
-    missed: int
-    verified: int
-    first_pass: int
-
-    def rate(self, part: int, whole: int) -> float | None:
-        return round(100 * part / whole, 1) if whole else None
-
-    @property
-    def completion_rate(self):
-        return self.rate(self.completed, self.due)
-
-    @property
-    def on_time_rate(self):
-        return self.rate(self.on_time, self.due)
-
-    @property
-    def first_pass_rate(self):
-        return self.rate(self.first_pass, self.verified)
-
+from ..plans.outcomes import Health, health_between, overdue_sql
+from ..periods import Period
 
 def coverage() -> dict[str, tuple[int, int]]:
     """mode -> (compounds, households)."""
@@ -64,37 +31,6 @@ def unmanaged_days(now: datetime) -> tuple[int, int]:
     return round(sum(days) / len(days)), max(days)
 
 
-# Every status but cancelled, spelled out: an IN list lets the (status, window_end) index serve the
-# range, where `status <> 'cancelled'` would scan the whole task table.
-COUNTED = tuple(status for status in TASK_STATUSES if status != "cancelled")
-
-
-def due_between(start: datetime, end: datetime):
-    """Tasks that came due in (start, end]: their window ended then and they were not cancelled."""
-    return (Task.window_end <= end) & (Task.window_end > start) & Task.status.in_(COUNTED)
-
-
-def outcome_conditions() -> dict:
-    """Each figure's condition on a due task, by name: the health columns count them and the task
-    list (/oversight/tasks) lists them, so a figure and the rows behind it cannot disagree."""
-    completed = Task.status.in_(COMPLETED)
-    on_time = completed & on_time_condition()
-    return {"due": None, "completed": completed, "on_time": on_time, "not_on_time": ~on_time,
-            "missed": Task.status == "missed", "verified": Task.status == "verified",
-            "first_pass": (Task.status == "verified") & (Task.rejections == 0)}
-
-
-# The outcomes a Health counts, in its field order after `due`.
-COUNTED_OUTCOMES = ("completed", "on_time", "missed", "verified", "first_pass")
-
-
-def health_columns() -> tuple:
-    """The aggregates of Health after `days`, in its order; group them by anything (drill-down, crews)."""
-    conditions = outcome_conditions()
-    return (func.count(Task.id),
-            *(func.sum(case((conditions[name], 1), else_=0)) for name in COUNTED_OUTCOMES))
-
-
 def health(now: datetime, days: int) -> Health:
     """The last `days` days (today so far and the whole days before it), counted live: the pages read
     the same through rollups.area_health, and the tests hold the two equal."""
@@ -106,19 +42,8 @@ def health_in(period: Period, now: datetime) -> Health:
     return health_between(start, end, days=period.days)
 
 
-def health_between(start: datetime, end: datetime, *, days: int | None = None) -> Health:
-    """The service figures of the tasks that came due in (start, end]; the one place they are counted."""
-    row = db.session.execute(select(*health_columns()).where(due_between(start, end))).one()
-    return Health(days if days is not None else (end - start).days, *(int(value or 0) for value in row))
-
-
-def overdue_condition(now: datetime):
-    """Windows open now whose work has not started half an hour in."""
-    return (Task.status == "scheduled") & (Task.window_start <= now - timedelta(minutes=30)) & (Task.window_end > now)
-
-
 def overdue_now(now: datetime) -> int:
-    return db.session.scalar(select(func.count()).where(overdue_condition(now)))
+    return db.session.scalar(select(func.count()).where(overdue_sql(now)))
 
 
 def handover_funnel() -> dict[str, int]:

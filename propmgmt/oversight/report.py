@@ -19,14 +19,14 @@ from ..audit.models import AuditEntry
 from ..auth.models import User
 from ..clock import local_to_utc, local_today
 from ..complaints.models import Complaint
-from ..complaints.policy import OPEN_STATUSES as OPEN_COMPLAINTS
+from ..complaints.policy import OPEN_CASE_STATUSES as OPEN_COMPLAINTS
 from ..compounds.models import MANAGEMENT_MODES, Community, Compound
 from ..errors import DomainError
 from ..extensions import db
 from ..handovers.models import Handover
 from ..handovers.queries import pipeline
-from .periods import Period
-from .queries import Health
+from ..periods import Period
+from ..plans.outcomes import Health
 from .rollups import DaySplit, area_health
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")

@@ -14,12 +14,11 @@ from ..compounds.models import Community, Compound
 from ..extensions import db
 from ..plans.models import Task
 from .models import RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew
-from .periods import Period
-from .queries import Health, due_between, health_columns
+from ..periods import Period
+from ..plans.outcomes import FIGURES, Health, due_between, health_columns
 
 ALL = "all"  # the stale key written when a compound or community moves: every day is stale
 BACKFILL_DAYS = 62  # days rolled up per refresh that were never rolled up (newest first)
-FIGURES = ("due", "completed", "on_time", "missed", "verified", "first_pass")
 _LOCK = 7_300_009  # the PostgreSQL advisory lock that serialises refreshes
 
 

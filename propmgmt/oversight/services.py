@@ -5,14 +5,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.roles import REPORT_RECIPIENTS
 from ..auth.models import User
 from ..extensions import db
-from ..reminders.services import notify_users
+from ..outbox.services import notify_users
 from .exports import report_pdf, report_xlsx
 from .models import ReportArchive
 from .report import Month, monthly_report
 
-REPORT_READERS = ("official",)
+REPORT_READERS = REPORT_RECIPIENTS
 
 
 def archive_monthly_report(month: Month, *, now: datetime) -> bool:

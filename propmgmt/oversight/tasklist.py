@@ -1,5 +1,5 @@
 """The rows behind an oversight figure: the due tasks of a period with one outcome, narrowed by place,
-crew, operator or service type. Conditions come from queries.outcome_conditions, so a list holds
+crew, operator or service type. Conditions come from plans.outcomes.outcome_sql, so a list holds
 exactly the tasks its figure counted.
 """
 from dataclasses import dataclass, replace
@@ -15,8 +15,8 @@ from ..errors import DomainError
 from ..extensions import db
 from ..orgs.models import Crew
 from ..plans.models import ServiceType, Task
-from .periods import Period
-from .queries import Health, due_between, outcome_conditions, overdue_condition
+from ..periods import Period
+from ..plans.outcomes import FIGURES, Health, due_between, outcome_sql, overdue_sql
 from .rollups import DaySplit, area_health, crew_health
 
 # The kinds of task a list can hold (not the rates: "On time" on the overview is a rate).
@@ -53,10 +53,10 @@ class TaskList:
 
     def condition(self, now: datetime):
         if self.outcome == "overdue":
-            where = [overdue_condition(now)]
+            where = [overdue_sql(now)]
         else:
             where = [due_between(*self.period.bounds(now))]
-            extra = outcome_conditions()[self.outcome]
+            extra = outcome_sql(self.outcome)
             if extra is not None:
                 where.append(extra)
         for column, value in ((Task.compound_id, self.compound_id), (Task.crew_id, self.crew_id),
@@ -108,8 +108,7 @@ def _rolled_up(tasks: TaskList, now: datetime):
     per = crew_health(split, tasks.period, group, service_type_id=tasks.service_type_id, crew_id=tasks.crew_id)
     if tasks.assignee_id:
         return per.get(tasks.assignee_id, empty)
-    return Health(tasks.period.days, *(sum(getattr(h, name) for h in per.values()) for name in
-                                       ("due", "completed", "on_time", "missed", "verified", "first_pass")))
+    return Health(tasks.period.days, *(sum(getattr(h, name) for h in per.values()) for name in FIGURES))
 
 
 def describe(tasks: TaskList) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 monthly dispatch report with its PDF and ledger.
 
 Each page is rendered by a render_* function taking `now`, which the view calls with the clock
-and `make bench` (propmgmt/bench/pages.py) with its fixed day.
+and `make bench` (tools/bench/pages.py) with its fixed day.
 """
 import io
 from urllib.parse import urlencode
@@ -12,27 +12,28 @@ from flask_babel import get_locale, gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from ..auth.roles import STAFF
 from ..auth.access import roles_required
 from ..clock import local_today, utcnow
 from ..compounds.models import Subdistrict
 from ..errors import DomainError
 from ..extensions import db
-from ..field.labels import PROBLEM_LABELS
-from ..field.queries import finished_at, finished_late
+from ..complaints.labels import PROBLEM_LABELS
+from ..plans.outcomes import finished_at, finished_late, format_rate
 from ..request_args import int_arg
 from .complaints import CASE_OUTCOME_LABELS, answered_late, case_rows, complaint_figures, count_cases
 from .drilldown import (PERSISTENT_LATE_SHARE, PERSISTENT_MIN_DUE, TaskFilter, crew_figures, filter_options,
                         operator_figures, persistently_late, subdistrict_compounds, total)
 from .exports import key_figures, report_pdf, report_xlsx
 from .models import ReportArchive
-from .periods import Period
+from ..periods import Period
 from .queries import by_subdistrict, coverage, handover_funnel, overdue_now, unmanaged_days, weekly_periods
 from .report import UNMANAGED_TOO_LONG_DAYS, Month, monthly_report
 from .rollups import DaySplit, area_health, area_health_of
 from .tasklist import OUTCOME_LABELS, TaskList, count_rows, crew_names, describe, task_rows
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
-READERS = ("admin", "official", "dispatcher")
+READERS = STAFF
 
 
 @bp.app_template_global()
@@ -56,13 +57,9 @@ def health_cells(h, rows: dict | None = None) -> Markup:
         text = escape(text)
         return Markup(f'<td class="num"><a href="{escape(rows_url(rows, outcome))}">{text}</a></td>'
                       if rows is not None else f'<td class="num">{text}</td>')
-    return Markup("").join((cell(h.due, "due"), cell(_pct(h.completion_rate), "completed"),
-                            cell(_pct(h.on_time_rate), "on_time"), cell(h.missed, "missed"),
-                            cell(_pct(h.first_pass_rate), "first_pass")))
-
-
-def _pct(value) -> str:
-    return "—" if value is None else "%.1f%%" % value
+    return Markup("").join((cell(h.due, "due"), cell(format_rate(h.completion_rate), "completed"),
+                            cell(format_rate(h.on_time_rate), "on_time"), cell(h.missed, "missed"),
+                            cell(format_rate(h.first_pass_rate), "first_pass")))
 
 
 def render_overview(now) -> str:

@@ -13,9 +13,9 @@ from sqlalchemy.orm import joinedload
 from ..auth.models import User
 from ..extensions import db
 from .models import Task
+from .outcomes import OPEN_WORK
 
 SALT = "operator-calendar"
-OPEN_STATUSES = ("scheduled", "in_progress", "rejected")
 
 
 def _serializer() -> URLSafeSerializer:
@@ -44,7 +44,7 @@ def upcoming_tasks(user: User, *, now: datetime, days: int = 14) -> list[Task]:
         mine = or_(mine, (Task.assignee_id.is_(None)) & (Task.crew_id == user.crew_id))
     return db.session.scalars(
         select(Task).options(joinedload(Task.compound), joinedload(Task.service_type))
-        .where(mine, Task.status.in_(OPEN_STATUSES), Task.window_end > now,
+        .where(mine, Task.status.in_(OPEN_WORK), Task.window_end > now,
                Task.window_start < now + timedelta(days=days))
         .order_by(Task.window_start).limit(2000)
     ).all()

@@ -4,7 +4,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, CheckConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, now_utc, one_of
+from ..clock import utcnow
+from ..database import UTCDateTime, one_of
 from ..extensions import db
 
 PLAN_STATUSES = ("active", "paused", "ended")
@@ -44,7 +45,7 @@ class ServiceStandard(db.Model):
     default_rrule: Mapped[str] = mapped_column(String(200))
     # [{"start": "07:00", "end": "09:00"}, ...] in the district's local time.
     default_windows: Mapped[list] = mapped_column(JSON, default=list)
-    effective_from: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     service_type: Mapped[ServiceType] = relationship(back_populates="standards")
@@ -71,7 +72,7 @@ class ServicePlan(db.Model):
     ends_on: Mapped[date | None]
     skip_dates: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="active")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     compound = relationship("Compound")
     service_type = relationship("ServiceType")
@@ -121,7 +122,7 @@ class Task(db.Model):
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     # Times sent back for redo; "first pass" means verified with none.
     rejections: Mapped[int] = mapped_column(default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     plan = relationship("ServicePlan")
     compound = relationship("Compound")
@@ -137,4 +138,4 @@ class TaskPhoto(db.Model):
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
     path: Mapped[str] = mapped_column(String(200))
     thumb_path: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

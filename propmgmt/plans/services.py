@@ -4,13 +4,14 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
-from ..assignments.models import Assignment
+from ..auth.roles import PLAN_EDITORS, STANDARD_EDITORS
 from ..audit.services import record
 from ..auth.models import User
 from ..compounds.models import Compound
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..orgs.models import Crew
+from .transitions import cancel_future_tasks
 from .models import ServicePlan, ServiceStandard, ServiceType, Task
 from .recurrence import parse_rule, parse_windows
 
@@ -55,19 +56,11 @@ def end_plans_of_assignment(assignment_id: int, *, last_day: date, now: datetime
         .where(ServicePlan.assignment_id == assignment_id, ServicePlan.status != "ended")
         .values(status="ended", ends_on=last_day)
     )
-    plan_ids = select(ServicePlan.id).where(ServicePlan.assignment_id == assignment_id)
-    result = db.session.execute(
-        update(Task)
-        .where(Task.plan_id.in_(plan_ids), Task.status == "scheduled", Task.window_start >= now)
-        .values(status="cancelled")
-    )
-    return result.rowcount
+    return cancel_future_tasks(select(ServicePlan.id).where(ServicePlan.assignment_id == assignment_id), now=now)
 
 
 # --- editing plans -------------------------------------------------------------------------
 
-PLAN_EDITORS = ("admin", "dispatcher")
-STANDARD_EDITORS = ("admin",)
 
 
 def _check_plan(fields: dict, *, exclude_id: int | None = None):
@@ -130,14 +123,13 @@ def _regenerate(plan: ServicePlan, now: datetime, through: date | None) -> None:
         generate_tasks(through, now=now, plan_ids=[plan.id])
 
 
-def create_plan(actor, fields: dict, *, now: datetime, generate_through: date | None = None) -> ServicePlan:
+def create_plan(actor, fields: dict, *, now: datetime, generate_through: date | None = None,
+                assignment_id: int | None = None) -> ServicePlan:
+    """A new plan; `assignment_id` is the compound's active assignment, whose end ends the plan too."""
     _require_editor(actor)
     compound, windows = _check_plan(fields)
     plan = ServicePlan(**_plan_values(fields, windows), status="active", created_at=now,
-                       timezone=fields.get("timezone") or "Asia/Shanghai")
-    open_assignment = db.session.scalar(select(Assignment.id).where(
-        Assignment.compound_id == compound.id, Assignment.status == "active"))
-    plan.assignment_id = open_assignment
+                       timezone=fields.get("timezone") or "Asia/Shanghai", assignment_id=assignment_id)
     db.session.add(plan)
     db.session.flush()
     record(actor, "service_plan", plan.id, "plan_created", now=now, compound_id=compound.id, to_state="active")

@@ -5,6 +5,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from ..assignments.queries import active_assignment_id
+from ..auth.roles import STAFF
 from ..auth.access import public, roles_required
 from ..auth.models import User
 from ..clock import district_tz, local_today, utcnow
@@ -22,7 +24,7 @@ from .recurrence import preview
 from .services import PLAN_EDITORS, add_standard_version, create_plan, set_plan_paused, update_plan
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
-READERS = ("admin", "official", "dispatcher")
+READERS = STAFF
 
 
 @bp.app_context_processor
@@ -121,7 +123,8 @@ def _edit(compound: Compound, plan: ServicePlan | None):
                 occurrences = preview(fields["rrule"], fields["windows"], fields["starts_on"], district_tz(),
                                       ends_on=fields["ends_on"], skip=set(fields["skip_dates"]))
             elif plan is None:
-                plan = create_plan(current_user, fields, now=utcnow(), generate_through=_through())
+                plan = create_plan(current_user, fields, now=utcnow(), generate_through=_through(),
+                                   assignment_id=active_assignment_id(compound.id))
                 flash(_("The plan is in force; its tasks for the next %(n)d days exist.",
                         n=current_app.config["PROPMGMT_HORIZON_DAYS"]), "success")
                 return redirect(url_for(".compound_plans", compound_id=compound.id))

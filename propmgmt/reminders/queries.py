@@ -3,7 +3,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from .models import Notification
+from ..outbox.models import Notification
 
 
 def _inbox_conditions(user_id: int) -> tuple:

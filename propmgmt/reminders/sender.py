@@ -22,7 +22,7 @@ from ..clock import clock_speed
 from ..extensions import db
 from .channels import WEBHOOK_FORMATS, DeliveryError, Mailer, post_webhook, webhook_body
 from .messages import render
-from .models import Notification
+from ..outbox.models import Notification
 
 INTERRUPTED = "the sender stopped while sending; tried again"
 MAX_RETRY_MINUTES = 24 * 60

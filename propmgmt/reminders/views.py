@@ -14,7 +14,8 @@ from .forms import ActionForm, PreferencesForm
 from .labels import CHANNEL_LABELS, SUBJECT_LABELS
 from .messages import render
 from .queries import inbox, parked as parked_query, unread_count
-from .services import mark_all_read, mark_read, requeue_notification, update_preferences, webhook_configured
+from ..outbox.services import webhook_configured
+from .services import mark_all_read, mark_read, requeue_notification, update_preferences
 
 bp = Blueprint("reminders", __name__, url_prefix="/notifications")
 PER_PAGE = 20

@@ -8,22 +8,24 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..auth.roles import POSTER_PRINTERS
 from ..auth.access import public, roles_required
 from ..clock import utcnow
 from ..complaints import services
 from ..complaints.labels import STATUS_LABELS
 from ..complaints.policy import RESIDENT_CATEGORIES, SLA
-from ..complaints.queries import public_history, public_photo, public_record
+from ..complaints.queries import public_history
 from ..compounds.models import Community, Compound, Subdistrict
 from ..errors import DomainError
 from ..extensions import db
-from ..field.labels import PROBLEM_LABELS
-from ..field.photos import check_photo
+from ..complaints.labels import PROBLEM_LABELS
+from ..photos import check_photo
 from ..web import on_refusal_go_to, refused, transaction
 from .posters import poster_pdf, qr_svg
+from .queries import public_photo, public_record
 
 bp = Blueprint("residents", __name__, url_prefix="/r")
-PRINTERS = ("admin", "official", "dispatcher")
+PRINTERS = POSTER_PRINTERS
 
 
 @bp.app_template_filter("frequency")

@@ -14,7 +14,8 @@ from sqlalchemy import text
 from ..clock import utcnow
 from ..extensions import db
 from ..plans.generation import generate_tasks, horizon_end
-from ..plans.sweeps import ReminderPolicy, enqueue_task_reminders, mark_missed
+from ..plans.transitions import mark_missed
+from ..reminders.sweeps import ReminderPolicy, enqueue_complaint_reminders, enqueue_task_reminders
 from .records import record_run
 
 log = logging.getLogger("propmgmt.scheduler")
@@ -35,7 +36,6 @@ def enqueue_reminders(app: Flask, now=None) -> dict:
 
 
 def complaint_reminders(app: Flask, now=None) -> dict:
-    from ..complaints.services import enqueue_complaint_reminders
     return enqueue_complaint_reminders(now=now or utcnow())
 
 

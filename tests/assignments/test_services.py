@@ -13,7 +13,7 @@ from propmgmt.audit.models import AuditEntry
 from propmgmt.errors import Conflict, DomainError
 from propmgmt.orgs.models import crew_compound
 from propmgmt.plans.models import ServicePlan, Task
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 
 from ..factories import CompoundFactory, OrganisationFactory, UserFactory
 

@@ -9,8 +9,9 @@ from propmgmt.complaints import services
 from propmgmt.complaints.models import Complaint
 from propmgmt.errors import Conflict, DomainError
 from propmgmt.field.queries import my_days
-from propmgmt.field.services import Completion, complete_task
-from propmgmt.reminders.models import Notification
+from propmgmt.plans.transitions import Completion, complete_task
+from propmgmt.reminders.sweeps import enqueue_complaint_reminders
+from propmgmt.outbox.models import Notification
 
 from ..factories import UserFactory
 
@@ -86,15 +87,15 @@ def test_dispatch_needs_a_compound_and_a_crew_or_operator(db, setting, now):
 def test_sla_sweep_warns_then_escalates_once(db, case, setting, now):
     setting.dispatcher.active = True
     db.session.commit()
-    assert services.enqueue_complaint_reminders(now=now)["rows"] == 0  # deadline 1 h away
-    result = services.enqueue_complaint_reminders(now=now + timedelta(minutes=40))
+    assert enqueue_complaint_reminders(now=now)["rows"] == 0  # deadline 1 h away
+    result = enqueue_complaint_reminders(now=now + timedelta(minutes=40))
     assert result["near"] == 1
-    assert services.enqueue_complaint_reminders(now=now + timedelta(minutes=45))["near"] == 1
+    assert enqueue_complaint_reminders(now=now + timedelta(minutes=45))["near"] == 1
     kinds = db.session.execute(select(Notification.kind, func.count()).where(Notification.subject_id == case.id,
                                                                              Notification.subject_type == "complaint")
                                .group_by(Notification.kind)).all()
     assert dict(kinds) == {"complaint_sla": 1}  # written once, whatever the number of sweeps
-    services.enqueue_complaint_reminders(now=now + timedelta(hours=2))
+    enqueue_complaint_reminders(now=now + timedelta(hours=2))
     rows = db.session.execute(select(Notification.kind, Notification.recipient_id).where(
         Notification.subject_id == case.id, Notification.subject_type == "complaint",
         Notification.channel == "in_app")).all()
@@ -112,15 +113,15 @@ def test_sweep_is_a_scheduler_job(app):
 
 def test_reminder_text_reads(db, case, setting, now):
     from propmgmt.reminders.messages import render
-    services.enqueue_complaint_reminders(now=now + timedelta(hours=2))
+    enqueue_complaint_reminders(now=now + timedelta(hours=2))
     row = db.session.scalar(select(Notification).where(Notification.kind == "complaint_ack_overdue"))
     title, body = render(row)
     assert case.tracking_code in title and "育英小区" in body and "11:00" in body  # 03:00 UTC in Asia/Shanghai
 
 
 def test_field_reports_get_the_same_deadlines(db, field_day, now, app):
-    from propmgmt.field.services import report_problem
-    case = report_problem(field_day["operator"], field_day["compound"].id, "blocked_shaft", "井道堵塞", [], now=now,
+    from propmgmt.complaints.services import report_from_field
+    case = report_from_field(field_day["operator"], field_day["compound"].id, "blocked_shaft", "井道堵塞", [], now=now,
                           upload_dir=app.config["UPLOAD_DIR"])
     assert case.severity == "urgent"
     assert (case.acknowledge_due_at, case.resolve_due_at) == (now + timedelta(hours=1), now + timedelta(hours=8))

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from propmgmt.clock import local_today, utcnow
 from propmgmt.complaints import services
 from propmgmt.plans.models import Task
 
@@ -10,7 +11,7 @@ from propmgmt.plans.models import Task
 def _case(db, compound, **fields):
     values = dict(compound_id=compound.id, source="resident", category="sewage_overflow",
                   description="<img src=x onerror=alert(1)>", contact_phone="13903531234",
-                  now=datetime.now(timezone.utc)) | fields
+                  now=utcnow()) | fields
     case = services.open_case(**values)
     db.session.commit()
     return case
@@ -18,7 +19,7 @@ def _case(db, compound, **fields):
 
 def test_queue_shows_deadline_and_overdue_mark(client, db, field_day, login_as):
     fresh = _case(db, field_day["compound"])
-    late = _case(db, field_day["compound"], now=datetime.now(timezone.utc) - timedelta(hours=2))
+    late = _case(db, field_day["compound"], now=utcnow() - timedelta(hours=2))
     login_as("dispatcher")
     html = client.get("/complaints").get_data(as_text=True)
     assert fresh.tracking_code in html and late.tracking_code in html

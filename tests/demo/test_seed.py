@@ -88,7 +88,7 @@ def test_history_days_build_past_service_the_overview_can_show(app, db):
 
     from propmgmt.clock import local_today, utcnow
     from propmgmt.oversight.models import RollupDay
-    from propmgmt.oversight.periods import Period
+    from propmgmt.periods import Period
     from propmgmt.oversight.queries import health_in
     from propmgmt.plans.models import Task
 

@@ -13,7 +13,8 @@ from propmgmt.audit.models import AuditEntry
 from propmgmt.clock import utcnow
 from propmgmt.extensions import db
 from propmgmt.field.models import FieldSubmission
-from propmgmt.field.services import Completion, apply_once, complete_task, task_for
+from propmgmt.field.services import apply_once, task_for
+from propmgmt.plans.transitions import Completion, complete_task
 from propmgmt.plans.models import Task
 
 from ..concurrency import race, wipe

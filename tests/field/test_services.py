@@ -5,28 +5,29 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from propmgmt.errors import Conflict, DomainError
-from propmgmt.field.photos import PhotoRejected, check_photo
-from propmgmt.field.services import (Completion, Forbidden, apply_once, complete_task, reject_task, start_task,
-                                     task_for, verify_task)
+from propmgmt.clock import local_today, utcnow
+from propmgmt.errors import Conflict, DomainError, Forbidden
+from propmgmt.field.services import apply_once, task_for
+from propmgmt.photos import PhotoRejected, check_photo
+from propmgmt.plans.transitions import Completion, complete_task, reject_task, start_task, verify_task
 from propmgmt.plans.models import Task, TaskPhoto
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 
 from ..factories import UserFactory
-from .conftest import jpeg
+from ..conftest import jpeg
 
 
 def _done(task, operator, upload_dir, **kwargs):
     completion = Completion(checklist={item: True for item in ["道路清扫", "楼道清扫"]},
                             photos=[check_photo(jpeg())], **kwargs)
-    return complete_task(operator, task, completion, now=datetime.now(timezone.utc), upload_dir=upload_dir)
+    return complete_task(operator, task, completion, now=utcnow(), upload_dir=upload_dir)
 
 
 def test_complete_with_photo_reencodes_and_strips_location(db, field_day, app, tmp_path):
     task, operator = field_day["tasks"][0], field_day["operator"]
     image = check_photo(jpeg(4000, 3000, exif_gps=True))
     complete_task(operator, task, Completion(checklist={"道路清扫": True, "楼道清扫": True}, photos=[image]),
-                  now=datetime.now(timezone.utc), upload_dir=str(tmp_path))
+                  now=utcnow(), upload_dir=str(tmp_path))
     assert task.status == "done" and task.completed_by_id == operator.id
     photo = db.session.scalars(select(TaskPhoto).where(TaskPhoto.task_id == task.id)).one()
     with Image.open(tmp_path / photo.path) as stored:
@@ -39,7 +40,7 @@ def test_photo_required(db, field_day, tmp_path):
     task = field_day["tasks"][0]
     with pytest.raises(DomainError, match="至少需要一张照片"):
         complete_task(field_day["operator"], task, Completion(checklist={"道路清扫": True, "楼道清扫": True}),
-                      now=datetime.now(timezone.utc), upload_dir=str(tmp_path))
+                      now=utcnow(), upload_dir=str(tmp_path))
     assert task.status == "scheduled"
 
 
@@ -47,10 +48,10 @@ def test_unticked_items_need_a_note(db, field_day, tmp_path):
     task, operator = field_day["tasks"][0], field_day["operator"]
     with pytest.raises(DomainError, match="楼道清扫"):
         complete_task(operator, task, Completion(checklist={"道路清扫": True}, photos=[check_photo(jpeg())]),
-                      now=datetime.now(timezone.utc), upload_dir=str(tmp_path))
+                      now=utcnow(), upload_dir=str(tmp_path))
     complete_task(operator, task, Completion(checklist={"道路清扫": True}, note="楼道施工，无法进入",
                                              photos=[check_photo(jpeg())]),
-                  now=datetime.now(timezone.utc), upload_dir=str(tmp_path))
+                  now=utcnow(), upload_dir=str(tmp_path))
     assert task.checklist_result == {"道路清扫": True, "楼道清扫": False}
 
 
@@ -81,7 +82,7 @@ def test_someone_elses_task_is_refused(db, field_day, setting):
 
 def test_reassigned_meanwhile_is_a_conflict(db, field_day):
     task, operator = field_day["tasks"][0], field_day["operator"]
-    start_task(operator, task, now=datetime.now(timezone.utc))
+    start_task(operator, task, now=utcnow())
     task.assignee_id = UserFactory(role="operator").id
     db.session.flush()
     with pytest.raises(Conflict, match="改派"):
@@ -103,16 +104,16 @@ def test_second_completion_and_cancelled_task(db, field_day, tmp_path):
 
 def test_offline_completion_keeps_both_times(db, field_day, tmp_path):
     task, operator = field_day["tasks"][0], field_day["operator"]
-    done_on_device = datetime.now(timezone.utc) - timedelta(hours=3)
+    done_on_device = utcnow() - timedelta(hours=3)
     _done(task, operator, str(tmp_path), device_time=done_on_device)
     assert task.device_completed_at == done_on_device.replace(microsecond=task.device_completed_at.microsecond)
     assert task.completed_at > task.device_completed_at
     with pytest.raises(Conflict, match="超过 12 小时"):
         _done(field_day["tasks"][1], operator, str(tmp_path),
-              device_time=datetime.now(timezone.utc) - timedelta(hours=13))
+              device_time=utcnow() - timedelta(hours=13))
     with pytest.raises(DomainError, match="时钟"):
         _done(field_day["tasks"][1], operator, str(tmp_path),
-              device_time=datetime.now(timezone.utc) + timedelta(hours=1))
+              device_time=utcnow() + timedelta(hours=1))
 
 
 def test_a_key_is_applied_once_and_a_replay_gets_the_first_answer(db, field_day):
@@ -122,7 +123,7 @@ def test_a_key_is_applied_once_and_a_replay_gets_the_first_answer(db, field_day)
         calls.append(1)
         return 200, {"message": "ok", "n": len(calls)}, None
 
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     assert apply_once(operator, "k-1", "start", action, now=now) == (200, {"message": "ok", "n": 1})
     assert apply_once(operator, "k-1", "start", action, now=now) == (200, {"message": "ok", "n": 1})
     assert len(calls) == 1
@@ -136,16 +137,16 @@ def test_reject_reopens_for_redo_and_tells_the_operator(db, field_day, setting, 
     task, operator = field_day["tasks"][0], field_day["operator"]
     _done(task, operator, str(tmp_path))
     with pytest.raises(DomainError, match="返工"):
-        reject_task(setting.dispatcher, task, "", now=datetime.now(timezone.utc))
-    reject_task(setting.dispatcher, task, "垃圾桶周边未清理", now=datetime.now(timezone.utc))
+        reject_task(setting.dispatcher, task, "", now=utcnow())
+    reject_task(setting.dispatcher, task, "垃圾桶周边未清理", now=utcnow())
     assert task.status == "rejected" and task.rejections == 1
     told = db.session.scalars(select(Notification).where(Notification.kind == "task_rejected")).all()
     assert [n.recipient_id for n in told if n.channel == "in_app"] == [operator.id]
-    start_task(operator, task, now=datetime.now(timezone.utc))
+    start_task(operator, task, now=utcnow())
     _done(task, operator, str(tmp_path))
-    verify_task(setting.dispatcher, task, now=datetime.now(timezone.utc))
+    verify_task(setting.dispatcher, task, now=utcnow())
     assert task.status == "verified" and task.rejections == 1
     with pytest.raises(Conflict):
-        verify_task(setting.dispatcher, task, now=datetime.now(timezone.utc))
+        verify_task(setting.dispatcher, task, now=utcnow())
     with pytest.raises(Forbidden):
-        verify_task(operator, task, now=datetime.now(timezone.utc))
+        verify_task(operator, task, now=utcnow())

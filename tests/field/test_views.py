@@ -1,16 +1,18 @@
 """The field app over HTTP, as the tablet's script and a plain browser use it."""
 import io
-from datetime import datetime, timezone
+import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from propmgmt.clock import local_today, utcnow
 from propmgmt.complaints.models import Complaint, ComplaintPhoto
 from propmgmt.field.models import FieldSubmission
 from propmgmt.plans.models import Task, TaskPhoto
 from propmgmt.reminders.sender import send_due_notifications
 
 from ..factories import UserFactory
-from .conftest import jpeg
+from ..conftest import jpeg
 
 JSON = {"Accept": "application/json"}
 
@@ -93,15 +95,18 @@ def test_dispatcher_verifies_or_sends_back(client, field_day, setting, db):
     client.post_form(f"/field/verify/{first.id}/accept", page="/field/verify")
     client.post_form(f"/field/verify/{second.id}/reject", {"reason": "楼道未清扫干净"}, page="/field/verify")
     assert (first.status, second.status) == ("verified", "rejected")
+    for task in (first, second):  # both windows have now ended: the two tasks are due, and counted
+        task.window_end = utcnow()
+    db.session.commit()
     rates = client.get("/field/verify").get_data(as_text=True)
-    assert "100%" in rates  # first pass of the verified one
     crew_table = rates.split('class="data crew-rates"')[1].split("</table>")[0]
-    assert setting.crew.name in crew_table and "<td class=\"num\">2</td>" in crew_table
+    # 2 due, both completed and on time, the verified one at the first pass (as the crews page counts)
+    assert setting.crew.name in crew_table and crew_table.count("100.0%") == 3 and '<td class="num">2</td>' in crew_table
     client.post_form("/logout", page="/field/verify")
     _sign_in(client, field_day["operator"])
     page = client.get(f"/field/tasks/{second.id}").get_data(as_text=True)
     assert "退回返工" in page and "楼道未清扫干净" in page
-    send_due_notifications(datetime.now(timezone.utc))
+    send_due_notifications(utcnow())
     assert "楼道未清扫干净" in client.get("/notifications").get_data(as_text=True)
 
 
@@ -141,3 +146,18 @@ def test_expired_form_keeps_the_record_on_the_tablet(client, field_day):
     response = client.post(f"/field/tasks/{task.id}/start", headers={**JSON, "X-CSRFToken": "stale",
                                                                      "X-Idempotency-Key": "s-1"})
     assert response.status_code == 400 and response.json["error"]["code"] == "csrf_expired"
+
+
+def test_the_day_marks_overdue_what_the_oversight_pages_count_as_overdue(client, db, field_day):
+    """Overdue is one definition (plans.outcomes): not started 30 minutes into an open window."""
+    now = utcnow()
+    late, fresh = field_day["tasks"][:2]
+    late.window_start, fresh.window_start = now - timedelta(minutes=40), now - timedelta(minutes=10)
+    for i, task in enumerate(field_day["tasks"][2:]):  # not open yet
+        task.window_start = now + timedelta(hours=1, minutes=i)
+    db.session.commit()
+    _sign_in(client, field_day["operator"])
+    html = client.get("/field").get_data(as_text=True)
+    rows = {int(m.group(1)): m.group(0) for m in re.finditer(r'<li class="task-row[^"]*" data-task-id="(\d+)"', html)}
+    assert "overdue" in rows[late.id] and "overdue" not in rows[fresh.id]
+    assert html.count('class="badge overdue-mark"') == 1

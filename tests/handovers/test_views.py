@@ -119,7 +119,7 @@ def test_policy_is_read_by_officials_and_changed_by_admins(client, setting, db):
 def test_inspection_defect_with_photo(client, setting, db, now):
     from propmgmt.handovers.models import InspectionItem
 
-    from ..field.conftest import jpeg
+    from ..conftest import jpeg
     firm = OrganisationFactory()
     handover = Handover(compound_id=_served(setting, now).id, stage="joint_inspection", firm_id=firm.id,
                         stage_entered_at=now, started_at=now)

@@ -14,14 +14,14 @@ from sqlalchemy import select
 from propmgmt.assignments.models import Assignment
 from propmgmt.assignments.services import approve_assignment, propose_assignment
 from propmgmt.complaints.services import acknowledge, open_case, resolve
-from propmgmt.field.services import Completion, complete_task, start_task
+from propmgmt.plans.transitions import Completion, complete_task, start_task
 from propmgmt.handovers.models import InspectionItem
 from propmgmt.handovers.rules import Vote
 from propmgmt.handovers.services import (advance, record_inspection, record_owners_decision, select_firm,
                                          start_handover)
 from propmgmt.plans.generation import generate_tasks
 from propmgmt.plans.models import ServicePlan, Task, TaskPhoto
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 
 from ..factories import AssignmentFactory, CompoundFactory, OrganisationFactory, UserFactory
 

@@ -15,6 +15,8 @@ from sqlalchemy import create_engine, make_url, select, text
 
 from propmgmt.extensions import db
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = [sys.executable, "-m", "flask", "--app", "app"]
 PG_DATABASES = ("test_ops_restore_source", "test_ops_restore")

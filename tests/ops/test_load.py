@@ -14,6 +14,8 @@ import pytest
 
 from ..scratch import scratch_database
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 ROOT = Path(__file__).resolve().parents[2]
 ENDPOINTS = ("GET /field", "POST /field/tasks/<id>/complete", "GET /oversight", "GET /r/<public_code>",
              "GET / (bare Flask)")

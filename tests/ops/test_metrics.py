@@ -6,7 +6,7 @@ import pytest
 
 from propmgmt.field.models import FieldSubmission
 from propmgmt.field.services import apply_once
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 from propmgmt.scheduler.records import record_run
 
 from ..factories import UserFactory

@@ -21,6 +21,8 @@ from .test_metrics import sample
 
 from ..scratch import scratch_database
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "serve-test-token"
 

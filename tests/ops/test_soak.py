@@ -8,14 +8,14 @@ from datetime import time
 
 import pytest
 
-from propmgmt.ops.soak.options import SoakOptions
-from propmgmt.ops.soak.run import run_soak
+from tools.soak.options import SoakOptions
+from tools.soak.run import run_soak
 
 from ..scratch import scratch_database
 
 URL = os.environ.get("TEST_DATABASE_URL", "")
 
-pytestmark = [pytest.mark.soak,
+pytestmark = [pytest.mark.soak, pytest.mark.slow,
               pytest.mark.skipif(not URL.startswith("postgresql"),
                                  reason="the soak runs the production setup, on PostgreSQL (the PostgreSQL pass)")]
 

@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from propmgmt.oversight.periods import Period
+from propmgmt.periods import Period
 from propmgmt.plans.models import Task
 
 from ..factories import CompoundFactory, CrewFactory, ServiceTypeFactory, UserFactory

@@ -1,7 +1,10 @@
 """`make bench` renders the oversight pages; here on a tiny district, so the bench code cannot rot."""
-from propmgmt.bench.pages import oversight_pages
+import pytest
+from tools.bench.pages import oversight_pages
 
 from ..factories import CompoundFactory, UserFactory
+
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
 
 def test_bench_renders_every_oversight_page(db):

@@ -9,7 +9,7 @@ import pytest
 from propmgmt.complaints.models import Complaint
 from propmgmt.oversight import views
 from propmgmt.oversight.complaints import complaint_figures
-from propmgmt.oversight.periods import Period
+from propmgmt.periods import Period
 
 from ..factories import CompoundFactory
 

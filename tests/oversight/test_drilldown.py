@@ -7,7 +7,7 @@ from propmgmt.errors import DomainError
 from propmgmt.oversight import views
 from propmgmt.oversight.drilldown import (TaskFilter, crew_figures, operator_figures,
                                           persistently_late, subdistrict_compounds)
-from propmgmt.oversight.periods import MAX_DAYS, Period
+from propmgmt.periods import MAX_DAYS, Period
 
 from ..factories import CommunityFactory
 from .conftest import LAST_30, NOW

@@ -1,7 +1,7 @@
 """The overview's figures equal independent counts of a small known dataset."""
 from datetime import datetime, timedelta, timezone
 
-from propmgmt.oversight.periods import Period
+from propmgmt.periods import Period
 from propmgmt.oversight.queries import by_subdistrict, coverage, health
 from propmgmt.oversight.rollups import DaySplit, area_health
 from propmgmt.plans.models import Task

@@ -22,7 +22,7 @@ from propmgmt.oversight.report import Month, figures, monthly_report, open_items
 from propmgmt.oversight.models import ReportArchive
 from propmgmt.oversight.services import announce_monthly_report, archive_monthly_report
 from propmgmt.plans.models import Task
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 from propmgmt.scheduler.jobs import JOBS
 
 from ..factories import AssignmentFactory, CompoundFactory, ServiceTypeFactory, UserFactory

@@ -9,7 +9,7 @@ from propmgmt.assignments.services import approve_assignment, propose_assignment
 from propmgmt.extensions import db as _db
 from propmgmt.plans.generation import generate_tasks
 from propmgmt.plans.models import ServicePlan, ServiceStandard, Task
-from propmgmt.plans.sweeps import mark_missed
+from propmgmt.plans.transitions import mark_missed
 
 from ..concurrency import wipe
 from ..factories import CompoundFactory

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from propmgmt.assignments.services import approve_assignment, propose_assignment
 from propmgmt.plans.generation import generate_tasks
 from propmgmt.plans.models import Task
-from propmgmt.plans.sweeps import ReminderPolicy, enqueue_task_reminders, mark_missed
-from propmgmt.reminders.models import Notification
+from propmgmt.plans.transitions import mark_missed
+from propmgmt.reminders.sweeps import ReminderPolicy, enqueue_task_reminders
+from propmgmt.outbox.models import Notification
 
 from ..factories import CompoundFactory, UserFactory
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from propmgmt.extensions import db
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 from propmgmt.reminders.sender import send_due_notifications
-from propmgmt.reminders.services import notify_users
+from propmgmt.outbox.services import notify_users
 
 from ..concurrency import wipe
 from ..factories import UserFactory

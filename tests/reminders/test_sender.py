@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from propmgmt.extensions import db as _db
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 from propmgmt.reminders.sender import send_due_notifications
-from propmgmt.reminders.services import notify_users, requeue_notification
+from propmgmt.outbox.services import notify_users
+from propmgmt.reminders.services import requeue_notification
 
 from ..factories import UserFactory
 

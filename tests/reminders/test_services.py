@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from propmgmt.errors import Conflict, DomainError, NotFound
-from propmgmt.reminders.models import Notification
-from propmgmt.reminders.services import (after_quiet_hours, mark_all_read, mark_read, notification_rows,
-                                         notify_users, requeue_notification, update_preferences)
+from propmgmt.outbox.models import Notification
+from propmgmt.outbox.services import after_quiet_hours, notification_rows, notify_users
+from propmgmt.reminders.services import mark_all_read, mark_read, requeue_notification, update_preferences
 
 from ..factories import UserFactory
 

@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 
 from ..factories import UserFactory
 

@@ -4,7 +4,7 @@ import io
 import pytest
 from flask_babel import force_locale, gettext
 
-from ..field.conftest import field_day, jpeg  # noqa: F401  (fixtures and helper shared with the field tests)
+from ..conftest import jpeg
 
 
 def in_chinese(app, message: str, **values) -> str:

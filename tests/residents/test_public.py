@@ -36,7 +36,7 @@ def test_public_page_shows_who_serves_the_schedule_and_the_record(client, db, fi
     assert compound.name in html and "阳泉市洁诚物业公司" in html and "0353-1234567" in html
     assert "07:00–09:00" in html
     # two windows over, both done, one of them on time
-    assert "100%" in html and "50%" in html
+    assert "100.0%" in html and "50.0%" in html
     assert 'id="open-problems">1<' in html
     assert operator.display_name not in html and "13912345678" not in html
 

@@ -15,12 +15,14 @@ from sqlalchemy import func, select
 from propmgmt.assignments.services import Proposal, approve_assignment, propose_assignment
 from propmgmt.extensions import db
 from propmgmt.plans.models import Task
-from propmgmt.reminders.models import Notification
+from propmgmt.outbox.models import Notification
 from propmgmt.scheduler.jobs import run_job
 
 from ..concurrency import wipe
 from ..factories import (CompoundFactory, CrewFactory, FallbackOperatorFactory, ServiceStandardFactory,
                          ServiceTypeFactory, UserFactory)
+
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = [sys.executable, "-m", "flask", "--app", "app"]

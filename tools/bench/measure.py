@@ -1,80 +1,28 @@
-"""The benchmark's measurements: each action timed over several runs from the same state, then
-run once more under tracemalloc for its peak memory (tracing slows Python, so it is not timed).
+"""The benchmark's measurements of the scheduler's work (generation, the sweeps, the outbox, /field),
+and run_all, the whole run with the oversight pages (pages.py); each timed by timing.measure.
 
 Every measurement leaves the database as it found it: generated tasks are deleted afterwards,
 and sweeps run inside a SAVEPOINT that is rolled back.
 """
-import gc
-import statistics
-import time
-import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
 
-from ..extensions import db
-from ..models import Compound, ServiceType, Task, User
-from ..plans.generation import generate_tasks, horizon_end
-from ..plans.sweeps import ReminderPolicy, enqueue_task_reminders, mark_missed
-from ..reminders.models import Notification
+from propmgmt.extensions import db
+from propmgmt.models import Compound, ServiceType, Task, User
+from propmgmt.plans.generation import generate_tasks, horizon_end
+from propmgmt.plans.transitions import mark_missed
+from propmgmt.reminders.sweeps import ReminderPolicy, enqueue_task_reminders
+from propmgmt.outbox.models import Notification
+
 from .build import HISTORY_DAYS, TODAY, local
+from .pages import oversight_pages
+from .timing import Measurement, measure
 
 DUE_SHARE = 0.05  # "5% of a day's tasks are due"
 OUTBOX_ROWS = 10_000
-
-
-@dataclass
-class Measurement:
-    label: str
-    target_ms: float | None = None
-    timings_ms: list[float] = field(default_factory=list)
-    rows: int = 0
-    peak_mb: float | None = None
-    unavailable: str = ""  # why it was not measured
-    per_second: bool = False  # report rows/s (throughput) beside the target
-    history_tasks: int | None = None  # for the memory-versus-history comparison
-    raw_for: str = ""  # the label of the page whose figures this raw SQL computes
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.timings_ms)
-
-    @property
-    def verdict(self) -> str:
-        if self.unavailable or not self.timings_ms:
-            return ""
-        if self.per_second:
-            return f"{self.rows / (self.median_ms / 1000):,.0f} rows/s"
-        if self.target_ms is None:
-            return ""
-        return "ok" if self.median_ms <= self.target_ms else f"OVER ({self.median_ms / self.target_ms:.1f}x)"
-
-
-def measure(label: str, action: Callable[[], int], *, runs: int, target_ms: float | None = None,
-            prepare: Callable[[], None] = lambda: None, restore: Callable[[], None] = lambda: None,
-            per_second: bool = False) -> Measurement:
-    """Times `action` (which returns how many rows it wrote) `runs` times, then traces it once."""
-    result = Measurement(label, target_ms, per_second=per_second)
-    for run in range(runs + 1):
-        traced = run == runs
-        prepare()
-        gc.collect()
-        if traced:
-            tracemalloc.start()
-        started = time.perf_counter()
-        rows = action()
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        if traced:
-            result.peak_mb = tracemalloc.get_traced_memory()[1] / 1024 ** 2
-            tracemalloc.stop()
-        else:
-            result.timings_ms.append(elapsed_ms)
-            result.rows = rows
-        restore()
-    return result
 
 
 class Savepoint:
@@ -121,7 +69,6 @@ def run_all(runs: int, progress: Callable[[str], None]) -> list[Measurement]:
     try:
         results += missed_sweep(runs, progress) + reminder_sweep(runs, progress) + [outbox_sender(runs, progress)]
         results.append(field_page(runs, progress))
-        from .pages import oversight_pages  # pages builds on this module
         results += oversight_pages(runs, progress)
     finally:
         clear_generated()
@@ -199,7 +146,7 @@ def missed_sweep(runs: int, progress) -> list[Measurement]:
 
 def fan_out_available() -> bool:
     try:
-        from ..reminders.services import notification_rows  # noqa: F401
+        from propmgmt.outbox.services import notification_rows  # noqa: F401
     except ImportError:
         return False
     return True
@@ -262,7 +209,7 @@ def _outbox_rows(now) -> list[dict]:
 def outbox_sender(runs: int, progress) -> Measurement:
     label = f"outbox sender, {OUTBOX_ROWS:,} in_app rows"
     try:
-        from ..reminders.sender import send_due_notifications
+        from propmgmt.reminders.sender import send_due_notifications
     except ImportError:
         return Measurement(label, unavailable="n/a: propmgmt/reminders/sender.py (send_due_notifications) missing",
                            per_second=True)
@@ -302,8 +249,8 @@ def field_page(runs: int, progress) -> Measurement:
     from flask_login import login_user
     from sqlalchemy import func, select
 
-    from ..auth.models import User
-    from ..field.queries import my_days
+    from propmgmt.auth.models import User
+    from propmgmt.field.queries import my_days
 
     progress("rendering /field for the busiest operator ...")
     now = local(TODAY, 6, 45)

@@ -9,12 +9,14 @@ import click
 from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app
 
-from ..clock import utcnow
-from ..extensions import db
+from propmgmt.clock import utcnow
+from propmgmt.extensions import db
+
 from .build import RECIPE, TODAY, build_city, row_counts
 from .cache import bench_url, claim, describe, record_build, same_database, state_of, wipe
-from .measure import Measurement, run_all
+from .measure import run_all
 from .pages import RAW_RATIO_TARGET
+from .timing import Measurement
 
 bp = Blueprint("bench_cli", __name__, cli_group=None)
 COLUMNS = (("measurement", "<", 58), ("median ms", ">", 10), ("min", ">", 9), ("max", ">", 9),
@@ -30,7 +32,7 @@ def bench_command(rebuild, runs):
 
     The database is BENCH_DATABASE_URL, else instance/bench.sqlite3; never the application's own.
     """
-    from .. import create_app
+    from propmgmt import create_app
 
     url = bench_url(current_app.instance_path)
     if same_database(url, current_app.config["SQLALCHEMY_DATABASE_URI"]):

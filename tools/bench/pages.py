@@ -12,11 +12,12 @@ from flask import current_app
 from flask_login import login_user
 from sqlalchemy import func, select, text
 
-from ..auth.models import User
-from ..compounds.models import Community, Subdistrict
-from ..extensions import db
+from propmgmt.auth.models import User
+from propmgmt.compounds.models import Community, Subdistrict
+from propmgmt.extensions import db
+
 from .build import TODAY, local
-from .measure import Measurement, measure
+from .timing import Measurement, measure
 
 PAGE_TARGET_MS = 150
 RAW_RATIO_TARGET = 3
@@ -41,10 +42,10 @@ RAW_BY = {column: text(f"SELECT t.{column}, {FIGURES} FROM task t WHERE {DUE} GR
 
 
 def oversight_pages(runs: int, progress) -> list[Measurement]:
-    from ..oversight.drilldown import TaskFilter
-    from ..oversight.periods import Period
-    from ..oversight.report import Month
-    from ..oversight.views import render_crews, render_overview, render_report, render_subdistrict
+    from propmgmt.oversight.drilldown import TaskFilter
+    from propmgmt.periods import Period
+    from propmgmt.oversight.report import Month
+    from propmgmt.oversight.views import render_crews, render_overview, render_report, render_subdistrict
 
     now = local(TODAY, 10, 0)
     official = db.session.scalar(select(User).where(User.role == "official").limit(1))
@@ -64,7 +65,7 @@ def oversight_pages(runs: int, progress) -> list[Measurement]:
         return action
 
     def days(first: date, last: date) -> dict:
-        from ..oversight.rollups import day_bounds
+        from propmgmt.oversight.rollups import day_bounds
         return {"since": day_bounds(first)[0], "until": min(day_bounds(last)[1], now)}
 
     def raw(statements: list[tuple]) -> Callable[[], int]:

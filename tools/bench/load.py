@@ -28,8 +28,9 @@ from sqlalchemy import create_engine, func, or_, select, text, update
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
-from ..clock import district_tz, local_today, to_local, utcnow
-from ..extensions import db
+from propmgmt.clock import district_tz, local_today, to_local, utcnow
+from propmgmt.extensions import db
+
 from .build import HISTORY_DAYS, build_city
 from .cache import claim, describe, record_build, same_database, state_of, wipe
 from .loadgen import (COMPLETE, ENDPOINTS, FIELD, HELLO, OVERSIGHT, PUBLIC, LoadError, Plan, Session, Stats, run_processes,
@@ -92,7 +93,7 @@ def load_command(duration, warmup, hello_duration, users, workers, processes, op
 
     The database is LOAD_DATABASE_URL, else instance/load.sqlite3; never the application's own.
     """
-    from .. import create_app
+    from propmgmt import create_app
 
     mix = parse_mix(mix_text)
     processes = min(processes, users)
@@ -140,7 +141,7 @@ def load_command(duration, warmup, hello_duration, users, workers, processes, op
             app_ms = server.app_times(measured_from, measured_from + duration)
         if server_log:
             shutil.copyfile(server.log, server_log)
-        with Server("propmgmt.bench.hello:app", url, workers, Path(scratch)) as hello:
+        with Server("tools.bench.hello:app", url, workers, Path(scratch)) as hello:
             ceiling = run_processes(_plans(hello.port, {HELLO: 1}, users, processes,
                                            {"operators": [], "official": None}, data, min(warmup, 3.0),
                                            hello_duration))
@@ -204,10 +205,10 @@ def _build(url: str, wanted: str, *, wipe_first: bool, scale: str, history_days:
 def _prepare(operator_count: int) -> dict:
     """Today's tasks (as the scheduler would have made them), the users the load signs in, and what
     each operator will complete: open tasks of theirs from today on, each given to one operator."""
-    from ..auth.models import User
-    from ..compounds.models import Compound
-    from ..plans.generation import generate_tasks, horizon_end
-    from ..plans.models import ServiceStandard, Task
+    from propmgmt.auth.models import User
+    from propmgmt.compounds.models import Compound
+    from propmgmt.plans.generation import generate_tasks, horizon_end
+    from propmgmt.plans.models import ServiceStandard, Task
 
     now = utcnow()
     click.echo("Generating the tasks of the horizon (as the scheduler does) ...")

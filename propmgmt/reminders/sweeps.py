@@ -1,6 +1,8 @@
-"""The scheduler's sweeps over tasks: mark missed work, and write due-soon, overdue and escalation
-reminders to the outbox. Each sweep reads only a bounded time slice, so it stays fast however
-long the history grows, and writes through the outbox's unique key, so running twice is harmless.
+"""The scheduler's reminder sweeps: due-soon, overdue and escalation reminders of tasks, and the
+deadline warnings and escalations of open cases, written to the outbox; and who is told (the
+dispatchers, the responsible leader of a compound's assignment). Each sweep reads only a bounded
+time slice, so it stays fast however long the history grows, and writes through the outbox's
+unique key, so running twice is harmless.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,24 +12,14 @@ from sqlalchemy.orm import joinedload
 
 from ..assignments.models import Assignment
 from ..auth.models import User
+from ..clock import to_local
+from ..complaints.models import Complaint
+from ..complaints.policy import limit
 from ..database import insert_ignoring_duplicates
 from ..extensions import db
-from ..reminders.models import Notification
-from .models import Task
-
-# An in-progress task may still be completed on a tablet offline and synced up to 12 hours later.
-OFFLINE_GRACE = timedelta(hours=12)
-
-
-def mark_missed(*, now: datetime) -> int:
-    """Tasks whose window closed without completion become missed; returns how many."""
-    result = db.session.execute(
-        update(Task)
-        .where(or_(and_(Task.status == "scheduled", Task.window_end <= now),
-                   and_(Task.status == "in_progress", Task.window_end <= now - OFFLINE_GRACE)))
-        .values(status="missed")
-    )
-    return result.rowcount
+from ..outbox.models import Notification
+from ..outbox.services import enqueue_notifications, notification_rows
+from ..plans.models import Task
 
 
 @dataclass(frozen=True)
@@ -79,8 +71,6 @@ def _field_people(tasks: list[Task]) -> dict[int, list[User]]:
 
 def enqueue_task_reminders(*, now: datetime, policy: ReminderPolicy = ReminderPolicy()) -> dict:
     """Writes the outbox rows due now; returns how many tasks each kind concerned."""
-    from ..reminders.services import notification_rows  # fans out by each user's channels
-
     lookback = timedelta(hours=policy.lookback_hours)
     rows: list[dict] = []
     due_soon = _tasks("due_soon", Task.status == "scheduled", Task.window_start > now,
@@ -92,7 +82,7 @@ def enqueue_task_reminders(*, now: datetime, policy: ReminderPolicy = ReminderPo
     to_dispatcher_at = now - timedelta(hours=policy.dispatcher_after_hours)
     for_dispatchers = _tasks("escalation", Task.status == "missed", Task.window_end <= to_dispatcher_at,
                              Task.window_end > to_dispatcher_at - lookback)
-    dispatchers = _dispatchers() if (due_soon or overdue or for_dispatchers) else []
+    dispatchers = active_dispatchers() if (due_soon or overdue or for_dispatchers) else []
     # The ladder: the field hears first; the dispatchers hear of work nobody can take (due soon with no
     # crew), of work not started in time (overdue), and of missed work; the leader of what stays missed.
     for task in due_soon:
@@ -109,24 +99,63 @@ def enqueue_task_reminders(*, now: datetime, policy: ReminderPolicy = ReminderPo
     to_leader_at = now - timedelta(hours=policy.leader_after_hours)
     for_leaders = _tasks("escalation_leader", Task.status == "missed", Task.window_end <= to_leader_at,
                          Task.window_end > to_leader_at - lookback)
-    leaders = _leaders_of({t.compound_id for t in for_leaders})
+    leaders = leaders_of({t.compound_id for t in for_leaders})
     for task in for_leaders:
         if task.compound_id in leaders:
             rows += notification_rows([leaders[task.compound_id]], kind="escalation_leader", subject_type="task",
                                       subject_id=task.id, payload=_payload(task, level="leader"), due_at=now,
                                       now=now)
-    insert_ignoring_duplicates(Notification.__table__, rows)
+    enqueue_notifications(rows)
     return {"due_soon": len(due_soon), "overdue": len(overdue), "escalated_to_dispatchers": len(for_dispatchers),
             "escalated_to_leaders": len(for_leaders), "rows": len(rows)}
 
 
-def _dispatchers() -> list[User]:
+def active_dispatchers() -> list[User]:
+    """Every active dispatcher: they hear of all late work and cases."""
     return list(db.session.scalars(select(User).where(User.role == "dispatcher", User.active)))
 
 
-def _leaders_of(compound_ids: set[int]) -> dict[int, User]:
+def leaders_of(compound_ids: set[int]) -> dict[int, User]:
+    """compound id -> the responsible leader of its active assignment: escalations go to them."""
     if not compound_ids:
         return {}
     return {a.compound_id: a.responsible_leader for a in db.session.scalars(
         select(Assignment).options(joinedload(Assignment.responsible_leader))
         .where(Assignment.compound_id.in_(compound_ids), Assignment.status == "active"))}
+
+
+def enqueue_complaint_reminders(*, now: datetime) -> dict:
+    """Outbox rows for open cases nearing or past a deadline: dispatchers hear of them before the
+    deadline; once it has passed, the compound's responsible leader too (escalation).
+
+    Kinds: complaint_sla (acknowledge deadline near), complaint_sla_resolve (resolve deadline near),
+    complaint_ack_overdue / complaint_overdue (a deadline passed). The outbox's unique key sends each once per case.
+    """
+    soon = now + timedelta(minutes=limit("COMPLAINT_WARN_MINUTES"))
+    cases = db.session.scalars(select(Complaint).options(joinedload(Complaint.compound)).where(
+        ((Complaint.status == "received") & (Complaint.acknowledge_due_at <= soon))
+        | (Complaint.status.in_(("acknowledged", "dispatched", "reopened")) & (Complaint.resolve_due_at <= soon)))
+        .order_by(Complaint.id).limit(2000)).all()
+    if not cases:
+        return {"near": 0, "overdue": 0, "rows": 0}
+    dispatchers = active_dispatchers()
+    leaders = leaders_of({c.compound_id for c in cases if c.compound_id})
+    rows, near, overdue = [], 0, 0
+    for c in cases:
+        deadline = c.acknowledge_due_at if c.status == "received" else c.resolve_due_at
+        payload = {"compound": c.compound.name if c.compound else c.hotline_compound_name, "code": c.tracking_code,
+                   "category": c.category, "deadline": deadline.isoformat(),
+                   "deadline_local": to_local(deadline).strftime("%Y-%m-%d %H:%M"), "complaint_id": c.id}
+        if deadline > now:
+            near += 1
+            kind = "complaint_sla" if c.status == "received" else "complaint_sla_resolve"
+            rows += notification_rows(dispatchers, kind=kind, subject_type="complaint", subject_id=c.id,
+                                      payload=payload, due_at=now, now=now)
+        else:
+            overdue += 1
+            people = dispatchers + ([leaders[c.compound_id]] if c.compound_id in leaders else [])
+            kind = "complaint_ack_overdue" if c.status == "received" else "complaint_overdue"
+            rows += notification_rows(people, kind=kind, subject_type="complaint", subject_id=c.id,
+                                      payload=payload, due_at=now, now=now)
+    enqueue_notifications(rows)
+    return {"near": near, "overdue": overdue, "rows": len(rows)}

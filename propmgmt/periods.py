@@ -4,8 +4,8 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from ..clock import local_to_utc, local_today
-from ..errors import DomainError
+from .clock import local_to_utc, local_today
+from .errors import DomainError
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
-from ...bench.loadgen import multipart
+from ..bench.loadgen import multipart
 
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"|name="csrf_token"[^>]*value="([^"]+)"')
 RETRY_STATUSES = (502, 503, 504)

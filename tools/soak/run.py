@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
-from ...clock import AcceleratedClock
+from propmgmt.clock import AcceleratedClock
+
 from . import checks
 from .load import Crew, Tablet, Traffic, photo_bytes, run_tablet
 from .options import SoakOptions

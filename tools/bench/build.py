@@ -13,14 +13,14 @@ from datetime import date, datetime, time, timedelta, timezone
 import flask_migrate
 from sqlalchemy import JSON, func, insert, literal, select, text
 
-from ..clock import district_tz
-from ..demo.history import build_history, insert_from
-from ..demo.seed import seed_demo
-from ..extensions import db
-from ..oversight.rollups import refresh_rollups
-from ..models import Assignment, Compound, Crew, ServicePlan, ServiceStandard, Task, User
-from ..plans.generation import latest_standards
-from ..reminders.models import Notification
+from propmgmt.clock import district_tz
+from propmgmt.demo.history import build_history, insert_from
+from propmgmt.demo.seed import seed_demo
+from propmgmt.extensions import db
+from propmgmt.oversight.rollups import refresh_rollups
+from propmgmt.models import Assignment, Compound, Crew, ServicePlan, ServiceStandard, Task, User
+from propmgmt.plans.generation import latest_standards
+from propmgmt.outbox.models import Notification
 
 # The benchmark's fixed "today" (district time): history ends the day before, so every figure
 # is measured against the same data whatever the real date.

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..errors import DomainError
+from .errors import DomainError
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # larger is refused before decoding: a "decompression bomb"

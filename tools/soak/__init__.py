@@ -3,5 +3,5 @@ under faults, then a count of what was lost or duplicated. See README "Soak".
 
 options.py holds the run's settings, receivers.py the local SMTP server and webhook receiver,
 processes.py gunicorn, the schedulers and the faults, load.py the operators' tablets, checks.py
-the final count and run.py the order of it all.
+the final count, run.py the order of it all and cli.py the command.
 """

@@ -1,0 +1,26 @@
+"""Who may do what, by role: every role set the views and services check, defined once.
+
+A view declares its roles with auth.access.roles_required(*SET); a service checks the same set
+before it changes anything. The names say the job, not the page.
+"""
+from .models import ROLES
+
+EVERYONE_SIGNED_IN = ROLES
+ADMINS = ("admin",)
+STAFF = ("admin", "official", "dispatcher")  # read the oversight pages, ledgers, plans and handovers
+DISTRICT = ("admin", "official")  # decide: approve assignments and handovers, edit the register
+REGISTER_READERS = ("admin", "official", "dispatcher", "operator", "firm")
+REGISTER_EDITORS = DISTRICT
+ASSIGNMENT_PROPOSERS = STAFF
+ASSIGNMENT_DECIDERS = DISTRICT
+RESPONSIBLE_LEADERS = DISTRICT  # who may be named the responsible leader of an item
+PLAN_EDITORS = ("admin", "dispatcher")
+STANDARD_EDITORS = ("admin",)
+OPERATORS = ("operator",)
+TASK_VERIFIERS = ("admin", "dispatcher")
+CASE_HANDLERS = ("admin", "dispatcher")
+CONTACT_READERS = ("dispatcher",)  # see a resident's phone number in full (they call back)
+HANDOVER_DECIDERS = DISTRICT
+POSTER_PRINTERS = STAFF
+LEDGER_EXPORTERS = STAFF
+REPORT_RECIPIENTS = ("official",)  # receive the monthly report when it is archived

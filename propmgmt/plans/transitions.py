@@ -1,0 +1,174 @@
+"""Every change of a task's state, in one place: created (from a plan: generation.py; for a case),
+started, completed, verified, sent back, missed, cancelled, reassigned.
+
+Each is a conditional UPDATE on the state it starts from (two tablets, two dispatchers or two
+schedulers at once: one wins, the other gets a Conflict) with its audit entry. They flush, never
+commit. Other domains react to a completed task through the `task_completed` signal (complaints:
+the case it was made for is resolved); this module imports none of them.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from blinker import signal
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_, select, update
+
+from ..audit.services import record
+from ..auth.roles import TASK_VERIFIERS
+from ..errors import Conflict, DomainError, Forbidden
+from ..extensions import db
+from ..outbox.services import notify_users
+from ..photos import store_photo
+from .models import ServiceStandard, Task, TaskPhoto
+
+# A completion may reach the server up to 12 hours after the work (a tablet offline for a shift), so
+# an in-progress task is marked missed only that long after its window.
+OFFLINE_LIMIT = timedelta(hours=12)
+CLOCK_SKEW = timedelta(minutes=10)
+
+# Sent after a task is completed, in the same transaction: task_completed.send(task, user=..., now=...).
+task_completed = signal("task-completed")
+
+
+@dataclass
+class Completion:
+    checklist: dict[str, bool] = field(default_factory=dict)
+    note: str = ""
+    photos: list = field(default_factory=list)  # decoded PIL images, already checked
+    device_time: datetime | None = None
+
+
+def create_task_for_case(actor, *, compound_id: int, service_type_id: int, crew_id: int | None,
+                         assignee_id: int | None, complaint_id: int, window_end: datetime, now: datetime) -> Task:
+    """The work a dispatched case needs: a task open from now until the case's deadline."""
+    task = Task(compound_id=compound_id, service_type_id=service_type_id, crew_id=crew_id, assignee_id=assignee_id,
+                complaint_id=complaint_id, window_start=now, window_end=window_end, status="scheduled", note="",
+                created_at=now)
+    db.session.add(task)
+    db.session.flush()
+    record(actor, "task", task.id, "task_created_for_complaint", now=now, compound_id=compound_id,
+           to_state="scheduled")
+    return task
+
+
+def _check_open(task: Task) -> None:
+    if task.status == "cancelled":
+        raise Conflict(_l("This task was cancelled meanwhile; your record was not applied."))
+    if task.status in ("done", "verified"):
+        raise Conflict(_l("This task is already completed."))
+
+
+def _device_time(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if value > now + CLOCK_SKEW:
+        raise DomainError(_l("The tablet's clock is ahead of the server's; please check its time."),
+                          field="device_time")
+    if value < now - OFFLINE_LIMIT - CLOCK_SKEW:
+        raise Conflict(_l("This record is more than 12 hours old and can no longer be synced; "
+                          "please tell your dispatcher."))
+    return value
+
+
+def start_task(user, task: Task, *, now: datetime, device_time: datetime | None = None) -> Task:
+    _check_open(task)
+    if task.status == "in_progress":
+        return task
+    if task.status == "missed":
+        raise Conflict(_l("The window of this task has passed; it was marked missed."))
+    when = _device_time(device_time, now)
+    won = db.session.execute(update(Task).where(Task.id == task.id, Task.status.in_(("scheduled", "rejected")))
+                             .values(status="in_progress", started_at=when, started_by_id=user.id)).rowcount
+    if not won:
+        raise Conflict(_l("The task changed meanwhile; reload and try again."))
+    db.session.refresh(task)
+    record(user, "task", task.id, "task_started", now=now, compound_id=task.compound_id, to_state="in_progress")
+    return task
+
+
+def complete_task(user, task: Task, completion: Completion, *, now: datetime, upload_dir: str,
+                  offline: bool = False) -> Task:
+    _check_open(task)
+    when = _device_time(completion.device_time, now)
+    if task.status == "missed" and when > task.window_end + OFFLINE_LIMIT:
+        raise Conflict(_l("The window of this task has passed; it was marked missed."))
+    standard = db.session.get(ServiceStandard, task.standard_id) if task.standard_id else None
+    items = standard.checklist if standard else []
+    unticked = [item for item in items if not completion.checklist.get(item)]
+    note = (completion.note or "").strip()
+    if unticked and not note:
+        raise DomainError(_l("Tick every checklist item, or write in the note why not: %(items)s",
+                             items="、".join(unticked)), field="checklist")
+    has_photo = completion.photos or db.session.scalar(select(TaskPhoto.id).where(TaskPhoto.task_id == task.id))
+    if standard and standard.photo_required and not has_photo:
+        raise DomainError(_l("This service needs at least one photo before it can be completed."), field="photos")
+    previous = task.status
+    won = db.session.execute(update(Task).where(Task.id == task.id, Task.status == previous).values(
+        status="done", completed_at=now, device_completed_at=when, completed_by_id=user.id,
+        recorded_offline=offline, checklist_result={item: bool(completion.checklist.get(item)) for item in items},
+        note=note[:2000], started_at=task.started_at or when)).rowcount
+    if not won:
+        raise Conflict(_l("The task changed meanwhile; reload and try again."))
+    for image in completion.photos:
+        stored = store_photo(image, upload_dir, task.id)
+        db.session.add(TaskPhoto(task_id=task.id, path=stored.path, thumb_path=stored.thumb_path, created_at=now))
+    db.session.refresh(task)
+    record(user, "task", task.id, "task_completed", now=now, compound_id=task.compound_id, from_state=previous,
+           to_state="done", changes={"offline": [None, offline]})
+    task_completed.send(task, user=user, now=now)
+    return task
+
+
+def verify_task(actor, task: Task, *, now: datetime) -> Task:
+    if actor.role not in TASK_VERIFIERS:
+        raise Forbidden(_l("Only dispatchers verify completed work."))
+    won = db.session.execute(update(Task).where(Task.id == task.id, Task.status == "done")
+                             .values(status="verified", verified_by_id=actor.id, verified_at=now)).rowcount
+    if not won:
+        raise Conflict(_l("Only completed work awaiting verification can be verified."))
+    db.session.refresh(task)
+    record(actor, "task", task.id, "task_verified", now=now, compound_id=task.compound_id, from_state="done",
+           to_state="verified")
+    return task
+
+
+def reject_task(actor, task: Task, reason: str, *, now: datetime) -> Task:
+    """Reopens the task for redo and tells the operator who did it."""
+    if actor.role not in TASK_VERIFIERS:
+        raise Forbidden(_l("Only dispatchers verify completed work."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Say what must be redone."), field="reason")
+    won = db.session.execute(update(Task).where(Task.id == task.id, Task.status == "done").values(
+        status="rejected", rejection_reason=reason[:2000], rejections=Task.rejections + 1,
+        verified_by_id=actor.id, verified_at=now)).rowcount
+    if not won:
+        raise Conflict(_l("Only completed work awaiting verification can be rejected."))
+    db.session.refresh(task)
+    record(actor, "task", task.id, "task_rejected", now=now, compound_id=task.compound_id, from_state="done",
+           to_state="rejected", reason=reason)
+    if task.completed_by:
+        notify_users([task.completed_by], kind="task_rejected", subject_type="task", subject_id=task.id,
+                     payload={"compound": task.compound.name, "service": task.service_type.name_zh,
+                              "window_start": task.window_start.isoformat(),
+                              "window_end": task.window_end.isoformat(), "reason": reason,
+                              "rejections": task.rejections}, due_at=now, now=now)
+    return task
+
+
+def mark_missed(*, now: datetime) -> int:
+    """Tasks whose window closed without completion become missed; returns how many."""
+    result = db.session.execute(
+        update(Task)
+        .where(or_(and_(Task.status == "scheduled", Task.window_end <= now),
+                   and_(Task.status == "in_progress", Task.window_end <= now - OFFLINE_LIMIT)))
+        .values(status="missed")
+    )
+    return result.rowcount
+
+
+def cancel_future_tasks(plan_ids, *, now: datetime) -> int:
+    """The plans' tasks that have not started and lie ahead are cancelled (a plan or assignment ended)."""
+    return db.session.execute(
+        update(Task).where(Task.plan_id.in_(plan_ids), Task.status == "scheduled", Task.window_start >= now)
+        .values(status="cancelled")).rowcount

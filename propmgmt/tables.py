@@ -1,0 +1,57 @@
+"""Reading uploaded tables (CSV in UTF-8 or GBK, .xlsx) for every importer, and the one shape of
+an import's refusal: which row, which field, what is wrong."""
+import csv
+import io
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import load_workbook
+
+from .errors import DomainError
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    message: str
+
+
+class ImportRejected(DomainError):
+    """The file had errors; nothing was imported. `errors` lists each one by row."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(_l("The file has %(n)d errors; nothing was imported.", n=len(errors)))
+        self.errors = errors
+
+
+def read_table(filename: str, data: bytes) -> list[list]:
+    """The file's rows as lists of cells; raises ImportRejected for a file it cannot read."""
+    name = (filename or "").lower()
+    if data.startswith(b"PK\x03\x04") and name.endswith(".xlsx"):
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+            return [list(row) for row in sheet.iter_rows(values_only=True)]
+        except Exception:  # openpyxl raises many kinds for a damaged file
+            raise ImportRejected([RowError(0, "", str(_l("The .xlsx file could not be read.")))])
+    if name.endswith(".csv") and b"\x00" not in data[:4096]:
+        for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves GBK
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportRejected([RowError(0, "", str(_l(
+                "The file's encoding was not recognised; save it as UTF-8 or GBK CSV.")))])
+        return list(csv.reader(io.StringIO(text, newline="")))
+    raise ImportRejected([RowError(0, "", str(_l("Wrong file type: upload a .csv or .xlsx file.")))])
+
+
+def cell_text(value) -> str:
+    """A cell as trimmed text; a whole number that a spreadsheet stored as a float loses its '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()

@@ -1,1 +1,0 @@
-from ..field.conftest import field_day, jpeg  # noqa: F401  (fixtures shared with the field tests)

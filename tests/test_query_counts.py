@@ -1,0 +1,41 @@
+"""The main pages run a fixed number of SQL statements, however many rows they show (no N+1).
+
+Each page is read twice, with one row and with many; the counts must be equal, and equal to the
+number pinned here. A change that adds a statement to a page changes its pin, on purpose."""
+import pytest
+
+from .factories import AssignmentFactory, ComplaintFactory, CompoundFactory, TaskFactory
+
+# Statements per page view after the first (the signed-in user and their session are one joined query).
+PINNED = {"/compounds": 6, "/assignments": 9, "/complaints": 3, "/oversight": 25, "/field": 3}
+
+
+def _statements(client, count_queries, url: str) -> int:
+    client.get(url)  # warm: the first request of a test loads the session and the user once
+    with count_queries() as counted:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return counted.count
+
+
+@pytest.mark.parametrize("url, role", [("/compounds", "official"), ("/assignments", "official"),
+                                       ("/complaints", "dispatcher"), ("/oversight", "official")])
+def test_a_page_runs_as_many_statements_for_many_rows_as_for_one(client, login_as, count_queries, url, role):
+    login_as(role)
+    ComplaintFactory(compound=AssignmentFactory().compound)
+    few = _statements(client, count_queries, url)
+    for _ in range(12):  # rows of every list: compounds, assignments, cases, tasks due
+        compound = AssignmentFactory().compound
+        ComplaintFactory(compound=compound)
+        TaskFactory(compound=compound, status="missed")
+    assert (few, _statements(client, count_queries, url)) == (PINNED[url], PINNED[url])
+
+
+def test_the_operators_day_runs_a_fixed_number_of_statements(client, field_day, count_queries):
+    operator = field_day["operator"]
+    client.post_form("/login", {"username": operator.username, "password": "password123"})
+    few = _statements(client, count_queries, "/field")
+    for task in field_day["tasks"][:3]:  # more of today's work, in other compounds of the crew
+        TaskFactory(compound=CompoundFactory(management_mode="fallback"), service_type_id=task.service_type_id,
+                    crew_id=task.crew_id, end=task.window_end, standard_id=task.standard_id)
+    assert (few, _statements(client, count_queries, "/field")) == (PINNED["/field"], PINNED["/field"])

@@ -1,0 +1,61 @@
+"""How the benchmark times one thing: each action timed over several runs from the same state, then
+run once more under tracemalloc for its peak memory (tracing slows Python, so it is not timed).
+measure.py (the scheduler's work) and pages.py (the oversight pages) both build on it.
+"""
+import gc
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Measurement:
+    label: str
+    target_ms: float | None = None
+    timings_ms: list[float] = field(default_factory=list)
+    rows: int = 0
+    peak_mb: float | None = None
+    unavailable: str = ""  # why it was not measured
+    per_second: bool = False  # report rows/s (throughput) beside the target
+    history_tasks: int | None = None  # for the memory-versus-history comparison
+    raw_for: str = ""  # the label of the page whose figures this raw SQL computes
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.timings_ms)
+
+    @property
+    def verdict(self) -> str:
+        if self.unavailable or not self.timings_ms:
+            return ""
+        if self.per_second:
+            return f"{self.rows / (self.median_ms / 1000):,.0f} rows/s"
+        if self.target_ms is None:
+            return ""
+        return "ok" if self.median_ms <= self.target_ms else f"OVER ({self.median_ms / self.target_ms:.1f}x)"
+
+
+def measure(label: str, action: Callable[[], int], *, runs: int, target_ms: float | None = None,
+            prepare: Callable[[], None] = lambda: None, restore: Callable[[], None] = lambda: None,
+            per_second: bool = False) -> Measurement:
+    """Times `action` (which returns how many rows it wrote) `runs` times, then traces it once."""
+    result = Measurement(label, target_ms, per_second=per_second)
+    for run in range(runs + 1):
+        traced = run == runs
+        prepare()
+        gc.collect()
+        if traced:
+            tracemalloc.start()
+        started = time.perf_counter()
+        rows = action()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if traced:
+            result.peak_mb = tracemalloc.get_traced_memory()[1] / 1024 ** 2
+            tracemalloc.stop()
+        else:
+            result.timings_ms.append(elapsed_ms)
+            result.rows = rows
+        restore()
+    return result
