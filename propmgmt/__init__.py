@@ -1,8 +1,7 @@
 """The fallback property operations app: create_app assembles it from its domains."""
 from pathlib import Path
 
-from flask import (Flask, g, has_request_context, flash, jsonify, make_response, render_template, request,
-                   session)
+from flask import Flask, flash, g, has_request_context, jsonify, make_response, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -107,26 +106,26 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .auth.cli import bp as auth_cli
     from .api.views import bp as api
     from .assignments.views import bp as assignments
+    from .auth.cli import bp as auth_cli
     from .auth.views import bp as auth
     from .complaints.views import bp as complaints
     from .compounds.views import bp as compounds
     from .demo.cli import bp as demo_cli
     from .field.views import bp as field
     from .handovers.views import bp as handovers
-    from .oversight.views import bp as oversight
     from .health.views import bp as health
+    from .ops.cli import bp as ops_cli
+    from .ops.views import bp as ops
+    from .oversight.views import bp as oversight
     from .plans.views import bp as plans
     from .reminders.views import bp as reminders
     from .residents.views import bp as residents
     from .scheduler.cli import bp as scheduler_cli
-    from .ops.cli import bp as ops_cli
-    from .ops.views import bp as ops
 
-    for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints, residents, api, health,
-                      ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
+    for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints,
+                      residents, api, health, ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
         app.register_blueprint(blueprint)
 
 

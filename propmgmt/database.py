@@ -1,6 +1,6 @@
 """Column types and engine settings shared by every domain's models."""
 import sqlite3
-from datetime import datetime, timezone
+from datetime import timezone
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, DateTime, event

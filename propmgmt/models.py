@@ -3,12 +3,11 @@ from .assignments.models import Assignment, assignment_service_type  # noqa: F40
 from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, LoginAttempt, User, UserSession  # noqa: F401
 from .complaints.models import Complaint, ComplaintPhoto, ReportHit  # noqa: F401
-from .field.models import FieldSubmission  # noqa: F401
 from .compounds.models import Community, Compound, District, Subdistrict  # noqa: F401
-from .handovers.models import (CompoundReadiness, Handover, InspectionItem, OwnersDecision,  # noqa: F401
-                               ReadinessPolicy)
-from .oversight.models import ReportArchive, RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew  # noqa: F401
+from .field.models import FieldSubmission  # noqa: F401
+from .handovers.models import CompoundReadiness, Handover, InspectionItem, OwnersDecision, ReadinessPolicy  # noqa: F401
 from .orgs.models import Crew, Organisation, crew_compound  # noqa: F401
-from .plans.models import ServicePlan, ServiceStandard, ServiceType, Task, TaskPhoto  # noqa: F401
 from .outbox.models import Notification  # noqa: F401
+from .oversight.models import ReportArchive, RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew  # noqa: F401
+from .plans.models import ServicePlan, ServiceStandard, ServiceType, Task, TaskPhoto  # noqa: F401
 from .scheduler.models import SchedulerCount, SchedulerRun  # noqa: F401

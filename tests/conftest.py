@@ -13,11 +13,9 @@ import pytest
 from flask import current_app, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
-from sqlalchemy.orm import Session, scoped_session
-
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, scoped_session
 
 from config import TestingConfig
 from propmgmt import clock, create_app
@@ -27,8 +25,14 @@ from propmgmt.extensions import db as _db
 from propmgmt.plans.generation import generate_tasks
 from propmgmt.plans.models import Task
 
-from .factories import (CompoundFactory, CrewFactory, FallbackOperatorFactory, ServiceStandardFactory,
-                        ServiceTypeFactory, UserFactory)
+from .factories import (
+    CompoundFactory,
+    CrewFactory,
+    FallbackOperatorFactory,
+    ServiceStandardFactory,
+    ServiceTypeFactory,
+    UserFactory,
+)
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -11,8 +11,22 @@ from werkzeug.security import generate_password_hash
 
 from propmgmt.compounds.services import new_public_code
 from propmgmt.extensions import db
-from propmgmt.models import (Assignment, Community, Complaint, Compound, Crew, District, Handover, Organisation,
-                             ServicePlan, ServiceStandard, ServiceType, Subdistrict, Task, User)
+from propmgmt.models import (
+    Assignment,
+    Community,
+    Complaint,
+    Compound,
+    Crew,
+    District,
+    Handover,
+    Organisation,
+    ServicePlan,
+    ServiceStandard,
+    ServiceType,
+    Subdistrict,
+    Task,
+    User,
+)
 
 PASSWORD = "password123"
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")

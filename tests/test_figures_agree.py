@@ -55,7 +55,8 @@ def shown(h: Health) -> dict:
 def linked_cells(row: str) -> dict:
     """outcome -> text of a row's figure cells that link to their tasks (the oversight pages)."""
     return {outcome: text for outcome, text in
-            re.findall(r'<td class="num"><a href="[^"]*outcome=(\w+)[^"]*">([^<]*)</a></td>', row.replace("&amp;", "&"))}
+            re.findall(r'<td class="num"><a href="[^"]*outcome=(\w+)[^"]*">([^<]*)</a></td>',
+                       row.replace("&amp;", "&"))}
 
 
 def plain_cells(row: str) -> dict:

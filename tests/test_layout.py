@@ -31,7 +31,8 @@ def _imported_domains(path: Path) -> set[str]:
 def _imports_a_view(path: Path) -> bool:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         module = getattr(node, "module", None) or ""
-        names = [alias.name for alias in getattr(node, "names", [])] if isinstance(node, (ast.Import, ast.ImportFrom)) else []
+        is_import = isinstance(node, (ast.Import, ast.ImportFrom))
+        names = [alias.name for alias in node.names] if is_import else []
         if module.endswith("views") or any(name.endswith(".views") or name == "views" for name in names):
             return True
     return False

@@ -4,8 +4,8 @@ from functools import wraps
 from flask import g, jsonify, request
 
 from ..auth.models import ROLES
-from ..clock import utcnow
 from ..auth.services import user_for_token
+from ..clock import utcnow
 from ..web import transaction
 
 

@@ -67,7 +67,8 @@ def openapi_document() -> dict:
                     "responses": {"200": {"description": "A page of assignments", "content": {
                         "application/json": {"schema": _list_of("Assignment")}}}, **_READ_ERRORS}},
                 "post": {
-                    "summary": "Propose fallback service for an unmanaged compound (roles: admin, official, dispatcher)",
+                    "summary": ("Propose fallback service for an unmanaged compound "
+                                "(roles: admin, official, dispatcher)"),
                     "requestBody": {"required": True, "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/NewAssignment"}}}},
                     "responses": {

@@ -4,11 +4,11 @@ from datetime import date
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import func, select
 
-from ..auth.roles import STAFF
 from ..assignments.models import ASSIGNMENT_STATUSES
 from ..assignments.queries import LedgerFilter, days_in_fallback, ledger_count, ledger_query
 from ..assignments.services import PROPOSERS, Proposal, propose_assignment
 from ..auth.access import public
+from ..auth.roles import CASE_HANDLERS, HANDOVER_DECIDERS, STAFF
 from ..clock import local_today, utcnow
 from ..compounds.models import MANAGEMENT_MODES, RENOVATION_STATUSES, Compound
 from ..compounds.queries import RegisterFilter, register_query, register_totals
@@ -157,7 +157,7 @@ def create_assignment():
 
 
 @bp.route("/complaints", methods=["POST"])
-@api_roles("admin", "dispatcher")
+@api_roles(*CASE_HANDLERS)
 def create_complaint():
     """A 12345 hotline ticket; its number deduplicates (a repeat answers 200 with the existing case)."""
     from ..complaints.services import receive_hotline_ticket
@@ -196,7 +196,7 @@ def list_handovers():
 
 
 @bp.route("/handovers/<int:handover_id>/advance", methods=["POST"])
-@api_roles("admin", "official")
+@api_roles(*HANDOVER_DECIDERS)
 def advance_handover(handover_id: int):
     """Moves a handover to its next stage under the same rules as the page (no skipping)."""
     from ..handovers.models import Handover

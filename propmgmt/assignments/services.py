@@ -12,17 +12,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.roles import ASSIGNMENT_DECIDERS, ASSIGNMENT_PROPOSERS, RESPONSIBLE_LEADERS
 from ..audit.services import record
 from ..auth.models import User
+from ..auth.roles import ASSIGNMENT_DECIDERS, ASSIGNMENT_PROPOSERS, RESPONSIBLE_LEADERS
 from ..clock import local_to_utc, to_local
 from ..compounds.models import Compound
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..orgs.models import Crew, Organisation, crew_compound
+from ..outbox.services import notify_users
 from ..plans.models import ServiceType
 from ..plans.services import create_default_plans, end_plans_of_assignment
-from ..outbox.services import notify_users
 from .models import OPEN_ASSIGNMENT_STATUSES, Assignment
 
 PROPOSERS = ASSIGNMENT_PROPOSERS

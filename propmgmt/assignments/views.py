@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.roles import STAFF
 from ..auth.access import roles_required
 from ..auth.models import User
+from ..auth.roles import STAFF
 from ..clock import local_today, utcnow
 from ..compounds.models import RENOVATION_STATUSES, Compound
 from ..compounds.queries import area_choices
@@ -22,10 +22,27 @@ from .exports import ledger_xlsx
 from .forms import DecisionForm, EndForm, ProposalForm, ReleaseForm
 from .labels import END_REASON_LABELS, STATUS_LABELS
 from .models import ASSIGNMENT_STATUSES, Assignment
-from .queries import (QUEUE_SORTS, LedgerFilter, QueueFilter, days_in_fallback, ledger_count, ledger_query,
-                      queue_totals, unmanaged_queue)
-from .services import (DECIDERS, LEADER_ROLES, PROPOSERS, BulkRejected, approve_assignment, end_assignment,
-                       propose_assignments, reject_assignment, release_compound)
+from .queries import (
+    QUEUE_SORTS,
+    LedgerFilter,
+    QueueFilter,
+    days_in_fallback,
+    ledger_count,
+    ledger_query,
+    queue_totals,
+    unmanaged_queue,
+)
+from .services import (
+    DECIDERS,
+    LEADER_ROLES,
+    PROPOSERS,
+    BulkRejected,
+    approve_assignment,
+    end_assignment,
+    propose_assignments,
+    reject_assignment,
+    release_compound,
+)
 
 bp = Blueprint("assignments", __name__, url_prefix="/assignments")
 READERS = STAFF

@@ -2,10 +2,10 @@
 import click
 from flask import Blueprint
 
+from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from .models import ROLES, User
-from ..clock import utcnow
 from .services import change_password, create_token, create_user, deactivate_user, revoke_tokens
 
 bp = Blueprint("auth_cli", __name__, cli_group=None)

@@ -11,9 +11,10 @@ from sqlalchemy import or_, select
 
 from ..clock import district_tz, to_local
 from ..compounds.models import Community, Compound, Subdistrict
-from ..tables import ImportRejected, RowError, cell_text as _text, read_table
 from ..database import contains
 from ..extensions import db
+from ..tables import ImportRejected, RowError, read_table
+from ..tables import cell_text as _text
 from .models import Complaint
 from .policy import HOTLINE_CATEGORIES
 

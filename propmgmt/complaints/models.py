@@ -1,7 +1,7 @@
 """Residents' reports and 12345 hotline tickets, with response deadlines."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, CheckConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow

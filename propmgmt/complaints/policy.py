@@ -72,7 +72,8 @@ OPEN_CASE_STATUSES = ("received", "acknowledged", "dispatched", "reopened")
 
 # Hotline words (诉求类型) for our categories.
 HOTLINE_CATEGORIES = {
-    "污水外溢": "sewage_overflow", "污水": "sewage_overflow", "井道堵塞": "blocked_shaft", "下水道堵塞": "blocked_shaft",
+    "污水外溢": "sewage_overflow", "污水": "sewage_overflow",
+    "井道堵塞": "blocked_shaft", "下水道堵塞": "blocked_shaft",
     "堵塞": "blocked_shaft", "垃圾清运": "garbage_not_collected", "垃圾": "garbage_not_collected",
     "保洁": "cleaning", "卫生": "cleaning", "照明": "lighting", "路灯": "lighting",
 }

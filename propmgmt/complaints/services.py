@@ -13,18 +13,16 @@ from datetime import datetime, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, update
-from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.roles import CASE_HANDLERS
 from ..audit.services import record
-from ..clock import to_local
 from ..auth.models import User
+from ..auth.roles import CASE_HANDLERS
 from ..compounds.models import Compound
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
-from ..photos import store_photo
 from ..orgs.models import Crew, crew_compound
+from ..photos import store_photo
 from ..plans.models import ServicePlan, ServiceType, Task
 from ..plans.transitions import create_task_for_case, task_completed
 from .models import Complaint, ComplaintPhoto, ReportHit

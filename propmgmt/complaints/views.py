@@ -1,29 +1,38 @@
 """The dispatcher's case queue (/complaints): deadlines, transitions, hotline import and replies."""
+import io
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
-                   send_file, send_from_directory, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-import io
-
-from ..auth.roles import CASE_HANDLERS
 from ..auth.access import roles_required
 from ..auth.models import User
+from ..auth.roles import CASE_HANDLERS
 from ..clock import utcnow
 from ..compounds.models import Compound
-from ..tables import ImportRejected
 from ..errors import DomainError
 from ..extensions import db
-from .labels import PROBLEM_LABELS
 from ..orgs.models import Crew
 from ..request_args import as_id, choice_arg
+from ..tables import ImportRejected
 from ..web import on_refusal_go_to, refused, transaction
 from . import services
 from .hotline import read_tickets, replies_xlsx
-from .labels import SEVERITY_LABELS, SOURCE_LABELS, STATUS_LABELS
+from .labels import PROBLEM_LABELS, SEVERITY_LABELS, SOURCE_LABELS, STATUS_LABELS
 from .models import COMPLAINT_SOURCES, COMPLAINT_STATUSES, Complaint, ComplaintPhoto
 from .policy import available_actions, may_see_contact
 from .queries import QueueFilter, dispatcher_queue, next_deadline, photos_of_case, public_history, tasks_of_case

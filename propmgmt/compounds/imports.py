@@ -7,9 +7,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
+from ..tables import ImportRejected, RowError
+from ..tables import cell_text as _text
 from .labels import MODE_LABELS, STATUS_LABELS, TIER_LABELS, reverse_lookup
 from .models import Community, Subdistrict
-from ..tables import ImportRejected, RowError, cell_text as _text
 from .services import ImportRow
 
 # Column headers as users write them (Chinese, as exported) and their English equivalents.

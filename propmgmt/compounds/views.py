@@ -5,24 +5,24 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.roles import REGISTER_EDITORS, REGISTER_READERS
 from ..assignments.labels import STATUS_LABELS as ASSIGNMENT_STATUS_LABELS
-from ..complaints.labels import PROBLEM_LABELS, SOURCE_LABELS
-from ..complaints.labels import STATUS_LABELS as CASE_STATUS_LABELS
-from ..handovers.labels import STAGE_LABELS
-from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
 from ..assignments.queries import compound_assignments
 from ..audit.queries import compound_timeline
-from ..handovers.queries import open_handover_of
-from ..auth.access import roles_required, signed_in
+from ..auth.access import roles_required
+from ..auth.roles import LEDGER_EXPORTERS, REGISTER_EDITORS, REGISTER_READERS
 from ..clock import local_today, utcnow
+from ..complaints.labels import PROBLEM_LABELS, SOURCE_LABELS
+from ..complaints.labels import STATUS_LABELS as CASE_STATUS_LABELS
 from ..errors import DomainError
 from ..extensions import db
+from ..handovers.labels import STAGE_LABELS
+from ..handovers.queries import open_handover_of
+from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
 from ..request_args import choice_arg, int_arg, text_arg
+from ..tables import ImportRejected, read_table
 from ..web import refused, transaction
 from .exports import register_xlsx
 from .forms import CompoundForm, ImportForm, NewCompoundForm
-from ..tables import ImportRejected, read_table
 from .imports import parse_rows
 from .labels import FIELD_LABELS, MODE_LABELS, STATUS_LABELS, TIER_LABELS, TIMELINE_LABELS
 from .models import MANAGEMENT_MODES, RENOVATION_STATUSES, Compound
@@ -100,7 +100,7 @@ def list_compounds():
 
 
 @bp.route("/export.xlsx")
-@roles_required("admin", "official", "dispatcher")
+@roles_required(*LEDGER_EXPORTERS)
 def export_compounds():
     data = register_xlsx(_filter_from_args())
     return send_file(io.BytesIO(data), as_attachment=True,

@@ -46,7 +46,7 @@ def seed_demo_command(scale, history_days, reset, if_empty):
     )
     if history_days:
         _build_history(history_days)
-    click.echo("\nDemo accounts (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for username, role, name in result["accounts"]:
         click.echo(f"  {role:<11} {username:<11} {name}")
 

@@ -14,8 +14,21 @@ from werkzeug.security import generate_password_hash
 
 from ..audit.models import AuditEntry
 from ..extensions import db
-from ..models import (Assignment, Community, Compound, Crew, District, Organisation, ServicePlan, ServiceStandard,
-                      ServiceType, Subdistrict, User, assignment_service_type, crew_compound)
+from ..models import (
+    Assignment,
+    Community,
+    Compound,
+    Crew,
+    District,
+    Organisation,
+    ServicePlan,
+    ServiceStandard,
+    ServiceType,
+    Subdistrict,
+    User,
+    assignment_service_type,
+    crew_compound,
+)
 
 SEED = 20260101
 DEMO_PASSWORD = "demo1234"
@@ -107,7 +120,6 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
     """Builds the demo register and returns the demo accounts and counts. Caller commits."""
     scale = SCALES[scale_name]
     rng = random.Random(SEED)
-    today = now.date()
 
     progress("service types")
     type_ids = _bulk(ServiceType, [{k: t[k] for k in ("code", "name_zh", "name_en")} for t in SERVICE_TYPES],
@@ -127,7 +139,8 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
             if d_index == 0 and s == 0:
                 name = DEMO_SUBDISTRICT
             else:
-                name = f"示例{district_names[d_index][:-1] if d_index else ''}{NUMERALS[s]}街道".replace("示例示例", "示例")
+                prefix = district_names[d_index][:-1] if d_index else ""
+                name = f"示例{prefix}{NUMERALS[s]}街道".replace("示例示例", "示例")
             sub_rows.append({"district_id": district_id, "name": name})
     sub_ids = _bulk(Subdistrict, sub_rows, Subdistrict.id)
     comm_rows = []
@@ -170,7 +183,8 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
 
     progress("assignments")
     assignment_ids = _bulk(Assignment, [
-        {"compound_id": cid, "operator_org_id": operator_org, "decision_no": f"城住建物管〔{row['mode_since'].year}〕{n + 1}号",
+        {"compound_id": cid, "operator_org_id": operator_org,
+         "decision_no": f"城住建物管〔{row['mode_since'].year}〕{n + 1}号",
          "reason": "暂不具备专业化物业管理条件，由国有物业托底提供基础服务（示例）", "status": "active",
          "responsible_leader_id": leader_id, "crew_id": crew_of[cid], "proposed_by_id": leader_id,
          "proposed_at": row["mode_since"],
@@ -225,7 +239,8 @@ def _compound_rows(rng, scale, sub_ids, communities_of_sub, now) -> list[dict]:
 
 def _compound(rng, name, community_id, households, year, mode, now) -> dict:
     status = rng.choices(["completed", "under_construction", "new_start", "reserve"], weights=[70, 12, 8, 10])[0]
-    completed_on = date(rng.randint(2019, 2025), rng.randint(1, 12), rng.randint(1, 28)) if status == "completed" else None
+    completed_on = (date(rng.randint(2019, 2025), rng.randint(1, 12), rng.randint(1, 28))
+                    if status == "completed" else None)
     return {
         "community_id": community_id,
         "name": name,

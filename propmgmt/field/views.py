@@ -3,31 +3,42 @@
 Task actions answer JSON to the app's script (which queues them offline) and redirect plain
 form posts, so the pages also work without JavaScript.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
-                   request, send_from_directory, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.roles import OPERATORS, TASK_VERIFIERS
 from ..auth.access import public, roles_required
+from ..auth.roles import OPERATORS, TASK_PHOTO_VIEWERS, TASK_VERIFIERS
 from ..clock import utcnow
-from ..complaints.models import Complaint
-from ..errors import DomainError
-from ..extensions import db
-from ..plans.models import Task, TaskPhoto
-from ..periods import Period
-from ..plans.outcomes import finished_late, is_overdue
-from ..request_args import as_id
-from ..web import on_refusal_go_to, transaction
 from ..complaints.labels import PROBLEM_LABELS
+from ..complaints.models import Complaint
 from ..complaints.policy import FIELD_CATEGORIES
 from ..complaints.services import report_from_field
+from ..errors import DomainError
+from ..extensions import db
+from ..periods import Period
 from ..photos import check_photo
+from ..plans.models import Task, TaskPhoto
+from ..plans.outcomes import finished_late, is_overdue
 from ..plans.transitions import Completion, complete_task, reject_task, start_task, verify_task
+from ..request_args import as_id
+from ..web import on_refusal_go_to, transaction
 from .queries import checklist_of, my_days, operator_rates, photos_of, verification_queue
 from .services import apply_once, task_for
 
@@ -135,7 +146,7 @@ def report():
 
 
 @bp.route("/photos/<int:photo_id>")
-@roles_required("operator", "dispatcher", "official", "admin")
+@roles_required(*TASK_PHOTO_VIEWERS)
 def photo(photo_id: int):
     item = db.session.get(TaskPhoto, photo_id) or abort(404)
     if current_user.role == "operator":

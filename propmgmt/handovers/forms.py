@@ -2,8 +2,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectChoice, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..database import MAX_AREA, MAX_INTEGER
@@ -44,7 +52,8 @@ class FirmForm(FlaskForm):
 
 class InspectionForm(FlaskForm):
     facility = SelectField(_l("Facility"), choices=[SelectChoice(k, v) for k, v in FACILITY_LABELS.items()])
-    result = SelectField(_l("Result"), choices=[SelectChoice("ok", _l("In order")), SelectChoice("defect", _l("Defect"))])
+    result = SelectField(_l("Result"), choices=[SelectChoice("ok", _l("In order")),
+                                                SelectChoice("defect", _l("Defect"))])
     defect = TextAreaField(_l("Defect"), validators=[Optional(), Length(max=2000)])
     blocking = BooleanField(_l("Blocks the handover"))
     fixer = StringField(_l("Who fixes it"), validators=[Optional(), Length(max=80)])

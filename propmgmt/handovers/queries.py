@@ -9,7 +9,7 @@ from ..complaints.models import Complaint
 from ..complaints.queries import satisfaction_of
 from ..compounds.models import Community, Compound
 from ..extensions import db
-from .models import OPEN_STAGES, CompoundReadiness, Handover, OwnersDecision, ReadinessPolicy
+from .models import OPEN_STAGES, CompoundReadiness, Handover, ReadinessPolicy
 from .rules import evaluate
 from .services import vote_of
 

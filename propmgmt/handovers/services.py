@@ -4,7 +4,6 @@ Each stage has an owner and a due date; moving on requires that stage's conditio
 ends the fallback assignment as "handed over" in the same transaction, so the compound is never
 without someone responsible. Functions flush, never commit.
 """
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -12,18 +11,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.roles import HANDOVER_DECIDERS
 from ..assignments.models import Assignment
 from ..assignments.services import end_assignment
 from ..audit.services import record
 from ..auth.models import User
+from ..auth.roles import HANDOVER_DECIDERS
 from ..clock import local_to_utc, to_local
 from ..compounds.models import Compound
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
-from ..photos import store_photo
 from ..orgs.models import Organisation
 from ..outbox.services import notify_users
+from ..photos import store_photo
 from .models import HANDOVER_STAGES, OPEN_STAGES, CompoundReadiness, Handover, InspectionItem, OwnersDecision
 from .rules import Vote, evaluate, vote_errors
 

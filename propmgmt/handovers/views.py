@@ -1,26 +1,35 @@
 """Handover pages: readiness, the pipeline, and one handover's stages."""
 import io
-
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file,
-                   send_from_directory, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..auth.roles import HANDOVER_DECIDERS, STAFF
 from ..auth.access import roles_required
 from ..auth.models import User
+from ..auth.roles import HANDOVER_DECIDERS, HANDOVER_PARTIES, HANDOVER_SIGNERS, READINESS_POLICY_EDITORS, STAFF
 from ..clock import local_today, utcnow
 from ..compounds.models import Compound
 from ..compounds.queries import area_choices
 from ..errors import DomainError
 from ..extensions import db
-from ..photos import check_photo
 from ..orgs.models import Organisation
+from ..photos import check_photo
 from ..request_args import choice_arg, int_arg
 from ..web import on_refusal_go_to, refused, transaction
 from .forms import DecisionForm, FirmForm, InspectionForm, PolicyForm, ReadinessForm, ReasonForm, StageForm
@@ -28,9 +37,21 @@ from .labels import CRITERION_LABELS, FACILITY_LABELS, INSPECTION_RESULT_LABELS,
 from .models import HANDOVER_STAGES, Handover, InspectionItem
 from .queries import pipeline, policy, readiness
 from .rules import Vote, evaluate
-from .services import (NEXT_STAGE, abort_handover, advance, mark_fixed, record_inspection, record_owners_decision,
-                       select_firm, sign_inspection, stage_conditions, start_handover, update_policy,
-                       update_readiness, vote_of)
+from .services import (
+    NEXT_STAGE,
+    abort_handover,
+    advance,
+    mark_fixed,
+    record_inspection,
+    record_owners_decision,
+    select_firm,
+    sign_inspection,
+    stage_conditions,
+    start_handover,
+    update_policy,
+    update_readiness,
+    vote_of,
+)
 
 bp = Blueprint("handovers", __name__, url_prefix="/handovers")
 READERS = STAFF
@@ -138,7 +159,7 @@ def start(compound_id: int):
 
 
 @bp.route("/<int:handover_id>")
-@roles_required("admin", "official", "dispatcher", "firm")
+@roles_required(*HANDOVER_PARTIES)
 def show(handover_id: int):
     handover = _handover(handover_id)
     stage_form = StageForm()
@@ -177,7 +198,8 @@ def decision(handover_id: int):
     handover = _handover(handover_id)
     form = DecisionForm()
     if not form.validate_on_submit():
-        flash(" ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()),
+        flash(" ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}"
+                       for name, errors in form.errors.items()),
               "error")
         return redirect(url_for(".show", handover_id=handover.id))
     vote = Vote(form.total_owners.data, form.total_area.data, form.participating_owners.data,
@@ -221,7 +243,7 @@ def inspection(handover_id: int):
 
 
 @bp.route("/<int:handover_id>/inspection/<int:item_id>/photo")
-@roles_required("admin", "official", "dispatcher", "firm")
+@roles_required(*HANDOVER_PARTIES)
 def inspection_photo(handover_id: int, item_id: int):
     handover = _handover(handover_id)
     item = db.session.get(InspectionItem, item_id)
@@ -244,7 +266,7 @@ def fixed(handover_id: int, item_id: int):
 
 
 @bp.route("/<int:handover_id>/sign", methods=["POST"])
-@roles_required("admin", "official", "firm")
+@roles_required(*HANDOVER_SIGNERS)
 @transaction
 def sign(handover_id: int):
     handover = _handover(handover_id)
@@ -272,7 +294,7 @@ def policy_page():
 
 
 @bp.route("/policy", methods=["POST"])
-@roles_required("admin")
+@roles_required(*READINESS_POLICY_EDITORS)
 @transaction
 def save_policy():
     form = PolicyForm()

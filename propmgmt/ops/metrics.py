@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from ..clock import utcnow
 from ..extensions import db
 from ..field.models import FieldSubmission
-from ..plans.models import Task
 from ..outbox.models import Notification
+from ..plans.models import Task
 from ..scheduler.models import SchedulerCount, SchedulerRun
 
 BACKLOG_STATUSES = ("pending", "sending", "failed", "parked")

@@ -1,1 +1,2 @@
-"""The outbox: every message the app owes someone (in-app, email, webhook), written by any domain, sent by reminders.sender."""
+"""The outbox: every message the app owes someone (in-app, email, webhook); written by any domain,
+sent by reminders.sender."""

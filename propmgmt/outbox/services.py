@@ -48,7 +48,7 @@ def notification_rows(users, *, kind: str, subject_type: str, subject_id: int, p
             continue
         seen.add(user.id)
 
-        def row(channel: str, key: str, at: datetime) -> dict:
+        def row(channel: str, key: str, at: datetime, user=user) -> dict:
             return {"subject_type": subject_type, "subject_id": subject_id, "kind": kind, "channel": channel,
                     "recipient_id": user.id, "recipient_key": key, "payload": payload, "status": "pending",
                     "attempts": 0, "last_error": "", "next_attempt_at": at, "created_at": now}

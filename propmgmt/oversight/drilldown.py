@@ -14,8 +14,8 @@ from ..complaints.policy import OPEN_CASE_STATUSES as OPEN_COMPLAINTS
 from ..compounds.models import Community, Compound, Subdistrict
 from ..extensions import db
 from ..orgs.models import Crew
-from ..plans.models import ServiceType, Task
 from ..periods import Period
+from ..plans.models import ServiceType, Task
 from ..plans.outcomes import Health, due_between, health_columns, overdue_sql
 from .rollups import DaySplit, crew_health
 

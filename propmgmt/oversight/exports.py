@@ -15,8 +15,8 @@ from reportlab.pdfgen import canvas
 from ..clock import to_local
 from ..compounds.labels import MODE_LABELS
 from ..handovers.labels import STAGE_LABELS
-from ..residents.posters import FONT  # registers reportlab's built-in Chinese CID font
 from ..plans.outcomes import format_rate
+from ..residents.posters import FONT  # registers reportlab's built-in Chinese CID font
 from .report import MonthlyReport
 
 NONE = "—"
@@ -137,7 +137,7 @@ def report_pdf(report: MonthlyReport) -> bytes:
             out.columns([(label, 0), (str(now_value), 110), (str(before), 140)], 10, indent=4 * mm)
         out.line(str(_l("Open items as of %(day)s", day=to_local(report.as_of).strftime("%Y-%m-%d"))), 13,
                  gap=8 * mm)
-        for title, header, rows in topic_rows(report):
+        for title, _header, rows in topic_rows(report):
             out.line(f"{title} ({len(rows)})", 12)
             for row in rows:
                 out.line("  |  ".join(str(v) for v in row), 9, indent=4 * mm, gap=5 * mm)

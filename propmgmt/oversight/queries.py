@@ -2,7 +2,6 @@
 
 What "due", "completed", "on time", "missed" and "first pass" mean is plans.outcomes' to say.
 """
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -11,8 +10,9 @@ from ..clock import local_today
 from ..compounds.models import MANAGEMENT_MODES, Community, Compound, Subdistrict
 from ..extensions import db
 from ..handovers.models import HANDOVER_STAGES, Handover
-from ..plans.outcomes import Health, health_between, overdue_sql
 from ..periods import Period
+from ..plans.outcomes import Health, health_between, overdue_sql
+
 
 def coverage() -> dict[str, tuple[int, int]]:
     """mode -> (compounds, households)."""
@@ -56,7 +56,8 @@ def by_subdistrict(service: dict[int, "Health"]) -> list[dict]:
     modes = db.session.execute(
         select(Subdistrict.id, Subdistrict.name, Compound.management_mode, func.count(),
                func.coalesce(func.sum(Compound.households), 0))
-        .join(Community, Community.subdistrict_id == Subdistrict.id).join(Compound, Compound.community_id == Community.id)
+        .join(Community, Community.subdistrict_id == Subdistrict.id)
+        .join(Compound, Compound.community_id == Community.id)
         .group_by(Subdistrict.id, Subdistrict.name, Compound.management_mode)).all()
     rows: dict[int, dict] = {}
     for sid, name, mode, count, households in modes:

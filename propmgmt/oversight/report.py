@@ -3,8 +3,9 @@ open items the meeting must act on, each with its responsible leader.
 
 Figures for a month are counted over the district's local calendar month. Task figures come from
 rollups.area_health (the rollups plus a live count of changed days), so "due", "on time", "missed"
-and "first pass" mean what they mean on the overview. Complaints *within deadline* are those received in the month and resolved by their
-resolve deadline. The open items are the state when the report is read: what is still open now.
+and "first pass" mean what they mean on the overview. Complaints *within deadline* are those received
+in the month and resolved by their resolve deadline. The open items are the state when the report is
+read: what is still open now.
 """
 import re
 from dataclasses import dataclass, field

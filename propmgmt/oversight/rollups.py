@@ -12,10 +12,10 @@ from sqlalchemy import Date, delete, func, insert, literal, select, text
 from ..clock import local_to_utc, local_today, to_local
 from ..compounds.models import Community, Compound
 from ..extensions import db
-from ..plans.models import Task
-from .models import RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew
 from ..periods import Period
+from ..plans.models import Task
 from ..plans.outcomes import FIGURES, Health, due_between, health_columns
+from .models import RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew
 
 ALL = "all"  # the stale key written when a compound or community moves: every day is stale
 BACKFILL_DAYS = 62  # days rolled up per refresh that were never rolled up (newest first)

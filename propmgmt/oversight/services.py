@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.roles import REPORT_RECIPIENTS
 from ..auth.models import User
+from ..auth.roles import REPORT_RECIPIENTS
 from ..extensions import db
 from ..outbox.services import notify_users
 from .exports import report_pdf, report_xlsx

@@ -14,8 +14,8 @@ from ..compounds.models import Community, Compound, Subdistrict
 from ..errors import DomainError
 from ..extensions import db
 from ..orgs.models import Crew
-from ..plans.models import ServiceType, Task
 from ..periods import Period
+from ..plans.models import ServiceType, Task
 from ..plans.outcomes import FIGURES, Health, due_between, outcome_sql, overdue_sql
 from .rollups import DaySplit, area_health, crew_health
 

@@ -8,25 +8,35 @@ import io
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, g, render_template, request, send_file, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from ..auth.roles import STAFF
 from ..auth.access import roles_required
+from ..auth.roles import STAFF
 from ..clock import local_today, utcnow
+from ..complaints.labels import PROBLEM_LABELS
 from ..compounds.models import Subdistrict
 from ..errors import DomainError
 from ..extensions import db
-from ..complaints.labels import PROBLEM_LABELS
+from ..periods import Period
 from ..plans.outcomes import finished_at, finished_late, format_rate
 from ..request_args import int_arg
 from .complaints import CASE_OUTCOME_LABELS, answered_late, case_rows, complaint_figures, count_cases
-from .drilldown import (PERSISTENT_LATE_SHARE, PERSISTENT_MIN_DUE, TaskFilter, crew_figures, filter_options,
-                        operator_figures, persistently_late, subdistrict_compounds, total)
+from .drilldown import (
+    PERSISTENT_LATE_SHARE,
+    PERSISTENT_MIN_DUE,
+    TaskFilter,
+    crew_figures,
+    filter_options,
+    operator_figures,
+    persistently_late,
+    subdistrict_compounds,
+    total,
+)
 from .exports import key_figures, report_pdf, report_xlsx
 from .models import ReportArchive
-from ..periods import Period
 from .queries import by_subdistrict, coverage, handover_funnel, overdue_now, unmanaged_days, weekly_periods
 from .report import UNMANAGED_TOO_LONG_DAYS, Month, monthly_report
 from .rollups import DaySplit, area_health, area_health_of
@@ -144,7 +154,8 @@ def archived_report(month: str, kind: str):
     if kind == "pdf":
         return send_file(io.BytesIO(archive.pdf), mimetype="application/pdf",
                          download_name=f"月度调度报告-{archive.month}-存档.pdf")
-    return send_file(io.BytesIO(archive.xlsx), as_attachment=True, download_name=f"月度调度台账-{archive.month}-存档.xlsx",
+    return send_file(io.BytesIO(archive.xlsx), as_attachment=True,
+                     download_name=f"月度调度台账-{archive.month}-存档.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -230,4 +241,5 @@ def complaints():
     page.total = count_cases(outcome, period, now)
     return render_template("oversight/complaints.html", page=page, outcome=outcome, period=period, error=error,
                            late={c.id for c in page.items if answered_late(c, now)},
-                           CASE_OUTCOME_LABELS=CASE_OUTCOME_LABELS, PROBLEM_LABELS=PROBLEM_LABELS), 400 if error else 200
+                           CASE_OUTCOME_LABELS=CASE_OUTCOME_LABELS,
+                           PROBLEM_LABELS=PROBLEM_LABELS), 400 if error else 200

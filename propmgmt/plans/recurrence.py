@@ -110,7 +110,8 @@ def occurrences(rule, windows: list[Window], first: date, last: date, skip: set[
     result = []
     for day in occurrence_days(rule, first, last, skip):
         for window in windows:
-            result.append((datetime.combine(day, window.start, tzinfo=tz), datetime.combine(day, window.end, tzinfo=tz)))
+            result.append((datetime.combine(day, window.start, tzinfo=tz),
+                           datetime.combine(day, window.end, tzinfo=tz)))
     return result
 
 

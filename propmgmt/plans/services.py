@@ -4,16 +4,16 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
-from ..auth.roles import PLAN_EDITORS, STANDARD_EDITORS
 from ..audit.services import record
 from ..auth.models import User
+from ..auth.roles import PLAN_EDITORS, STANDARD_EDITORS
 from ..compounds.models import Compound
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..orgs.models import Crew
-from .transitions import cancel_future_tasks
 from .models import ServicePlan, ServiceStandard, ServiceType, Task
 from .recurrence import parse_rule, parse_windows
+from .transitions import cancel_future_tasks
 
 
 def current_standard(service_type_id: int) -> ServiceStandard | None:

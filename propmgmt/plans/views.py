@@ -6,9 +6,9 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..assignments.queries import active_assignment_id
-from ..auth.roles import STAFF
 from ..auth.access import public, roles_required
 from ..auth.models import User
+from ..auth.roles import OPERATORS, STAFF, STANDARD_EDITORS
 from ..clock import district_tz, local_today, utcnow
 from ..compounds.models import Compound
 from ..errors import DomainError
@@ -47,7 +47,7 @@ def standards():
 
 
 @bp.route("/standards/<int:type_id>/new", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(*STANDARD_EDITORS)
 @transaction
 def new_standard(type_id: int):
     service_type = db.session.get(ServiceType, type_id) or abort(404)
@@ -182,7 +182,7 @@ def _set_paused(plan_id: int, paused: bool):
 
 
 @bp.route("/my-calendar")
-@roles_required("operator")
+@roles_required(*OPERATORS)
 def my_calendar():
     url = url_for(".calendar_feed", token=calendar_token(current_user), _external=True)
     return render_template("plans/my_calendar.html", feed_url=url,

@@ -20,9 +20,9 @@ from sqlalchemy.exc import OperationalError
 from ..auth.models import User
 from ..clock import clock_speed
 from ..extensions import db
+from ..outbox.models import Notification
 from .channels import WEBHOOK_FORMATS, DeliveryError, Mailer, post_webhook, webhook_body
 from .messages import render
-from ..outbox.models import Notification
 
 INTERRUPTED = "the sender stopped while sending; tried again"
 MAX_RETRY_MINUTES = 24 * 60

@@ -7,7 +7,7 @@ unique key, so running twice is harmless.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..assignments.models import Assignment
@@ -15,7 +15,6 @@ from ..auth.models import User
 from ..clock import to_local
 from ..complaints.models import Complaint
 from ..complaints.policy import limit
-from ..database import insert_ignoring_duplicates
 from ..extensions import db
 from ..outbox.models import Notification
 from ..outbox.services import enqueue_notifications, notification_rows

@@ -1,20 +1,21 @@
 """The notification centre: every user's inbox and settings; parked notifications for admins."""
-from flask import (Blueprint, current_app, flash, has_request_context, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import roles_required, signed_in
+from ..auth.roles import OUTBOX_KEEPERS
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..outbox.services import webhook_configured
 from ..request_args import as_id
 from ..web import on_refusal_go_to, refused, transaction
 from .forms import ActionForm, PreferencesForm
 from .labels import CHANNEL_LABELS, SUBJECT_LABELS
 from .messages import render
-from .queries import inbox, parked as parked_query, unread_count
-from ..outbox.services import webhook_configured
+from .queries import inbox, unread_count
+from .queries import parked as parked_query
 from .services import mark_all_read, mark_read, requeue_notification, update_preferences
 
 bp = Blueprint("reminders", __name__, url_prefix="/notifications")
@@ -96,7 +97,7 @@ def settings():
 
 
 @bp.route("/parked")
-@roles_required("admin")
+@roles_required(*OUTBOX_KEEPERS)
 def parked():
     page = db.paginate(parked_query(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     items = [(n, render(n)[0]) for n in page.items]
@@ -105,7 +106,7 @@ def parked():
 
 
 @bp.route("/<int:notification_id>/requeue", methods=["POST"])
-@roles_required("admin")
+@roles_required(*OUTBOX_KEEPERS)
 @transaction
 def requeue(notification_id: int):
     on_refusal_go_to(url_for(".parked"))

@@ -43,7 +43,8 @@ def public_record(compound: Compound, *, now: datetime) -> PublicRecord:
     period = Period.last_days(RECORD_DAYS, now=now)
     start, end = period.bounds(now)
     crews = db.session.execute(
-        select(Crew.name, Crew.work_phone, Organisation.name).join(Organisation, Organisation.id == Crew.organisation_id)
+        select(Crew.name, Crew.work_phone, Organisation.name)
+        .join(Organisation, Organisation.id == Crew.organisation_id)
         .where(or_(Crew.id.in_(select(crew_compound.c.crew_id).where(crew_compound.c.compound_id == compound.id)),
                    Crew.id.in_(select(ServicePlan.crew_id).where(ServicePlan.compound_id == compound.id,
                                                                  ServicePlan.status == "active"))))

@@ -3,22 +3,31 @@ a problem, following it by its tracking code and rating the result; the posters 
 """
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
-                   send_from_directory, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..auth.roles import POSTER_PRINTERS
 from ..auth.access import public, roles_required
+from ..auth.roles import POSTER_PRINTERS
 from ..clock import utcnow
 from ..complaints import services
-from ..complaints.labels import STATUS_LABELS
+from ..complaints.labels import PROBLEM_LABELS, STATUS_LABELS
 from ..complaints.policy import RESIDENT_CATEGORIES, SLA
 from ..complaints.queries import public_history
 from ..compounds.models import Community, Compound, Subdistrict
 from ..errors import DomainError
 from ..extensions import db
-from ..complaints.labels import PROBLEM_LABELS
 from ..photos import check_photo
 from ..web import on_refusal_go_to, refused, transaction
 from .posters import poster_pdf, qr_svg

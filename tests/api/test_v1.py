@@ -43,7 +43,8 @@ def _assignments(db):
 
 def test_document_describes_every_endpoint(app, document):
     import re
-    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")) for rule in app.url_map.iter_rules()
+    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+              for rule in app.url_map.iter_rules()
               if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi"}
     assert routes == set(document["paths"])
     Draft202012Validator.check_schema({"$ref": "#/components/schemas/Compound", **document})

@@ -7,13 +7,20 @@ from sqlalchemy.exc import IntegrityError
 
 from propmgmt.assignments.models import Assignment
 from propmgmt.assignments.queries import QueueFilter, unmanaged_queue
-from propmgmt.assignments.services import (BulkRejected, approve_assignment, end_assignment, propose_assignment,
-                                           propose_assignments, reject_assignment, release_compound)
+from propmgmt.assignments.services import (
+    BulkRejected,
+    approve_assignment,
+    end_assignment,
+    propose_assignment,
+    propose_assignments,
+    reject_assignment,
+    release_compound,
+)
 from propmgmt.audit.models import AuditEntry
 from propmgmt.errors import Conflict, DomainError
 from propmgmt.orgs.models import crew_compound
-from propmgmt.plans.models import ServicePlan, Task
 from propmgmt.outbox.models import Notification
+from propmgmt.plans.models import ServicePlan, Task
 
 from ..factories import CompoundFactory, OrganisationFactory, UserFactory
 

@@ -23,11 +23,11 @@ def test_official_assigns_the_unmanaged_compounds_of_nanshanlu(live_server, page
     screenshot(page, "propose-tablet")
     page.click("button:has-text('提交')")
     assert "个小区交由国有物业托底" in page.locator(".flash-success").inner_text()
-    assert "共 %d 项托底" % min(count, 50) in page.locator(".summary").inner_text()
+    assert f"共 {min(count, 50)} 项托底" in page.locator(".summary").inner_text()
     screenshot(page, "ledger-tablet")
 
     page.goto(f"{live_server}/assignments/unmanaged?subdistrict=1")
-    assert page.locator(".summary").inner_text().startswith("共 %d 个" % max(count - 50, 0))
+    assert page.locator(".summary").inner_text().startswith(f"共 {max(count - 50, 0)} 个")
     page.goto(f"{live_server}/assignments?q=88号")
     page.locator("table.data tbody tr a").first.click()
     page.locator("h1 a").click()

@@ -1,5 +1,4 @@
 """A day of field work on a tablet, half of it offline, and the dispatcher's verification."""
-import io
 import sqlite3
 from datetime import datetime, timedelta, timezone
 

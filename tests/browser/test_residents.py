@@ -8,7 +8,7 @@ from PIL import Image
 
 from propmgmt.extensions import db
 
-from .conftest import PHONE, TABLET_LANDSCAPE, TABLET, screenshot, sign_in
+from .conftest import PHONE, TABLET, TABLET_LANDSCAPE, screenshot, sign_in
 
 
 @pytest.fixture

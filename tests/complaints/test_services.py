@@ -6,12 +6,11 @@ from sqlalchemy import func, select
 
 from propmgmt.audit.models import AuditEntry
 from propmgmt.complaints import services
-from propmgmt.complaints.models import Complaint
 from propmgmt.errors import Conflict, DomainError
 from propmgmt.field.queries import my_days
+from propmgmt.outbox.models import Notification
 from propmgmt.plans.transitions import Completion, complete_task
 from propmgmt.reminders.sweeps import enqueue_complaint_reminders
-from propmgmt.outbox.models import Notification
 
 from ..factories import UserFactory
 

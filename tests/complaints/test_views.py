@@ -1,9 +1,9 @@
 """The dispatcher's queue and case page over HTTP."""
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from propmgmt.clock import local_today, utcnow
+from propmgmt.clock import utcnow
 from propmgmt.complaints import services
 from propmgmt.plans.models import Task
 
@@ -65,8 +65,10 @@ def test_unknown_case_is_404(client, db, login_as):
 
 
 def test_dispatcher_sees_the_residents_photo(client, db, field_day, login_as):
-    from ..residents.conftest import jpeg, report
     from propmgmt.complaints.models import Complaint, ComplaintPhoto
+
+    from ..conftest import jpeg
+    from ..residents.conftest import report
     report(client, field_day["compound"].public_code, photo=jpeg())
     case = db.session.scalar(select(Complaint))
     photo = db.session.scalar(select(ComplaintPhoto))

@@ -1,12 +1,11 @@
 """seed-demo builds the seed article's district (and a city), deterministically."""
-import pytest
 from sqlalchemy import func, select
 
 from propmgmt.assignments.models import Assignment
 from propmgmt.auth.models import User
 from propmgmt.compounds.models import Compound, Subdistrict
-from propmgmt.orgs.models import Organisation
 from propmgmt.demo.seed import seed_demo
+from propmgmt.orgs.models import Organisation
 
 from ..factories import CompoundFactory
 
@@ -21,7 +20,8 @@ def test_district_matches_the_article(app, db):
     assert _count(db, Compound.id) == 334
     assert db.session.scalar(select(func.sum(Compound.households))) == 64_000
     names = set(db.session.scalars(select(Compound.name)))
-    assert {"育英小区", "新华西街二区", "印刷厂小区", "南庄村众康北区", "义东沟村南苑东西区", "大阳泉村安置住房"} <= names
+    assert {"育英小区", "新华西街二区", "印刷厂小区", "南庄村众康北区", "义东沟村南苑东西区",
+            "大阳泉村安置住房"} <= names
     assert db.session.scalar(select(Organisation.name).where(Organisation.kind == "fallback_operator")) == \
         "阳泉市洁诚物业公司"
     assert _count(db, Subdistrict.id, Subdistrict.name == "南山路街道") == 1
@@ -88,8 +88,8 @@ def test_history_days_build_past_service_the_overview_can_show(app, db):
 
     from propmgmt.clock import local_today, utcnow
     from propmgmt.oversight.models import RollupDay
-    from propmgmt.periods import Period
     from propmgmt.oversight.queries import health_in
+    from propmgmt.periods import Period
     from propmgmt.plans.models import Task
 
     result = app.test_cli_runner().invoke(args=["seed-demo", "--history-days", "7"])

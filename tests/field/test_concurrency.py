@@ -14,8 +14,8 @@ from propmgmt.clock import utcnow
 from propmgmt.extensions import db
 from propmgmt.field.models import FieldSubmission
 from propmgmt.field.services import apply_once, task_for
-from propmgmt.plans.transitions import Completion, complete_task
 from propmgmt.plans.models import Task
+from propmgmt.plans.transitions import Completion, complete_task
 
 from ..concurrency import race, wipe
 from ..factories import CompoundFactory, CrewFactory, ServiceStandardFactory, UserFactory

@@ -1,20 +1,20 @@
 """The field rules, called directly."""
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from propmgmt.clock import local_today, utcnow
+from propmgmt.clock import utcnow
 from propmgmt.errors import Conflict, DomainError, Forbidden
 from propmgmt.field.services import apply_once, task_for
-from propmgmt.photos import PhotoRejected, check_photo
-from propmgmt.plans.transitions import Completion, complete_task, reject_task, start_task, verify_task
-from propmgmt.plans.models import Task, TaskPhoto
 from propmgmt.outbox.models import Notification
+from propmgmt.photos import PhotoRejected, check_photo
+from propmgmt.plans.models import TaskPhoto
+from propmgmt.plans.transitions import Completion, complete_task, reject_task, start_task, verify_task
 
-from ..factories import UserFactory
 from ..conftest import jpeg
+from ..factories import UserFactory
 
 
 def _done(task, operator, upload_dir, **kwargs):

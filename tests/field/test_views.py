@@ -5,14 +5,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from propmgmt.clock import local_today, utcnow
+from propmgmt.clock import utcnow
 from propmgmt.complaints.models import Complaint, ComplaintPhoto
 from propmgmt.field.models import FieldSubmission
-from propmgmt.plans.models import Task, TaskPhoto
+from propmgmt.plans.models import TaskPhoto
 from propmgmt.reminders.sender import send_due_notifications
 
-from ..factories import UserFactory
 from ..conftest import jpeg
+from ..factories import UserFactory
 
 JSON = {"Accept": "application/json"}
 
@@ -101,7 +101,8 @@ def test_dispatcher_verifies_or_sends_back(client, field_day, setting, db):
     rates = client.get("/field/verify").get_data(as_text=True)
     crew_table = rates.split('class="data crew-rates"')[1].split("</table>")[0]
     # 2 due, both completed and on time, the verified one at the first pass (as the crews page counts)
-    assert setting.crew.name in crew_table and crew_table.count("100.0%") == 3 and '<td class="num">2</td>' in crew_table
+    assert setting.crew.name in crew_table and crew_table.count("100.0%") == 3
+    assert '<td class="num">2</td>' in crew_table
     client.post_form("/logout", page="/field/verify")
     _sign_in(client, field_day["operator"])
     page = client.get(f"/field/tasks/{second.id}").get_data(as_text=True)

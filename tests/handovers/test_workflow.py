@@ -1,17 +1,26 @@
 """A compound taken through every stage to a professional firm, and the way back."""
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from propmgmt.assignments.models import Assignment
-from propmgmt.assignments.services import approve_assignment, propose_assignment, release_compound
+from propmgmt.assignments.services import approve_assignment, propose_assignment
 from propmgmt.errors import Conflict, DomainError
 from propmgmt.handovers.rules import Vote
-from propmgmt.handovers.services import (Forbidden, abort_handover, advance, complete_handover, mark_fixed,
-                                         record_inspection, record_owners_decision, select_firm, sign_inspection,
-                                         start_handover)
+from propmgmt.handovers.services import (
+    Forbidden,
+    abort_handover,
+    advance,
+    complete_handover,
+    mark_fixed,
+    record_inspection,
+    record_owners_decision,
+    select_firm,
+    sign_inspection,
+    start_handover,
+)
 from propmgmt.plans.generation import generate_tasks
 from propmgmt.plans.models import ServicePlan, Task
 

@@ -11,7 +11,6 @@ from propmgmt.handovers.models import Handover
 from propmgmt.plans.models import Task, TaskPhoto
 
 from ..factories import PASSWORD, CompoundFactory, UserFactory
-from ..test_access import ACCESS, PUBLIC
 from .world import build_world, route_values, url_for_rule
 
 HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Frame-Options": "DENY",

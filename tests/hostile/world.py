@@ -14,14 +14,13 @@ from sqlalchemy import select
 from propmgmt.assignments.models import Assignment
 from propmgmt.assignments.services import approve_assignment, propose_assignment
 from propmgmt.complaints.services import acknowledge, open_case, resolve
-from propmgmt.plans.transitions import Completion, complete_task, start_task
 from propmgmt.handovers.models import InspectionItem
 from propmgmt.handovers.rules import Vote
-from propmgmt.handovers.services import (advance, record_inspection, record_owners_decision, select_firm,
-                                         start_handover)
+from propmgmt.handovers.services import advance, record_inspection, record_owners_decision, select_firm, start_handover
+from propmgmt.outbox.models import Notification
 from propmgmt.plans.generation import generate_tasks
 from propmgmt.plans.models import ServicePlan, Task, TaskPhoto
-from propmgmt.outbox.models import Notification
+from propmgmt.plans.transitions import Completion, complete_task, start_task
 
 from ..factories import AssignmentFactory, CompoundFactory, OrganisationFactory, UserFactory
 
@@ -81,7 +80,8 @@ def build_world(db, setting, upload_dir: str) -> dict:
     w["acknowledged"] = acknowledge(setting.dispatcher, open_case(**case), now=now)
     w["resolved"] = resolve(setting.dispatcher, acknowledge(setting.dispatcher, open_case(**case), now=now),
                             now=now, note="已清理")
-    w["unmatched"] = open_case(compound_id=None, source="hotline", category="garbage_not_collected", description="无名小区",
+    w["unmatched"] = open_case(compound_id=None, source="hotline", category="garbage_not_collected",
+                               description="无名小区",
                                now=now, hotline_ticket_no="YQ-0001")
 
     firm = OrganisationFactory(name="示例物业服务有限公司")

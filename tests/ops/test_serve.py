@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url
 
-from .test_metrics import sample
-
 from ..scratch import scratch_database
+from .test_metrics import sample
 
 pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
@@ -89,7 +88,8 @@ def test_make_serve_runs_workers_and_two_schedulers(tmp_path, database_url):
         assert status == 200, output[-3000:]
         # Production expects a scheduler: healthy means one has run; the outbox is reported too.
         assert body["scheduler"]["expected"] and body["scheduler"]["status"] == "ok"
-        assert body["outbox"]["backlog"] == 0 and body["database"]["dialect"] == make_url(database_url).get_backend_name()
+        assert body["outbox"]["backlog"] == 0
+        assert body["database"]["dialect"] == make_url(database_url).get_backend_name()
 
         for i in range(20):
             code, headers, _ = get(f"{base}/healthz?check=database", {"X-Request-ID": f"serve-test-{i}"})

@@ -1,5 +1,6 @@
 """`make bench` renders the oversight pages; here on a tiny district, so the bench code cannot rot."""
 import pytest
+
 from tools.bench.pages import oversight_pages
 
 from ..factories import CompoundFactory, UserFactory

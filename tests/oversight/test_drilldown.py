@@ -5,12 +5,18 @@ import pytest
 
 from propmgmt.errors import DomainError
 from propmgmt.oversight import views
-from propmgmt.oversight.drilldown import (TaskFilter, crew_figures, operator_figures,
-                                          persistently_late, subdistrict_compounds)
+from propmgmt.oversight.drilldown import (
+    TaskFilter,
+    crew_figures,
+    operator_figures,
+    persistently_late,
+    subdistrict_compounds,
+)
 from propmgmt.periods import MAX_DAYS, Period
 
 from ..factories import CommunityFactory
 from .conftest import LAST_30, NOW
+
 
 def test_compounds_of_a_subdistrict(dataset):
     rows = subdistrict_compounds(dataset["a"].community.subdistrict_id, LAST_30, TaskFilter(), now=NOW)
@@ -32,7 +38,8 @@ def test_filters_narrow_the_tasks_and_the_compounds(dataset):
 
 def test_crews_operators_and_late_compounds(dataset):
     crews = {r["crew"]: r for r in crew_figures(LAST_30, TaskFilter(), now=NOW)}
-    assert (crews["东片一组"]["health"].due, crews["东片一组"]["health"].on_time, crews["东片一组"]["overdue"]) == (3, 2, 1)
+    east = crews["东片一组"]
+    assert (east["health"].due, east["health"].on_time, east["overdue"]) == (3, 2, 1)
     assert (crews["西片二组"]["health"].due, crews["西片二组"]["health"].first_pass, crews["西片二组"]["overdue"]) == \
         (2, 0, 0)
     assert crews[None]["health"].due == 10

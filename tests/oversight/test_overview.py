@@ -1,9 +1,9 @@
 """The overview's figures equal independent counts of a small known dataset."""
 from datetime import datetime, timedelta, timezone
 
-from propmgmt.periods import Period
 from propmgmt.oversight.queries import by_subdistrict, coverage, health
 from propmgmt.oversight.rollups import DaySplit, area_health
+from propmgmt.periods import Period
 from propmgmt.plans.models import Task
 
 from ..factories import CompoundFactory, ServiceTypeFactory

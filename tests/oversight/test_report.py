@@ -16,13 +16,13 @@ from propmgmt.complaints.models import Complaint
 from propmgmt.compounds.labels import MODE_LABELS
 from propmgmt.errors import DomainError
 from propmgmt.handovers.models import Handover
+from propmgmt.outbox.models import Notification
 from propmgmt.oversight import views
 from propmgmt.oversight.exports import report_pdf, report_xlsx
-from propmgmt.oversight.report import Month, figures, monthly_report, open_items
 from propmgmt.oversight.models import ReportArchive
+from propmgmt.oversight.report import Month, figures, monthly_report, open_items
 from propmgmt.oversight.services import announce_monthly_report, archive_monthly_report
 from propmgmt.plans.models import Task
-from propmgmt.outbox.models import Notification
 from propmgmt.scheduler.jobs import JOBS
 
 from ..factories import AssignmentFactory, CompoundFactory, ServiceTypeFactory, UserFactory
@@ -154,7 +154,8 @@ def test_the_page_shows_the_figures_and_the_leaders(client, login_as, dataset, m
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Monthly dispatch report" in html and "2026-09" in html
-    for text in ("75.0%", "50.0%", "城住建物管〔2026〕30号", "李主任", "赵科长", "LATE1", "NOCOMPOUND", "No leader named"):
+    for text in ("75.0%", "50.0%", "城住建物管〔2026〕30号", "李主任", "赵科长", "LATE1", "NOCOMPOUND",
+                 "No leader named"):
         assert text in html, text
     assert "No activity was recorded" not in html
 

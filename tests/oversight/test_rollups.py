@@ -8,11 +8,11 @@ from sqlalchemy import func, select, update
 
 from propmgmt.extensions import db as _db
 from propmgmt.oversight.models import RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew
-from propmgmt.periods import Period
 from propmgmt.oversight.queries import health_in, weekly_periods
-from propmgmt.plans.outcomes import health_columns
 from propmgmt.oversight.rollups import DaySplit, area_health, area_health_of, crew_health, refresh_rollups
+from propmgmt.periods import Period
 from propmgmt.plans.models import Task
+from propmgmt.plans.outcomes import health_columns
 from propmgmt.scheduler.jobs import JOBS
 
 from ..concurrency import race, wipe

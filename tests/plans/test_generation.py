@@ -118,9 +118,15 @@ def test_mark_missed(db, plans):
 
 @pytest.fixture
 def committed_plans(app):
-    from ..factories import (CrewFactory, FallbackOperatorFactory, ServiceStandardFactory, ServiceTypeFactory,
-                             UserFactory)
     from propmgmt.assignments.services import Proposal
+
+    from ..factories import (
+        CrewFactory,
+        FallbackOperatorFactory,
+        ServiceStandardFactory,
+        ServiceTypeFactory,
+        UserFactory,
+    )
 
     with app.app_context():
         operator = FallbackOperatorFactory()

@@ -5,8 +5,7 @@ from itertools import product
 from sqlalchemy import select
 
 from propmgmt.plans.models import TASK_STATUSES, Task
-from propmgmt.plans.outcomes import (OUTCOMES, due_between, has_outcome, is_due, is_overdue, outcome_sql,
-                                     overdue_sql)
+from propmgmt.plans.outcomes import OUTCOMES, due_between, has_outcome, is_due, is_overdue, outcome_sql, overdue_sql
 
 from ..factories import CompoundFactory, ServiceTypeFactory, TaskFactory
 

@@ -5,11 +5,11 @@ import pytest
 from sqlalchemy import func, select
 
 from propmgmt.assignments.services import approve_assignment, propose_assignment
+from propmgmt.outbox.models import Notification
 from propmgmt.plans.generation import generate_tasks
 from propmgmt.plans.models import Task
 from propmgmt.plans.transitions import mark_missed
 from propmgmt.reminders.sweeps import ReminderPolicy, enqueue_task_reminders
-from propmgmt.outbox.models import Notification
 
 from ..factories import CompoundFactory, UserFactory
 

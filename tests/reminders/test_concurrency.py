@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from propmgmt.extensions import db
 from propmgmt.outbox.models import Notification
-from propmgmt.reminders.sender import send_due_notifications
 from propmgmt.outbox.services import notify_users
+from propmgmt.reminders.sender import send_due_notifications
 
 from ..concurrency import wipe
 from ..factories import UserFactory

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from propmgmt.extensions import db as _db
 from propmgmt.outbox.models import Notification
-from propmgmt.reminders.sender import send_due_notifications
 from propmgmt.outbox.services import notify_users
+from propmgmt.reminders.sender import send_due_notifications
 from propmgmt.reminders.services import requeue_notification
 
 from ..factories import UserFactory

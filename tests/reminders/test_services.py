@@ -36,7 +36,7 @@ def test_in_app_always_email_and_webhook_by_choice(db, app, monkeypatch):
         (quiet.id, "in_app", f"user:{quiet.id}"),
         (mail.id, "in_app", f"user:{mail.id}"), (mail.id, "email", "li@example.cn"),
         (both.id, "in_app", f"user:{both.id}"), (both.id, "email", "zhao@example.cn"),
-        (both.id, "webhook", "webhook:user:{}".format(both.id)),
+        (both.id, "webhook", f"webhook:user:{both.id}"),
         (no_address.id, "in_app", f"user:{no_address.id}"),
     ])
     assert {r["status"] for r in rows} == {"pending"} and {r["next_attempt_at"] for r in rows} == {MORNING}

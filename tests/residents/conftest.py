@@ -4,8 +4,6 @@ import io
 import pytest
 from flask_babel import force_locale, gettext
 
-from ..conftest import jpeg
-
 
 def in_chinese(app, message: str, **values) -> str:
     """What a resident reads: the message through the zh catalogue (English until it is translated)."""

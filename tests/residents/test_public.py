@@ -1,14 +1,14 @@
 """The compound's public page, its QR code and the printable posters."""
 import shutil
-from html import escape
 import subprocess
 from datetime import timedelta
+from html import escape
 
 import pytest
 from sqlalchemy import select
 
 from propmgmt.complaints.models import Complaint
-from propmgmt.plans.models import Task, TaskPhoto
+from propmgmt.plans.models import TaskPhoto
 
 from ..factories import CompoundFactory
 
@@ -133,8 +133,9 @@ def test_public_page_shows_frequency_handover_stage_and_satisfaction(client, db,
     db.session.commit()
     html = client.get(f"/r/{compound.public_code}").get_data(as_text=True)
     assert "3.5" in html  # two ratings, 5 and 2
-    from .conftest import in_chinese
     from flask import current_app
+
+    from .conftest import in_chinese
     stage = in_chinese(current_app, "Owners' decision")
     assert escape(in_chinese(current_app, "Handover to a property firm under way: %(stage)s", stage=stage)) in html
     assert in_chinese(current_app, "Every day") in html

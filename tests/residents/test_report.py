@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from propmgmt.complaints.models import Complaint, ComplaintPhoto, ReportHit
 from propmgmt.complaints.services import acknowledge, dispatch, resolve
 
-from .conftest import in_chinese, jpeg, report
+from ..conftest import jpeg
+from .conftest import in_chinese, report
 
 
 def _count(db, model):

@@ -14,13 +14,19 @@ from sqlalchemy import func, select
 
 from propmgmt.assignments.services import Proposal, approve_assignment, propose_assignment
 from propmgmt.extensions import db
-from propmgmt.plans.models import Task
 from propmgmt.outbox.models import Notification
+from propmgmt.plans.models import Task
 from propmgmt.scheduler.jobs import run_job
 
 from ..concurrency import wipe
-from ..factories import (CompoundFactory, CrewFactory, FallbackOperatorFactory, ServiceStandardFactory,
-                         ServiceTypeFactory, UserFactory)
+from ..factories import (
+    CompoundFactory,
+    CrewFactory,
+    FallbackOperatorFactory,
+    ServiceStandardFactory,
+    ServiceTypeFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.slow  # make test-fast leaves it out
 

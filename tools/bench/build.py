@@ -17,10 +17,10 @@ from propmgmt.clock import district_tz
 from propmgmt.demo.history import build_history, insert_from
 from propmgmt.demo.seed import seed_demo
 from propmgmt.extensions import db
-from propmgmt.oversight.rollups import refresh_rollups
 from propmgmt.models import Assignment, Compound, Crew, ServicePlan, ServiceStandard, Task, User
-from propmgmt.plans.generation import latest_standards
 from propmgmt.outbox.models import Notification
+from propmgmt.oversight.rollups import refresh_rollups
+from propmgmt.plans.generation import latest_standards
 
 # The benchmark's fixed "today" (district time): history ends the day before, so every figure
 # is measured against the same data whatever the real date.

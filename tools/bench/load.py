@@ -33,8 +33,23 @@ from propmgmt.extensions import db
 
 from .build import HISTORY_DAYS, build_city
 from .cache import claim, describe, record_build, same_database, state_of, wipe
-from .loadgen import (COMPLETE, ENDPOINTS, FIELD, HELLO, OVERSIGHT, PUBLIC, LoadError, Plan, Session, Stats, run_processes,
-                      sign_in, split, table, total)
+from .loadgen import (
+    COMPLETE,
+    ENDPOINTS,
+    FIELD,
+    HELLO,
+    OVERSIGHT,
+    PUBLIC,
+    LoadError,
+    Plan,
+    Session,
+    Stats,
+    run_processes,
+    sign_in,
+    split,
+    table,
+    total,
+)
 
 bp = Blueprint("load_cli", __name__, cli_group=None)
 ROOT = Path(__file__).resolve().parents[2]

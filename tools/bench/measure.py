@@ -12,10 +12,10 @@ from sqlalchemy import delete, func, insert, select, update
 
 from propmgmt.extensions import db
 from propmgmt.models import Compound, ServiceType, Task, User
+from propmgmt.outbox.models import Notification
 from propmgmt.plans.generation import generate_tasks, horizon_end
 from propmgmt.plans.transitions import mark_missed
 from propmgmt.reminders.sweeps import ReminderPolicy, enqueue_task_reminders
-from propmgmt.outbox.models import Notification
 
 from .build import HISTORY_DAYS, TODAY, local
 from .pages import oversight_pages

@@ -43,9 +43,9 @@ RAW_BY = {column: text(f"SELECT t.{column}, {FIGURES} FROM task t WHERE {DUE} GR
 
 def oversight_pages(runs: int, progress) -> list[Measurement]:
     from propmgmt.oversight.drilldown import TaskFilter
-    from propmgmt.periods import Period
     from propmgmt.oversight.report import Month
     from propmgmt.oversight.views import render_crews, render_overview, render_report, render_subdistrict
+    from propmgmt.periods import Period
 
     now = local(TODAY, 10, 0)
     official = db.session.scalar(select(User).where(User.role == "official").limit(1))

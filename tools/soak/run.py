@@ -4,7 +4,6 @@ import os
 import random
 import secrets
 import subprocess
-import sys
 import tempfile
 import threading
 import time
