@@ -51,6 +51,7 @@ FIELD_LABELS = {
     "ticket": _l("12345 ticket"),
     "rating": _l("Rating"),
     "offline": _l("Recorded offline"),
+    "assignee_id": _l("Operator"),
 }
 
 # The compound's timeline: what each audit action of a compound or its assignments is called.
@@ -73,6 +74,7 @@ TIMELINE_LABELS = {
     "task_completed": _l("Task completed"),
     "task_verified": _l("Task verified"),
     "task_rejected": _l("Task sent back for redo"),
+    "task_reassigned": _l("Task handed to another operator"),
     "complaint_received": _l("Case received"),
     "problem_reported": _l("Problem reported from the field"),
     "complaint_matched": _l("Case matched to the compound"),

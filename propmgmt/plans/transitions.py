@@ -20,11 +20,14 @@ from ..extensions import db
 from ..outbox.services import notify_users
 from ..photos import store_photo
 from .models import ServiceStandard, Task, TaskPhoto
+from .outcomes import DONE_WORK
 
 # A completion may reach the server up to 12 hours after the work (a tablet offline for a shift), so
 # an in-progress task is marked missed only that long after its window.
 OFFLINE_LIMIT = timedelta(hours=12)
 CLOCK_SKEW = timedelta(minutes=10)
+# The states of work nobody is doing yet: it can be started, or handed to someone else.
+NOT_STARTED = ("scheduled", "rejected")
 
 # Sent after a task is completed, in the same transaction: task_completed.send(task, user=..., now=...).
 task_completed = signal("task-completed")
@@ -54,7 +57,7 @@ def create_task_for_case(actor, *, compound_id: int, service_type_id: int, crew_
 def _check_open(task: Task) -> None:
     if task.status == "cancelled":
         raise Conflict(_l("This task was cancelled meanwhile; your record was not applied."))
-    if task.status in ("done", "verified"):
+    if task.status in DONE_WORK:
         raise Conflict(_l("This task is already completed."))
 
 
@@ -77,7 +80,7 @@ def start_task(user, task: Task, *, now: datetime, device_time: datetime | None 
     if task.status == "missed":
         raise Conflict(_l("The window of this task has passed; it was marked missed."))
     when = _device_time(device_time, now)
-    won = db.session.execute(update(Task).where(Task.id == task.id, Task.status.in_(("scheduled", "rejected")))
+    won = db.session.execute(update(Task).where(Task.id == task.id, Task.status.in_(NOT_STARTED))
                              .values(status="in_progress", started_at=when, started_by_id=user.id)).rowcount
     if not won:
         raise Conflict(_l("The task changed meanwhile; reload and try again."))
@@ -172,3 +175,17 @@ def cancel_future_tasks(plan_ids, *, now: datetime) -> int:
     return db.session.execute(
         update(Task).where(Task.plan_id.in_(plan_ids), Task.status == "scheduled", Task.window_start >= now)
         .values(status="cancelled")).rowcount
+
+
+def reassign_task(actor, task: Task, *, assignee_id: int | None, crew_id: int | None, now: datetime) -> Task:
+    """Hands work nobody has started to another operator (or to their crew, with no one named)."""
+    previous = task.assignee_id
+    won = db.session.execute(update(Task).where(Task.id == task.id, Task.status.in_(NOT_STARTED))
+                             .values(assignee_id=assignee_id, crew_id=crew_id)).rowcount
+    if not won:
+        raise Conflict(_l("Only work nobody has started can be handed to someone else."))
+    db.session.refresh(task)
+    record(actor, "task", task.id, "task_reassigned", now=now, compound_id=task.compound_id,
+           changes={"assignee_id": [previous, assignee_id]})
+    return task
+

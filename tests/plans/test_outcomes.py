@@ -1,7 +1,8 @@
-"""plans.outcomes: each outcome's SQL condition and its Python twin pick the same tasks."""
+"""plans.outcomes: each outcome's SQL condition and its Python twin pick the same tasks; and a transition."""
 from datetime import datetime, timedelta, timezone
 from itertools import product
 
+import pytest
 from sqlalchemy import select
 
 from propmgmt.plans.models import TASK_STATUSES, Task
@@ -29,3 +30,19 @@ def test_sql_and_python_agree_on_every_kind_of_task(db):
         assert set(db.session.scalars(query)) == {t.id for t in tasks if is_due(t, NOW) and has_outcome(t, name)}, name
     overdue = set(db.session.scalars(select(Task.id).where(overdue_sql(NOW))))
     assert overdue == {t.id for t in tasks if is_overdue(t, NOW)} and overdue
+
+
+def test_only_work_nobody_started_is_reassigned(db, now):
+    from propmgmt.errors import Conflict
+    from propmgmt.plans.transitions import reassign_task
+
+    from ..factories import UserFactory
+
+    first, second = UserFactory(role="operator"), UserFactory(role="operator")
+    waiting = TaskFactory(status="scheduled", assignee_id=first.id)
+    started = TaskFactory(status="in_progress", assignee_id=first.id)
+    reassign_task(None, waiting, assignee_id=second.id, crew_id=None, now=now)
+    assert waiting.assignee_id == second.id
+    with pytest.raises(Conflict):
+        reassign_task(None, started, assignee_id=second.id, crew_id=None, now=now)
+    assert started.assignee_id == first.id
