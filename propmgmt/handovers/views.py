@@ -140,7 +140,7 @@ def edit_readiness(compound_id: int):
 
 
 def _owners():
-    return db.session.scalars(select(User).where(User.active, User.role.in_(("admin", "official", "dispatcher")))
+    return db.session.scalars(select(User).where(User.active, User.role.in_(STAFF))
                               .order_by(User.display_name)).all()
 
 

@@ -28,6 +28,8 @@ OPEN_WORK = ("scheduled", "in_progress", "rejected")
 COMPLETED = ("done", "verified", "rejected")
 # Finished and not sent back: the work whose photos residents see as the compound's record.
 DONE_WORK = ("done", "verified")
+# Work nobody is doing yet: it can be started, or handed to someone else.
+NOT_STARTED = ("scheduled", "rejected")
 # Every status but cancelled, spelled out: an IN list lets the (status, window_end) index serve the
 # range, where `status <> 'cancelled'` would scan the whole task table.
 COUNTED = tuple(status for status in TASK_STATUSES if status != "cancelled")

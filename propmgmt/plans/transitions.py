@@ -20,14 +20,12 @@ from ..extensions import db
 from ..outbox.services import notify_users
 from ..photos import store_photo
 from .models import ServiceStandard, Task, TaskPhoto
-from .outcomes import DONE_WORK
+from .outcomes import DONE_WORK, NOT_STARTED
 
 # A completion may reach the server up to 12 hours after the work (a tablet offline for a shift), so
 # an in-progress task is marked missed only that long after its window.
 OFFLINE_LIMIT = timedelta(hours=12)
 CLOCK_SKEW = timedelta(minutes=10)
-# The states of work nobody is doing yet: it can be started, or handed to someone else.
-NOT_STARTED = ("scheduled", "rejected")
 
 # Sent after a task is completed, in the same transaction: task_completed.send(task, user=..., now=...).
 task_completed = signal("task-completed")

@@ -14,7 +14,7 @@ from ..assignments.models import Assignment
 from ..auth.models import User
 from ..clock import to_local
 from ..complaints.models import Complaint
-from ..complaints.policy import limit
+from ..complaints.policy import TRANSITIONS, limit
 from ..extensions import db
 from ..outbox.models import Notification
 from ..outbox.services import enqueue_notifications, notification_rows
@@ -133,7 +133,7 @@ def enqueue_complaint_reminders(*, now: datetime) -> dict:
     soon = now + timedelta(minutes=limit("COMPLAINT_WARN_MINUTES"))
     cases = db.session.scalars(select(Complaint).options(joinedload(Complaint.compound)).where(
         ((Complaint.status == "received") & (Complaint.acknowledge_due_at <= soon))
-        | (Complaint.status.in_(("acknowledged", "dispatched", "reopened")) & (Complaint.resolve_due_at <= soon)))
+        | (Complaint.status.in_(TRANSITIONS["resolve"].from_states) & (Complaint.resolve_due_at <= soon)))
         .order_by(Complaint.id).limit(2000)).all()
     if not cases:
         return {"near": 0, "overdue": 0, "rows": 0}
