@@ -139,7 +139,7 @@ def read_manifest(path: str, work: Path) -> dict:
         raise BackupError(f"No backup file at {path}.")
     try:
         with tarfile.open(archive_path, "r:gz") as archive:
-            archive.extractall(work, filter="data")  # refuses absolute paths, .. and links out
+            extracted = _extract(archive, work, path)
     except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
         raise BackupError(f"{path} is not a readable backup (a .tar.gz made by `flask backup`): {error}")
     try:
@@ -150,7 +150,50 @@ def read_manifest(path: str, work: Path) -> dict:
         raise BackupError(f"{path} is a backup in an unknown format ({manifest.get('format')!r}).")
     if not (work / DUMP_NAMES[manifest["dialect"]]).is_file():
         raise BackupError(f"{path} holds no database dump; the archive is incomplete.")
+    if (extracted["files"], extracted["file_bytes"]) != (manifest.get("files"), manifest.get("file_bytes")):
+        raise BackupError(f"{path} holds {extracted['files']} photo files ({extracted['file_bytes']} bytes) where its "
+                          f"manifest lists {manifest.get('files')} ({manifest.get('file_bytes')} bytes).")
     return manifest
+
+
+def _member_path(member: tarfile.TarInfo, work: Path, path: str) -> Path | None:
+    """Where a member goes inside `work`, built here from its name's plain parts; None for a name
+    that is not part of a backup. Anything but a regular file or a folder refuses the archive."""
+    if not (member.isreg() or member.isdir()):
+        kind = "link" if member.issym() or member.islnk() else "special file"
+        raise BackupError(f"{path} holds a {kind} ({member.name!r}); a backup holds only files. Nothing was restored.")
+    name = member.name.replace("\\", "/")
+    if name.startswith("/") or ":" in name or "\x00" in name or any(part in (".", "..") for part in name.split("/")):
+        raise BackupError(f"{path} holds a member outside the backup's folder ({member.name!r}). Nothing was restored.")
+    parts = [part for part in name.split("/") if part]
+    if not parts or parts[0] not in (MANIFEST, *DUMP_NAMES.values(), UPLOADS):
+        return None
+    if parts[0] != UPLOADS and len(parts) > 1:
+        return None
+    return work.joinpath(*parts)
+
+
+def _extract(archive: tarfile.TarFile, work: Path, path: str) -> dict:
+    """Extracts the backup's files one by one to paths built here, never through the tar library's own
+    extraction (whose filters a crafted archive has defeated: CVE-2025-4517). Returns what it wrote."""
+    files = file_bytes = 0
+    for member in archive:
+        target = _member_path(member, work, path)
+        if target is None:
+            continue
+        if member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = archive.extractfile(member)
+        try:
+            with open(target, "xb") as out:  # "x": a name twice in the archive is refused, not overwritten
+                shutil.copyfileobj(source, out)
+        except FileExistsError:
+            raise BackupError(f"{path} holds {member.name!r} twice. Nothing was restored.")
+        if target.parts[len(work.parts)] == UPLOADS:
+            files, file_bytes = files + 1, file_bytes + member.size
+    return {"files": files, "file_bytes": file_bytes}
 
 
 def _existing_data(engine: Engine, upload_dir: Path) -> str | None:
