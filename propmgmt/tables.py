@@ -2,6 +2,7 @@
 an import's refusal: which row, which field, what is wrong."""
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -48,10 +49,22 @@ def read_table(filename: str, data: bytes) -> list[list]:
     raise ImportRejected([RowError(0, "", str(_l("Wrong file type: upload a .csv or .xlsx file.")))])
 
 
+# Control characters a spreadsheet cell may carry (all but tab and newline): they never mean anything
+# here, and CR/LF in a name would end up in an email's subject.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+
+
 def cell_text(value) -> str:
-    """A cell as trimmed text; a whole number that a spreadsheet stored as a float loses its '.0'."""
+    """A cell as trimmed text, where imported text enters the app: a whole number stored as a float
+    loses its '.0', line ends become \\n, other control characters spaces."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(" ", text).strip()
+
+
+def one_line(text: str) -> str:
+    """Text for a one-line field (a name, a number): every run of whitespace, line ends included, one space."""
+    return " ".join(text.split())

@@ -1,9 +1,12 @@
 """The 12345 hotline's side of the API: a ticket in, the case out (JSON shapes and parsing)."""
+import math
 from datetime import datetime
 
 from ..clock import district_tz
+from ..complaints.hotline import MAX_RESOLVE_HOURS, MAX_YEAR, MIN_YEAR, MULTILINE
 from ..complaints.models import Complaint
 from ..complaints.services import HotlineTicket
+from ..tables import cell_text, one_line
 
 TEXT_FIELDS = {"ticket_no": 40, "category": 40, "description": 4000, "compound_name": 120, "subdistrict": 80,
                "address": 200, "contact_phone": 30}
@@ -24,7 +27,12 @@ def ticket_from(body: dict) -> HotlineTicket:
             raise BadTicket(name, f"{name} must be a string.")
         if len(value) > max_length:
             raise BadTicket(name, f"{name} is longer than {max_length} characters.")
-        values[name] = value.strip()
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800"): not text any database can store
+            raise BadTicket(name, f"{name} is not valid text.")
+        value = cell_text(value)  # control characters out, where the text enters
+        values[name] = value if name in MULTILINE else one_line(value)
     for name in ("ticket_no", "description", "compound_name"):
         if not values[name]:
             raise BadTicket(name, f"{name} is required.")
@@ -36,11 +44,15 @@ def ticket_from(body: dict) -> HotlineTicket:
             received_at = datetime.fromisoformat(body["received_at"])
         except ValueError:
             raise BadTicket("received_at", "received_at must be an ISO 8601 date-time.")
+        if not MIN_YEAR <= received_at.year <= MAX_YEAR:
+            raise BadTicket("received_at", f"received_at must lie between the years {MIN_YEAR} and {MAX_YEAR}.")
         if received_at.tzinfo is None:  # the hotline's clock is the district's
             received_at = received_at.replace(tzinfo=district_tz())
     hours = body.get("resolve_hours")
-    if hours is not None and (isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0):
-        raise BadTicket("resolve_hours", "resolve_hours must be a positive number.")
+    if hours is not None and (isinstance(hours, bool) or not isinstance(hours, (int, float))
+                              or not math.isfinite(hours) or not 0 < hours <= MAX_RESOLVE_HOURS):
+        raise BadTicket("resolve_hours", f"resolve_hours must be a number of hours above 0 and at most "
+                                         f"{MAX_RESOLVE_HOURS}.")
     return HotlineTicket(ticket_no=values["ticket_no"], category_text=values["category"],
                          description=values["description"], compound_name=values["compound_name"],
                          subdistrict=values["subdistrict"], address=values["address"],

@@ -2,6 +2,7 @@
 export into tickets, and the reply sheet back to the hotline.
 """
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from ..clock import district_tz, to_local
 from ..compounds.models import Community, Compound, Subdistrict
 from ..database import contains
 from ..extensions import db
-from ..tables import ImportRejected, RowError, read_table
+from ..tables import ImportRejected, RowError, one_line, read_table
 from ..tables import cell_text as _text
 from .models import Complaint
 from .policy import HOTLINE_CATEGORIES
@@ -24,6 +25,9 @@ COLUMNS = {
     "resolve_hours": "办理时限(小时)",
 }
 REQUIRED = ("ticket_no", "description", "compound_name")
+MULTILINE = ("description",)  # the rest are one-line fields: names, numbers, a phone
+MIN_YEAR, MAX_YEAR = 2000, 2100  # a call time outside these is a typo, not a call
+MAX_RESOLVE_HOURS = 24 * 366
 
 
 def category_of(text: str) -> str:
@@ -107,18 +111,21 @@ def read_tickets(filename: str, data: bytes) -> list[tuple[int, dict | None, str
         cell = {key: (row[i] if i < len(row) else None) for key, i in index.items()}
         try:
             received = _when(cell.get("received_at"))
-        except ValueError:
+            if received is not None and not MIN_YEAR <= received.year <= MAX_YEAR:
+                raise ValueError
+        except (ValueError, OverflowError):
             result.append((number, None, str(_l("Unreadable call time: %(value)s", value=_text(cell["received_at"])))))
             continue
         try:
             hours = float(_text(cell.get("resolve_hours"))) if _text(cell.get("resolve_hours")) else None
-            if hours is not None and hours <= 0:
+            if hours is not None and not (math.isfinite(hours) and 0 < hours <= MAX_RESOLVE_HOURS):
                 raise ValueError
         except ValueError:
             result.append((number, None, str(_l("Unreadable deadline hours: %(value)s",
                                                  value=_text(cell.get("resolve_hours"))))))
             continue
-        fields = {key: _text(cell.get(key)) for key in COLUMNS if key not in ("received_at", "resolve_hours")}
+        fields = {key: _text(cell.get(key)) if key in MULTILINE else one_line(_text(cell.get(key)))
+                  for key in COLUMNS if key not in ("received_at", "resolve_hours")}
         fields.update(received_at=received, resolve_hours=hours)
         result.append((number, fields, ""))
     return result

@@ -15,6 +15,11 @@ class DeliveryError(Exception):
     """The channel refused or could not be reached; the row is retried later."""
 
 
+class UnbuildableMessage(Exception):
+    """The message cannot be made from its row (an address or a payload that does not encode): the
+    row is parked with this reason at once, and the other rows are sent."""
+
+
 class Mailer:
     """One SMTP connection for a sender's batch, opened on first use.
 
@@ -34,7 +39,11 @@ class Mailer:
             raise DeliveryError(self._unreachable)
         if self._smtp is None:
             self._smtp = self._connect()
-        message = self._message(to, subject, body, message_id)
+        try:
+            message = self._message(to, subject, body, message_id)
+            message.as_bytes()  # encodes every header now, where a failure is this message's alone
+        except Exception as error:  # the email library raises all sorts for a bad address
+            raise UnbuildableMessage(f"the email could not be built for {to!r}: {error!r}") from error
         try:
             self._smtp.send_message(message)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
@@ -71,12 +80,18 @@ class Mailer:
         domain = sender.rpartition("@")[2] or "localhost"
         message = EmailMessage()
         message["From"] = sender
-        message["To"] = to
-        message["Subject"] = subject
+        message["To"] = header_text(to)
+        message["Subject"] = header_text(subject)
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = f"<{message_id}@{domain}>" if message_id else make_msgid(domain=domain)
         message.set_content(body)
         return message
+
+
+def header_text(value) -> str:
+    """Text for an email header: one line (CR, LF and other control characters become spaces), at
+    most 250 characters. A name with a line break in it cannot end or forge a header."""
+    return " ".join("".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in str(value)).split())[:250]
 
 
 def webhook_body(fmt: str, *, title: str, text: str, notification, name: str = "", mobile: str = "") -> dict:

@@ -21,7 +21,7 @@ from ..auth.models import User
 from ..clock import clock_speed
 from ..extensions import db
 from ..outbox.models import Notification
-from .channels import WEBHOOK_FORMATS, DeliveryError, Mailer, post_webhook, webhook_body
+from .channels import WEBHOOK_FORMATS, DeliveryError, Mailer, UnbuildableMessage, post_webhook, webhook_body
 from .messages import render
 
 INTERRUPTED = "the sender stopped while sending; tried again"
@@ -120,6 +120,11 @@ def _deliver(rows, token, now, config, mailer, counts, deadline) -> None:
             if outcome:
                 counts[outcome] += 1
             db.session.commit()
+        except UnbuildableMessage as error:  # the message itself is wrong: it fails alone, retrying cannot help
+            current_app.logger.warning("notification %s cannot be built: %s", row.id, error)
+            counts["parked"] += _finish(token, [row.id], status="parked", attempts=row.attempts + 1,
+                                        last_error=str(error)[:2000])
+            db.session.commit()
         else:
             counts["sent"] += _record_delivered(token, row.id, now, deadline)
 
@@ -149,8 +154,11 @@ def _recipients(rows) -> dict:
 
 
 def _send_one(row, user, config, mailer: Mailer) -> None:
-    with force_locale((user.locale if user else None) or "zh"):  # the reader's language, as on the pages
-        title, text = render(row)
+    try:
+        with force_locale((user.locale if user else None) or "zh"):  # the reader's language, as on the pages
+            title, text = render(row)
+    except Exception as error:  # any failure to build the text is this row's alone
+        raise UnbuildableMessage(f"the message could not be built: {error!r}") from error
     if row.channel == "email":
         mailer.send(row.recipient_key, title, text, message_id=f"notification-{row.id}")
     elif row.channel == "webhook":
@@ -160,7 +168,10 @@ def _send_one(row, user, config, mailer: Mailer) -> None:
         if fmt not in WEBHOOK_FORMATS:
             raise DeliveryError(f"PROPMGMT_WEBHOOK_FORMAT must be one of {', '.join(WEBHOOK_FORMATS)}, not {fmt!r}")
         name, mobile = ((user.display_name or user.username), user.phone) if user else ("", "")
-        body = webhook_body(fmt, title=title, text=text, notification=row, name=name, mobile=mobile)
+        try:
+            body = webhook_body(fmt, title=title, text=text, notification=row, name=name, mobile=mobile)
+        except Exception as error:
+            raise UnbuildableMessage(f"the webhook message could not be built: {error!r}") from error
         post_webhook(url, fmt, body, timeout=config["NOTIFY_TIMEOUT_SECONDS"], key=f"notification-{row.id}")
     else:
         raise DeliveryError(f"unknown channel {row.channel!r}")

@@ -134,7 +134,9 @@ def test_replies_export(client, db, register, login_as, setting, now):
 
 
 def _api(client, user, body):
-    return client.post("/api/v1/complaints", json=body, headers={"Authorization": f"Bearer {create_token(user)}"})
+    """`body` as JSON; a str is sent as it is (to send what a JSON encoder would refuse)."""
+    raw = {"data": body, "content_type": "application/json"} if isinstance(body, str) else {"json": body}
+    return client.post("/api/v1/complaints", **raw, headers={"Authorization": f"Bearer {create_token(user)}"})
 
 
 def test_api_creates_then_returns_the_same_case(client, db, register):
@@ -156,6 +158,13 @@ def test_api_creates_then_returns_the_same_case(client, db, register):
     ({"ticket_no": "A", "description": "x", "compound_name": "y", "received_at": "soon"}, "received_at"),
     ({"ticket_no": "A", "description": "x", "compound_name": "y", "resolve_hours": -1}, "resolve_hours"),
     ({"ticket_no": "A" * 41, "description": "x", "compound_name": "y"}, "ticket_no"),
+    ({"ticket_no": "A", "description": "x", "compound_name": "y", "resolve_hours": float("nan")}, "resolve_hours"),
+    ({"ticket_no": "A", "description": "x", "compound_name": "y", "resolve_hours": float("inf")}, "resolve_hours"),
+    ({"ticket_no": "A", "description": "x", "compound_name": "y", "received_at": "9999-12-31T23:59:00"},
+     "received_at"),
+    ({"ticket_no": "A", "description": "x", "compound_name": "y", "received_at": "0001-01-01T00:00:00"},
+     "received_at"),
+    ('{"ticket_no": "A", "description": "\\ud800", "compound_name": "y"}', "description"),
 ])
 def test_api_bad_input_is_400_json(client, db, body, field):
     response = _api(client, UserFactory(role="dispatcher"), body)
@@ -174,3 +183,21 @@ def test_openapi_describes_the_endpoint(client, db):
     document = client.get("/api/v1/openapi.json").json
     assert "post" in document["paths"]["/complaints"]
     assert "NewHotlineTicket" in document["components"]["schemas"]
+
+
+def test_bad_cells_fail_their_row_and_control_characters_are_cleaned():
+    """One row's `nan` hours or year-9999 call time is that row's error, not the file's; a name with
+    a line break in it enters as one line."""
+    from propmgmt.complaints.hotline import read_tickets
+
+    header = "工单编号,来电时间,诉求类型,诉求内容,所属街道,小区名称,办理时限(小时)\r\n"
+    rows = ('A1,2026-11-25 08:00,投诉,"污水外溢\r\n三号楼",南山路街道,"育英\r\n小区",4\r\n'
+            "A2,2026-11-25 08:00,投诉,楼道脏,南山路街道,育英小区,nan\r\n"
+            "A3,9999/12/31 23:59,投诉,楼道脏,南山路街道,育英小区,24\r\n"
+            "A4,2026-11-25 08:00,投诉,楼道脏\x07,南山路街道,育英小区,inf\r\n")
+    result = read_tickets("t.csv", (header + rows).encode("gbk"))
+    assert [(number, fields is not None) for number, fields, _ in result] == [(2, True), (3, False), (4, False),
+                                                                              (5, False)]
+    fields = result[0][1]
+    assert fields["compound_name"] == "育英 小区" and fields["description"] == "污水外溢\n三号楼"
+    assert "nan" in result[1][2] and "9999" in result[2][2]

@@ -177,3 +177,26 @@ def test_a_claim_takes_at_most_one_batch(db):
     assert len(_claim(NOW, 3, "one")) == 3
     assert len(_claim(NOW, 3, "two")) == 3
     assert [r.claim_token for r in _rows(db)].count(None) == 1
+
+
+def test_a_message_that_cannot_be_built_fails_alone(db, smtp_server):
+    """An address the email library cannot encode parks its own row with the reason; the next
+    person's email goes out in the same run (it used to fail the whole job)."""
+    first = UserFactory(email="wang@[10.0.0.1", notify_email=True)  # passes the settings form's check
+    second = UserFactory(email="li@example.cn", notify_email=True)
+    _notify([first], subject_id=1)
+    _notify([second], subject_id=2)
+    counts = send_due_notifications(NOW)
+    assert counts["parked"] == 1 and [r for r, _ in smtp_server.messages] == [["li@example.cn"]]
+    [broken] = _rows(db, channel="email", subject_id=1)
+    assert broken.status == "parked" and "could not be built" in broken.last_error
+
+
+def test_a_line_break_in_a_name_cannot_reach_an_email_header(db, smtp_server):
+    """A 12345 compound name with CR/LF in it goes into the subject as one line, and the email is sent."""
+    user = UserFactory(email="li@example.cn", notify_email=True)
+    notify_users([user], kind="overdue", subject_type="task", subject_id=1, due_at=NOW, now=NOW,
+                 payload={**PAYLOAD, "compound": "育英小区\r\nBcc: victim@example.cn"})
+    assert send_due_notifications(NOW)["sent"] == 2
+    [(recipients, message)] = smtp_server.messages
+    assert recipients == ["li@example.cn"] and "\n" not in message["Subject"] and message["Bcc"] is None
