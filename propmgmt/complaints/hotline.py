@@ -14,6 +14,7 @@ from ..clock import district_tz, to_local
 from ..compounds.models import Community, Compound, Subdistrict
 from ..database import contains
 from ..extensions import db
+from ..spreadsheets import append_row
 from ..tables import ImportRejected, RowError, one_line, read_table
 from ..tables import cell_text as _text
 from .models import Complaint
@@ -134,16 +135,16 @@ def read_tickets(filename: str, data: bytes) -> list[tuple[int, dict | None, str
 def replies_xlsx(cases: list[Complaint]) -> bytes:
     """The reply to the hotline: ticket, what was done, when (district time)."""
     from .labels import STATUS_LABELS
-    book = Workbook()
-    sheet = book.active
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
     sheet.title = "回复"
-    sheet.append(["工单编号", "小区名称", "处理状态", "受理时间", "派单时间", "办结时间", "办理结果", "满意度"])
+    append_row(sheet, ["工单编号", "小区名称", "处理状态", "受理时间", "派单时间", "办结时间", "办理结果", "满意度"])
 
     def when(value):
         return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
     for c in cases:
-        sheet.append([c.hotline_ticket_no, c.compound.name if c.compound else c.hotline_compound_name,
+        append_row(sheet, [c.hotline_ticket_no, c.compound.name if c.compound else c.hotline_compound_name,
                       str(STATUS_LABELS.get(c.status, c.status)), when(c.acknowledged_at), when(c.dispatched_at),
                       when(c.resolved_at), c.resolution_note, c.rating or ""])
     buffer = io.BytesIO()

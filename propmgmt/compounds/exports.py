@@ -6,6 +6,7 @@ from openpyxl import Workbook
 
 from ..clock import to_local
 from ..extensions import db
+from ..spreadsheets import append_row
 from .imports import COLUMNS
 from .labels import MODE_LABELS, STATUS_LABELS, TIER_LABELS
 from .queries import RegisterFilter, register_query
@@ -18,10 +19,10 @@ EXPORT_KEYS = ("name", "subdistrict", "community", "address", "year_built", "bui
 def register_xlsx(f: RegisterFilter) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("小区名册")
-    sheet.append([COLUMNS[key][0] for key in EXPORT_KEYS] + ["管理模式起始"])
+    append_row(sheet, [COLUMNS[key][0] for key in EXPORT_KEYS] + ["管理模式起始"])
     with force_locale("zh"):
         for compound in db.session.scalars(register_query(f).execution_options(yield_per=1000)):
-            sheet.append([
+            append_row(sheet, [
                 compound.name,
                 compound.community.subdistrict.name,
                 compound.community.name,

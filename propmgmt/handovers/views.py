@@ -31,6 +31,7 @@ from ..extensions import db
 from ..orgs.models import Organisation
 from ..photos import check_photo
 from ..request_args import choice_arg, int_arg
+from ..spreadsheets import append_row
 from ..web import on_refusal_go_to, refused, transaction
 from .forms import DecisionForm, FirmForm, InspectionForm, PolicyForm, ReadinessForm, ReasonForm, StageForm
 from .labels import CRITERION_LABELS, FACILITY_LABELS, INSPECTION_RESULT_LABELS, STAGE_LABELS
@@ -98,10 +99,10 @@ def export_pipeline():
                              stage=choice_arg("stage", HANDOVER_STAGES))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("移交进度")
-    sheet.append(["小区", "街道", "阶段", "本阶段天数", "到期日", "负责人", "承接企业", "是否滞留"])
+    append_row(sheet, ["小区", "街道", "阶段", "本阶段天数", "到期日", "负责人", "承接企业", "是否滞留"])
     for row in rows:
         h = row.handover
-        sheet.append([h.compound.name, h.compound.community.subdistrict.name, str(STAGE_LABELS[h.stage]),
+        append_row(sheet, [h.compound.name, h.compound.community.subdistrict.name, str(STAGE_LABELS[h.stage]),
                       row.days_in_stage, h.stage_due_on, h.stage_owner.label if h.stage_owner else "",
                       h.firm.name if h.firm else "", "是" if row.stuck else ""])
     buffer = io.BytesIO()

@@ -17,6 +17,7 @@ from ..compounds.labels import MODE_LABELS
 from ..handovers.labels import STAGE_LABELS
 from ..plans.outcomes import format_rate
 from ..residents.posters import FONT  # registers reportlab's built-in Chinese CID font
+from ..spreadsheets import append_row
 from .report import MonthlyReport
 
 NONE = "—"
@@ -86,15 +87,15 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     workbook = Workbook(write_only=True)
     with force_locale("zh"):
         sheet = workbook.create_sheet(str(_l("Key figures")))
-        sheet.append([str(TITLE % {"month": report.month.label})])
-        sheet.append([str(_l("Figure")), report.month.label, report.month.previous.label])
+        append_row(sheet, [str(TITLE % {"month": report.month.label})])
+        append_row(sheet, [str(_l("Figure")), report.month.label, report.month.previous.label])
         for row in key_figures(report):
-            sheet.append(list(row))
+            append_row(sheet, list(row))
         for title, header, rows in topic_rows(report):
             sheet = workbook.create_sheet(title[:31])
-            sheet.append(header)
+            append_row(sheet, header)
             for row in rows:
-                sheet.append(row)
+                append_row(sheet, row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
