@@ -3,7 +3,7 @@ from datetime import datetime, time
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Time
+from sqlalchemy import ForeignKey, Index, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -92,15 +92,18 @@ class UserSession(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed sign-ins, kept in the database so throttling holds across web processes."""
+    """Failed sign-ins, and one row per address a user has signed in from (succeeded), kept in the
+    database so throttling holds across web processes (auth.services.authenticate)."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (
         Index("ix_login_attempt_username_at", "username", "at"),
         Index("ix_login_attempt_address_at", "address", "at"),
+        Index("ix_login_attempt_pair_at", "username", "address", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(60))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    succeeded: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -3,9 +3,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from .models import ROLES, ApiToken, LoginAttempt, User, UserSession
@@ -37,14 +40,16 @@ def _check_password_length(password: str) -> None:
         raise DomainError(_l("The password must have at least 8 characters."), field="password")
 
 
-def change_password(user: User, password: str) -> int:
-    """Sets a new password and signs the user out everywhere; returns how many sessions ended.
+def change_password(user: User, password: str, *, now: datetime | None = None) -> int:
+    """Sets a new password and signs the user out everywhere, API tokens included (a leaked
+    password may have made one); returns how many sessions ended.
 
     (Private calendar links end with it too: their token holds part of the password hash.)
     """
     _check_password_length(password)
     user.set_password(password)
     db.session.flush()
+    revoke_tokens(user, now=now or utcnow())
     return end_all_sessions(user)
 
 
@@ -55,31 +60,70 @@ def deactivate_user(user: User) -> int:
     return end_all_sessions(user)
 
 
+# Checked against when the username is unknown, so a wrong name takes as long as a wrong password
+# (the time would otherwise say which usernames exist). Made on first use, with the app's method.
+_DUMMY_HASH: dict[str, str] = {}
+
+# Beyond max_failures for one (username, address), each further try waits twice as long as the one
+# before (1, 2, 4 ... minutes, at most the window); a username's ceiling over all addresses, and an
+# address's over all usernames, are far higher (USER_CEILING, ADDRESS_CEILING times max_failures).
+USER_CEILING, ADDRESS_CEILING = 10, 20
+
+
+def _dummy_check(password: str) -> None:
+    method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    check_password_hash(_DUMMY_HASH[method], password)
+
+
+def _failures(*conditions, since: datetime) -> tuple[int, datetime | None]:
+    return db.session.execute(select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(
+        LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False), *conditions)).one()
+
+
+def _refuse(minutes: int):
+    raise TooManyAttempts(_l("Too many failed sign-ins. Please wait %(minutes)d minutes and try again.",
+                             minutes=max(1, minutes)))
+
+
 def authenticate(username: str, password: str, address: str, *, now: datetime, max_failures: int,
                  window_minutes: int) -> User | None:
-    """The user for these credentials, or None; refuses after too many recent failures.
+    """The user for these credentials, or None; refuses (TooManyAttempts, saying how long to wait)
+    when the recent failures say someone is guessing.
 
-    Failures are counted per username and per address, in the database, so the limit holds
-    across all web processes. A success does not reset the count of the address.
+    Counted in the database, so the limits hold across all web processes: per (username, address)
+    with growing waits, so nobody can lock a user out from elsewhere and one guesser does not lock
+    out an office behind the same address; a username's ceiling over all addresses, which a correct
+    password from an address the user has signed in from before still passes; an address's ceiling
+    over all usernames (spraying). A success clears its pair's failures.
     """
+    username, address = username[:60], address[:64]
     since = now - timedelta(minutes=window_minutes)
-    recent = db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.at >= since,
-            or_(LoginAttempt.username == username, LoginAttempt.address == address),
-        )
-    )
-    if recent >= max_failures:
-        raise TooManyAttempts(
-            _l("Too many failed sign-ins. Please wait %(minutes)d minutes and try again.",
-               minutes=window_minutes)
-        )
+    pair, last = _failures(LoginAttempt.username == username, LoginAttempt.address == address, since=since)
+    if pair >= max_failures:
+        wait = timedelta(minutes=min(2 ** (pair - max_failures), window_minutes))
+        if last + wait > now:
+            _refuse(int((last + wait - now).total_seconds() // 60) + 1)
+    if _failures(LoginAttempt.address == address, since=since)[0] >= ADDRESS_CEILING * max_failures:
+        _refuse(window_minutes)
+    user_total, _ = _failures(LoginAttempt.username == username, since=since)
+    known_address = db.session.scalar(select(LoginAttempt.id).where(
+        LoginAttempt.username == username, LoginAttempt.address == address, LoginAttempt.succeeded.is_(True))
+        .limit(1)) is not None
+    if user_total >= USER_CEILING * max_failures and not known_address:
+        _refuse(window_minutes)
     user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        _dummy_check(password)
     if user is None or not user.active or not user.check_password(password):
-        db.session.add(LoginAttempt(username=username[:60], address=address[:64], at=now))
+        db.session.add(LoginAttempt(username=username, address=address, at=now))
         db.session.flush()
         return None
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.address == address,
+                                                  LoginAttempt.succeeded.is_(False)))
+    if not known_address:
+        db.session.add(LoginAttempt(username=username, address=address, at=now, succeeded=True))
     return user
 
 
