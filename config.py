@@ -17,6 +17,11 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_default()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A database that hangs must not hang the pages: PostgreSQL connections give up after
+    # DATABASE_CONNECT_TIMEOUT seconds, and a request's statements after REQUEST_STATEMENT_TIMEOUT_MS
+    # (propmgmt/database.py; the page then answers 503). Jobs and commands have no statement limit.
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("PROPMGMT_DB_CONNECT_TIMEOUT", "3"))
+    REQUEST_STATEMENT_TIMEOUT_MS = int(os.environ.get("PROPMGMT_REQUEST_STATEMENT_TIMEOUT_MS", "5000"))
     PROPMGMT_TZ = os.environ.get("PROPMGMT_TZ", "Asia/Shanghai")
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = PROPMGMT_TZ

@@ -81,11 +81,24 @@ def _remove_session_even_if_the_database_is_gone(exception=None) -> None:
             db.session.registry.clear()
 
 
+def _bound_postgresql_waits(app: Flask) -> None:
+    """A server that does not answer costs a few seconds, not a minute: connecting gives up after
+    DATABASE_CONNECT_TIMEOUT, waiting for a pooled connection after 5 s (database.py limits a
+    request's statements)."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_timeout", 5)
+    options["connect_args"] = {"connect_timeout": app.config.get("DATABASE_CONNECT_TIMEOUT", 3),
+                               **options.get("connect_args", {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the whole schema, for Alembic)
     from .auth.services import user_for_session
     from .auth.views import SESSION_KEY
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        _bound_postgresql_waits(app)
     db.init_app(app)
     app.teardown_appcontext(_remove_session_even_if_the_database_is_gone)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,

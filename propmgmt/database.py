@@ -70,6 +70,16 @@ def _sqlite_begin(conn):
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN" if _reading_a_page() else "BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql" and _in_a_request():
+        from flask import current_app
+        timeout = int(current_app.config.get("REQUEST_STATEMENT_TIMEOUT_MS") or 0)
+        if timeout:  # a request's statements give up (503) rather than wait on a hung database
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {timeout}")
+
+
+def _in_a_request() -> bool:
+    from flask import has_request_context
+    return has_request_context()
 
 
 def _reading_a_page() -> bool:

@@ -92,3 +92,37 @@ def test_a_connection_cut_after_the_answer_does_not_become_a_500():
         other.dispose()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="holds a PostgreSQL lock from another connection")
+def test_a_hung_database_gives_a_503_within_seconds_not_a_minute():
+    """A table locked by someone else (a hung migration, a stuck job): the page gives up after the
+    request's statement timeout and answers 503; /healthz still answers."""
+    url = os.environ["TEST_DATABASE_URL"]
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        REQUEST_STATEMENT_TIMEOUT_MS = 1000
+
+    app = create_app(Config)
+    other = create_engine(url)
+
+    @app.route("/read-the-register")
+    @public
+    def read_the_register():
+        return str(db.session.scalar(text("SELECT count(*) FROM compound")))
+
+    try:
+        with other.connect() as holder:
+            holder.execute(text("LOCK TABLE compound IN ACCESS EXCLUSIVE MODE"))
+            started = time.monotonic()
+            response = app.test_client().get("/read-the-register")
+            took = time.monotonic() - started
+            holder.rollback()
+        assert response.status_code == 503 and took < 5
+        assert app.test_client().get("/read-the-register").status_code == 200  # and it recovers
+    finally:
+        other.dispose()
+        with app.app_context():
+            db.engine.dispose()
