@@ -48,3 +48,20 @@ def test_the_timeline_shows_states_and_values_in_words(client, login_as, field_d
     for raw in ("task_started", "in_progress", "garbage_not_collected", "False", "offline"):
         assert raw not in timeline, raw
     assert "垃圾未清运" in timeline or "垃圾" in timeline
+
+
+def test_a_cases_words_reach_only_the_roles_that_handle_or_oversee_cases(client, login_as, db):
+    from propmgmt.audit.services import record
+    from propmgmt.clock import utcnow
+
+    from .factories import CompoundFactory
+
+    compound = CompoundFactory(management_mode="fallback")
+    record(None, "complaint", 1, "complaint_reopened", now=utcnow(), compound_id=compound.id,
+           from_state="resolved", to_state="reopened", reason="我是张三，电话13912345678，楼道还是很脏")
+    for role, sees in (("firm", False), ("operator", False), ("dispatcher", True), ("official", True)):
+        login_as(role)
+        html = client.get(f"/compounds/{compound.id}").get_data(as_text=True)
+        assert ("13912345678" in html) is sees and ("张三" in html) is sees, role
+        assert "居民要求重办" in html, role  # the state change itself is for everyone
+        client.post_form("/logout", page="/compounds")

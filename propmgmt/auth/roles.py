@@ -20,6 +20,7 @@ OPERATORS = ("operator",)
 TASK_VERIFIERS = ("admin", "dispatcher")
 CASE_HANDLERS = ("admin", "dispatcher")
 CONTACT_READERS = ("dispatcher",)  # see a resident's phone number in full (they call back)
+CASE_TEXT_READERS = ("admin", "official", "dispatcher")  # residents' and dispatchers' words about a case
 HANDOVER_DECIDERS = DISTRICT
 HANDOVER_PARTIES = ("admin", "official", "dispatcher", "firm")  # see a handover (the firm: its own)
 HANDOVER_SIGNERS = ("admin", "official", "firm")  # sign the joint inspection

@@ -9,7 +9,7 @@ from ..assignments.labels import STATUS_LABELS as ASSIGNMENT_STATUS_LABELS
 from ..assignments.queries import compound_assignments
 from ..audit.queries import compound_timeline
 from ..auth.access import roles_required
-from ..auth.roles import LEDGER_EXPORTERS, REGISTER_EDITORS, REGISTER_READERS
+from ..auth.roles import CASE_TEXT_READERS, LEDGER_EXPORTERS, REGISTER_EDITORS, REGISTER_READERS
 from ..clock import local_today, utcnow
 from ..complaints.labels import PROBLEM_LABELS, SOURCE_LABELS
 from ..complaints.labels import STATUS_LABELS as CASE_STATUS_LABELS
@@ -56,6 +56,16 @@ def timeline_state(entry, state: str | None) -> str:
     if not state:
         return ""
     return str(TIMELINE_STATES.get(entry.entity_type, {}).get(state) or MODE_LABELS.get(state) or state)
+
+
+@bp.app_template_global()
+def timeline_reason(entry) -> str:
+    """The words of an entry; a case's (the resident's reopen text, the resolution note: names and
+    phone numbers get typed into them) only for the roles that handle or oversee cases."""
+    if entry.entity_type == "complaint" and not (current_user.is_authenticated
+                                                 and current_user.role in CASE_TEXT_READERS):
+        return ""
+    return entry.reason or ""
 
 
 @bp.app_template_global()
