@@ -190,8 +190,9 @@ ENDPOINTS = (FIELD, COMPLETE, OVERSIGHT, PUBLIC)
 
 
 class VirtualUser:
-    def __init__(self, plan: Plan, operators: list[Session], rng: random.Random, photo: bytes):
+    def __init__(self, plan: Plan, operators: list[Session], rng: random.Random, photo: bytes, index: int = 0):
         self.plan, self.operators, self.rng, self.photo = plan, operators, rng, photo
+        self.index = index  # which endpoint of the mix this user measures first
         self.client = Client(plan.host, plan.port)
         self.official = Session(plan.official.username, dict(plan.official.cookies)) if plan.official else None
         self.stats: dict[str, Stats] = {}
@@ -229,8 +230,14 @@ class VirtualUser:
         stop_at = measure_from + plan.duration
         while time.time() < plan.start_at:
             time.sleep(0.01)
+        # The first measured requests go round the mix, each user starting at its own endpoint, so a
+        # short run on a busy machine still measures every endpoint; then the mix's weights decide.
+        first_round = labels[self.index % len(labels):] + labels[:self.index % len(labels)]
         while time.time() < stop_at:
-            label = self.rng.choices(labels, weights)[0]
+            if first_round and time.time() >= measure_from:
+                label = first_round.pop(0)
+            else:
+                label = self.rng.choices(labels, weights)[0]
             try:
                 method, path, session, body, headers, expect = self.next_request(label)
             except LoadError as error:
@@ -266,7 +273,7 @@ class VirtualUser:
 def run_plan(plan: Plan) -> dict[str, Stats]:
     """Runs one process's virtual users in threads until the plan's end; merged stats by endpoint."""
     photo = sample_photo() if COMPLETE in plan.mix else b""
-    users = [VirtualUser(plan, operators, random.Random(plan.seed * 1000 + n), photo)
+    users = [VirtualUser(plan, operators, random.Random(plan.seed * 1000 + n), photo, index=n)
              for n, operators in enumerate(plan.users)]
     threads = [threading.Thread(target=user.run, daemon=True) for user in users]
     for thread in threads:
