@@ -123,6 +123,8 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
     rng = random.Random(SEED)
 
     progress("service types")
+    # The migrations add the repair type to every database; the seed writes its own (an empty database).
+    db.session.execute(delete(ServiceType).where(ServiceType.code.in_([t["code"] for t in SERVICE_TYPES])))
     type_ids = _bulk(ServiceType, [{k: t[k] for k in ("code", "name_zh", "name_en")} for t in SERVICE_TYPES],
                      ServiceType.id)
     _bulk(ServiceStandard, [
