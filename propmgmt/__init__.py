@@ -235,6 +235,15 @@ def register_template_helpers(app: Flask) -> None:
         local = to_local(value)
         return local.strftime(fmt) if local else ""
 
+    @app.template_filter("window")
+    def window(task, fmt="%H:%M"):
+        """A task's window, "07:00–09:00"; with both dates when it spans days (a case's task runs from
+        its dispatch to the case's deadline): "11-25 06:13–11-27 06:13"."""
+        start, end = to_local(task.window_start), to_local(task.window_end)
+        if start.date() != end.date():
+            return f"{start:%m-%d %H:%M}–{end:%m-%d %H:%M}"
+        return f"{start.strftime(fmt)}–{end:%H:%M}"
+
     @app.template_filter("options")
     def options(items, value_attr: str, label_attr: str):
         """Rows as (value, label) pairs for the select_filter macro."""

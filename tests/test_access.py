@@ -52,6 +52,7 @@ ACCESS = {
     "field.complete": {"operator"},
     "field.report": {"operator"},
     "field.photo": {"operator", "dispatcher", "official", "admin"},
+    "field.case_photo": {"operator"},  # only the operator of the task made for the case
     "field.service_worker": PUBLIC,
     "field.verify_queue": {"admin", "dispatcher"},
     "field.accept": {"admin", "dispatcher"},
@@ -101,6 +102,7 @@ ACCESS = {
     "residents.report": PUBLIC,
     "residents.find_case": PUBLIC,
     "residents.track": PUBLIC,
+    "residents.case_photo": PUBLIC,  # only photos of that case's work (tests/residents/test_case_work.py)
     "residents.rate": PUBLIC,
     "residents.reopen": PUBLIC,
     "residents.poster": {"admin", "official", "dispatcher"},

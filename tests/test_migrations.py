@@ -89,3 +89,29 @@ def test_upgrade_keeps_existing_data(tmp_path):
                     "responsible_leader_id, proposed_at, rejection_reason, start_date, end_note) VALUES "
                     "(1, 1, '文号2', '', 'active', 1, '2026-01-02', '', '2026-02-01', '')"))
         db.engine.dispose()
+
+
+def test_0013_gives_existing_cases_an_empty_place_and_adds_the_repair_service(tmp_path):
+    from sqlalchemy import text
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'cases.sqlite3'}"
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(revision="0012")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO complaint (tracking_code, source, category, description, contact_phone, severity, "
+                "status, received_at, rating_comment) VALUES ('ABCDEFGHJK', 'resident', 'sewage_overflow', '污水外溢', "
+                "'', 'urgent', 'received', '2026-11-01 00:00:00', '')"))
+        upgrade()
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT description, location FROM complaint")).one() == ("污水外溢", "")
+            assert connection.execute(text("SELECT name_zh FROM service_type WHERE code = 'repair'")).scalar() == \
+                "疏通维修"
+        downgrade(revision="0012")
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM service_type")).scalar() == 0
+            assert connection.execute(text("SELECT description FROM complaint")).scalar() == "污水外溢"
+        db.engine.dispose()

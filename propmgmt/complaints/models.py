@@ -31,6 +31,8 @@ class Complaint(db.Model):
     hotline_ticket_no: Mapped[str | None] = mapped_column(String(40), unique=True)
     category: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(Text)
+    # Where in the compound (3号楼2单元门口): the operator goes there; optional, the reporter's words.
+    location: Mapped[str] = mapped_column(String(120), default="", server_default="")
     # Private: masked everywhere except for dispatchers, never on public pages.
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
     severity: Mapped[str] = mapped_column(String(10), default="normal")

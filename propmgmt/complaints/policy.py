@@ -69,6 +69,16 @@ FIELD_CATEGORIES = ("sewage_overflow", "blocked_shaft", "garbage_not_collected",
 # What a resident may choose on the public form.
 RESIDENT_CATEGORIES = ("sewage_overflow", "blocked_shaft", "garbage_not_collected", "cleaning", "lighting", "other")
 OPEN_CASE_STATUSES = ("received", "acknowledged", "dispatched", "reopened")
+LOCATION_MAX = 120  # where in the compound: "3号楼2单元门口", a line, not a paragraph
+
+# The service a dispatched case is done as (service type codes, the first that exists is used): the
+# sewage and the shaft need the repair crew's tools, uncollected garbage the garbage-sorting round.
+CASE_SERVICE_TYPES = {
+    "sewage_overflow": ("repair",),
+    "blocked_shaft": ("repair",),
+    "garbage_not_collected": ("garbage_sorting",),
+}
+DEFAULT_CASE_SERVICE_TYPE = "cleaning"  # every other category, and a fallback when the above is missing
 
 # Hotline words (诉求类型) for our categories.
 HOTLINE_CATEGORIES = {
@@ -89,6 +99,11 @@ DEFAULT_LIMITS = {
 def limit(name: str) -> int:
     value = current_app.config.get(name) if has_app_context() else None
     return int(value if value is not None else DEFAULT_LIMITS[name])
+
+
+def service_type_codes_for(category: str) -> tuple[str, ...]:
+    """The service type codes a case of `category` may be dispatched as, in order of preference."""
+    return CASE_SERVICE_TYPES.get(category, ()) + (DEFAULT_CASE_SERVICE_TYPE,)
 
 
 def sla_for(category: str) -> Sla:

@@ -26,7 +26,16 @@ from ..photos import store_photo
 from ..plans.models import ServicePlan, ServiceType, Task
 from ..plans.transitions import create_task_for_case, task_completed
 from .models import Complaint, ComplaintPhoto, ReportHit
-from .policy import FIELD_CATEGORIES, RESIDENT_CATEGORIES, TRANSITIONS, deadlines, limit, sla_for
+from .policy import (
+    FIELD_CATEGORIES,
+    LOCATION_MAX,
+    RESIDENT_CATEGORIES,
+    TRANSITIONS,
+    deadlines,
+    limit,
+    service_type_codes_for,
+    sla_for,
+)
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
@@ -64,16 +73,25 @@ def _clean_phone(phone: str) -> str:
     return phone
 
 
+def _clean_location(location: str) -> str:
+    location = " ".join((location or "").split())
+    if len(location) > LOCATION_MAX:
+        raise DomainError(_l("The place is too long (at most %(n)d characters): say the building, the entrance or "
+                             "a landmark.", n=LOCATION_MAX), field="location")
+    return location
+
+
 def open_case(*, compound_id: int | None, source: str, category: str, description: str, now: datetime,
-              contact_phone: str = "", reported_by_id: int | None = None, hotline_ticket_no: str | None = None,
-              resolve_hours: float | None = None, received_at: datetime | None = None, **extra) -> Complaint:
+              contact_phone: str = "", location: str = "", reported_by_id: int | None = None,
+              hotline_ticket_no: str | None = None, resolve_hours: float | None = None,
+              received_at: datetime | None = None, **extra) -> Complaint:
     """A new case with its severity and deadlines from the policy."""
     received_at = (received_at or now).astimezone(timezone.utc)  # the hotline's times come in local time
     acknowledge_due, resolve_due = deadlines(category, received_at, resolve_hours)
     complaint = Complaint(tracking_code=new_tracking_code(), compound_id=compound_id, source=source,
                           category=category, description=description, contact_phone=contact_phone,
-                          severity=sla_for(category).severity, status="received", received_at=received_at,
-                          acknowledge_due_at=acknowledge_due, resolve_due_at=resolve_due,
+                          location=location, severity=sla_for(category).severity, status="received",
+                          received_at=received_at, acknowledge_due_at=acknowledge_due, resolve_due_at=resolve_due,
                           reported_by_id=reported_by_id, hotline_ticket_no=hotline_ticket_no, **extra)
     db.session.add(complaint)
     db.session.flush()
@@ -101,7 +119,8 @@ def _check_rate(compound: Compound, key: str, now: datetime) -> None:
 
 
 def submit_report(compound: Compound, *, category: str, description: str, contact_phone: str, photos: list,
-                  address: str | None, now: datetime, upload_dir: str, honeypot: str = "") -> Complaint:
+                  address: str | None, now: datetime, upload_dir: str, honeypot: str = "",
+                  location: str = "") -> Complaint:
     """A resident's report from the public page (no account). Photos are already checked."""
     if honeypot:
         raise DomainError(_l("The report could not be accepted."), field="website", code="rejected")
@@ -115,10 +134,11 @@ def submit_report(compound: Compound, *, category: str, description: str, contac
     if len(photos) > MAX_PHOTOS:
         raise DomainError(_l("At most %(n)d photos.", n=MAX_PHOTOS), field="photos")
     phone = _clean_phone(contact_phone)
+    location = _clean_location(location)
     key = client_key(address)
     _check_rate(compound, key, now)
     complaint = open_case(compound_id=compound.id, source="resident", category=category, description=description,
-                          contact_phone=phone, now=now)
+                          contact_phone=phone, location=location, now=now)
     for image in photos:
         stored = store_photo(image, upload_dir, f"complaints/{complaint.id}")
         db.session.add(ComplaintPhoto(complaint_id=complaint.id, path=stored.path, thumb_path=stored.thumb_path,
@@ -174,6 +194,15 @@ def _default_crew(compound_id: int) -> int | None:
                                      .order_by(crew_compound.c.crew_id).limit(1))
 
 
+def _service_type_for(category: str) -> ServiceType | None:
+    """The service the case is done as: the policy's first type that exists, else any type."""
+    codes = service_type_codes_for(category)
+    found = {t.code: t for t in db.session.scalars(select(ServiceType).where(ServiceType.code.in_(codes),
+                                                                             ServiceType.active))}
+    return next((found[code] for code in codes if code in found), None) or \
+        db.session.scalar(select(ServiceType).order_by(ServiceType.id).limit(1))
+
+
 def dispatch(actor, complaint: Complaint, *, now: datetime, crew_id: int | None = None,
              assignee_id: int | None = None) -> Task:
     """Sends the case to the field: a task (no plan) from now to the resolve deadline."""
@@ -188,8 +217,7 @@ def dispatch(actor, complaint: Complaint, *, now: datetime, crew_id: int | None 
         raise DomainError(_l("Choose a crew."), field="crew_id")
     if not crew_id and not assignee:
         raise DomainError(_l("No crew serves this compound; choose an operator."), field="assignee_id")
-    service_type = db.session.scalar(select(ServiceType).where(ServiceType.code == "cleaning")) or \
-        db.session.scalar(select(ServiceType).order_by(ServiceType.id).limit(1))
+    service_type = _service_type_for(complaint.category)
     if service_type is None:
         raise DomainError(_l("No service type exists yet."))
     _move(actor, complaint, "dispatch", "complaint_dispatched", now=now,
@@ -311,6 +339,15 @@ def match_compound(name: str, subdistrict: str = "") -> tuple[Compound | None, s
     return find_compound(name, subdistrict)
 
 
+def _hotline_location(address: str, compound_name: str) -> str:
+    """The hotline's 地址 without the compound's name it usually starts with (育英小区北门垃圾站 → 北门垃圾站);
+    cut rather than refused, so a long address cannot hold back a ticket."""
+    address, name = " ".join((address or "").split()), (compound_name or "").strip()
+    if name and address.startswith(name) and len(address) > len(name):
+        address = address[len(name):].strip(" ,，")
+    return address[:LOCATION_MAX]
+
+
 def receive_hotline_ticket(actor, ticket: HotlineTicket, *, now: datetime) -> tuple[Complaint, bool, list[str]]:
     """(case, created, warnings). The ticket number deduplicates: a repeat returns the existing case."""
     from .hotline import category_of
@@ -332,6 +369,7 @@ def receive_hotline_ticket(actor, ticket: HotlineTicket, *, now: datetime) -> tu
                 category=category_of(ticket.category_text), description=description[:4000],
                 contact_phone=(ticket.contact_phone or "").strip()[:30], hotline_ticket_no=ticket_no,
                 resolve_hours=ticket.resolve_hours, received_at=ticket.received_at, now=now,
+                location=_hotline_location(ticket.address, ticket.compound_name),
                 hotline_subdistrict=(ticket.subdistrict or "")[:80],
                 hotline_compound_name=(ticket.compound_name or "")[:120])
     except IntegrityError:  # the same ticket arrived twice at once; the other one won
@@ -368,7 +406,7 @@ def import_hotline_rows(actor, rows: list[tuple[int, dict | None, str]], *, now:
 
 
 def report_from_field(user, compound_id: int, category: str, note: str, photos: list, *, now: datetime,
-                   upload_dir: str) -> Complaint:
+                      upload_dir: str, location: str = "") -> Complaint:
     """A problem found on site becomes a case in the dispatcher's queue (source: field)."""
     compound = db.session.get(Compound, compound_id or 0)
     if compound is None:
@@ -378,9 +416,11 @@ def report_from_field(user, compound_id: int, category: str, note: str, photos: 
     note = (note or "").strip()
     if not note:
         raise DomainError(_l("Describe the problem."), field="note")
+    location = _clean_location(location)
     acknowledge_due, resolve_due = deadlines(category, now)  # the same deadlines as residents' reports
     complaint = Complaint(tracking_code=new_tracking_code(), compound_id=compound.id, source="field",
-                          category=category, description=note[:4000], severity=sla_for(category).severity,
+                          category=category, description=note[:4000], location=location,
+                          severity=sla_for(category).severity,
                           status="received", received_at=now, reported_by_id=user.id,
                           acknowledge_due_at=acknowledge_due, resolve_due_at=resolve_due)
     db.session.add(complaint)

@@ -77,6 +77,7 @@ SERVICE_TYPES = [
         "photo_required": True, "default_rrule": "FREQ=DAILY",
         "default_windows": [{"start": "07:00", "end": "08:30"}, {"start": "18:00", "end": "19:30"}],
     },
+    {"code": "repair", "name_zh": "疏通维修", "name_en": "Repairs and pipe dredging", "on_demand": True},  # cases only
 ]
 
 
@@ -122,12 +123,14 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
     rng = random.Random(SEED)
 
     progress("service types")
+    # The migrations add the repair type to every database; the seed writes its own (an empty database).
+    db.session.execute(delete(ServiceType).where(ServiceType.code.in_([t["code"] for t in SERVICE_TYPES])))
     type_ids = _bulk(ServiceType, [{k: t[k] for k in ("code", "name_zh", "name_en")} for t in SERVICE_TYPES],
                      ServiceType.id)
     _bulk(ServiceStandard, [
         {"service_type_id": tid, "version": 1, "checklist": t["checklist"], "photo_required": t["photo_required"],
          "default_rrule": t["default_rrule"], "default_windows": t["default_windows"], "effective_from": now}
-        for tid, t in zip(type_ids, SERVICE_TYPES)
+        for tid, t in zip(type_ids, SERVICE_TYPES) if not t.get("on_demand")
     ])
 
     progress("areas")
@@ -202,6 +205,7 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
          "rrule": t["default_rrule"], "windows": t["default_windows"], "timezone": "Asia/Shanghai",
          "starts_on": row["mode_since"].date(), "skip_dates": [], "status": "active", "created_at": now}
         for aid, (cid, row) in zip(assignment_ids, fallback) for tid, t in zip(type_ids, SERVICE_TYPES)
+        if not t.get("on_demand")
     ])
     _bulk(AuditEntry, [
         {"at": row["mode_since"], "actor_id": leader_id, "entity_type": "assignment", "entity_id": aid,

@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
 from ..clock import district_tz
+from ..complaints.models import Complaint, ComplaintPhoto
 from ..extensions import db
 from ..orgs.models import Crew
 from ..periods import Period
@@ -41,16 +42,20 @@ def my_days(user, *, now: datetime) -> list[Day]:
     tz = district_tz()
     today = now.astimezone(tz).date()
     start = datetime.combine(today, datetime.min.time(), tzinfo=tz)
+    in_days = (Task.window_start >= start) & (Task.window_start < start + timedelta(days=2))
+    # A case's task is open from its dispatch to the case's deadline, which can be days: until it is
+    # done or its deadline passes it stays in today's list, whatever day it was dispatched.
+    carried = (Task.complaint_id.is_not(None) & (Task.window_start < start) & (Task.window_end > now)
+               & Task.status.in_(OPEN_WORK))
     tasks = db.session.scalars(
         select(Task).options(joinedload(Task.compound), joinedload(Task.service_type))
-        .where(mine(user), Task.window_start >= start, Task.window_start < start + timedelta(days=2),
-               Task.status != "cancelled")
+        .where(mine(user), in_days | carried, Task.status != "cancelled")
         .order_by(Task.window_start, Task.compound_id)
     ).all()
     days = []
     for offset in (0, 1):
         day = today + timedelta(days=offset)
-        of_day = [t for t in tasks if t.window_start.astimezone(tz).date() == day]
+        of_day = [t for t in tasks if max(t.window_start.astimezone(tz).date(), today) == day]
         # Open work first (the nearest window leads), then what is finished.
         of_day.sort(key=lambda t: (t.status not in OPEN_WORK, t.window_start))
         groups: dict[int, Group] = {}
@@ -59,6 +64,40 @@ def my_days(user, *, now: datetime) -> list[Day]:
         days.append(Day(day.isoformat(), list(groups.values()),
                         sum(1 for t in of_day if t.status in OPEN_WORK), len(of_day)))
     return days
+
+
+@dataclass
+class CaseBrief:
+    """What the operator needs of the case a task was made for; not the resident's phone."""
+    tracking_code: str
+    category: str
+    description: str
+    location: str
+    resolve_due_at: datetime | None
+    photos: list = field(default_factory=list)  # the resident's (ComplaintPhoto)
+
+
+def cases_of(tasks) -> dict[int, CaseBrief]:
+    """complaint id -> its brief, for the tasks made for cases (two queries, none without cases)."""
+    ids = {t.complaint_id for t in tasks if t.complaint_id}
+    if not ids:
+        return {}
+    briefs = {row.id: CaseBrief(row.tracking_code, row.category, row.description, row.location, row.resolve_due_at)
+              for row in db.session.execute(
+                  select(Complaint.id, Complaint.tracking_code, Complaint.category, Complaint.description,
+                         Complaint.location, Complaint.resolve_due_at).where(Complaint.id.in_(ids)))}
+    for photo in db.session.scalars(select(ComplaintPhoto).where(ComplaintPhoto.complaint_id.in_(ids))
+                                    .order_by(ComplaintPhoto.id)):
+        briefs[photo.complaint_id].photos.append(photo)
+    return briefs
+
+
+def case_photo_of(task: Task, photo_id: int) -> ComplaintPhoto | None:
+    """A photo of the case `task` was made for (the operator opens only their own task's case)."""
+    if not task.complaint_id:
+        return None
+    return db.session.scalar(select(ComplaintPhoto).where(ComplaintPhoto.id == photo_id,
+                                                          ComplaintPhoto.complaint_id == task.complaint_id))
 
 
 def checklist_of(task: Task) -> list[str]:

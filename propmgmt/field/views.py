@@ -35,11 +35,11 @@ from ..extensions import db
 from ..periods import Period
 from ..photos import check_photo
 from ..plans.models import Task, TaskPhoto
-from ..plans.outcomes import finished_late, is_overdue
+from ..plans.outcomes import OPEN_WORK, finished_late, is_overdue
 from ..plans.transitions import Completion, complete_task, reject_task, start_task, verify_task
 from ..request_args import as_id
 from ..web import on_refusal_go_to, transaction
-from .queries import checklist_of, my_days, operator_rates, photos_of, verification_queue
+from .queries import case_photo_of, cases_of, checklist_of, my_days, operator_rates, photos_of, verification_queue
 from .services import apply_once, task_for
 
 bp = Blueprint("field", __name__, url_prefix="/field")
@@ -50,7 +50,7 @@ RATE_DAYS = 30  # the figures beside the queue: the same span as the oversight p
 
 @bp.app_context_processor
 def field_labels():
-    return {"PROBLEM_LABELS": PROBLEM_LABELS}
+    return {"PROBLEM_LABELS": PROBLEM_LABELS, "OPEN_WORK": OPEN_WORK}
 
 
 def _wants_json() -> bool:
@@ -92,7 +92,8 @@ def _run(kind: str, task_id: int | None, action):
 @roles_required(*OPERATOR)
 def day():
     days = my_days(current_user, now=utcnow())
-    return render_template("field/day.html", days=days, now=utcnow(), is_overdue=is_overdue)
+    cases = cases_of([t for d in days for g in d.groups for t in g.tasks])
+    return render_template("field/day.html", days=days, now=utcnow(), is_overdue=is_overdue, cases=cases)
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -100,7 +101,7 @@ def day():
 def task(task_id: int):
     item = task_for(current_user, task_id)  # another's task: 403, a reassigned one: 409, with the reason
     return render_template("field/task.html", task=item, checklist=checklist_of(item),
-                           photos=photos_of([item.id]).get(item.id, []), now=utcnow())
+                           photos=photos_of([item.id]).get(item.id, []), now=utcnow(), cases=cases_of([item]))
 
 
 @bp.route("/tasks/<int:task_id>/start", methods=["POST"])
@@ -137,8 +138,9 @@ def report():
     if request.method == "POST":
         def action():
             complaint = report_from_field(current_user, as_id(request.form.get("compound_id")) or 0,
-                                       request.form.get("category", ""), request.form.get("note", ""), _photos(),
-                                       now=utcnow(), upload_dir=current_app.config["UPLOAD_DIR"])
+                                          request.form.get("category", ""), request.form.get("note", ""), _photos(),
+                                          now=utcnow(), upload_dir=current_app.config["UPLOAD_DIR"],
+                                          location=request.form.get("location", ""))
             return 201, {"message": _("Reported to the dispatcher (case %(code)s).", code=complaint.tracking_code),
                          "case": complaint.tracking_code}, None
         return _run("report", None, action)
@@ -155,6 +157,22 @@ def photo(photo_id: int):
         except DomainError:
             abort(404)
     path = item.thumb_path if request.args.get("size") == "thumb" else item.path
+    response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path))
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.route("/tasks/<int:task_id>/case-photos/<int:photo_id>")
+@roles_required(*OPERATOR)
+def case_photo(task_id: int, photo_id: int):
+    """A resident's photo of the case the task was made for: only to the operator who may work on it
+    (complaints.photo is the dispatchers')."""
+    try:
+        item = task_for(current_user, task_id)
+    except DomainError:
+        abort(404)
+    photo = case_photo_of(item, photo_id) or abort(404)
+    path = photo.thumb_path if request.args.get("size") == "thumb" else photo.path
     response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path))
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response

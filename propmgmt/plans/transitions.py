@@ -103,6 +103,10 @@ def complete_task(user, task: Task, completion: Completion, *, now: datetime, up
     has_photo = completion.photos or db.session.scalar(select(TaskPhoto.id).where(TaskPhoto.task_id == task.id))
     if standard and standard.photo_required and not has_photo:
         raise DomainError(_l("This service needs at least one photo before it can be completed."), field="photos")
+    if task.complaint_id and not has_photo:  # the resident sees these photos: the proof the case was handled
+        raise DomainError(_l("Take at least one photo of the result: the resident will see it."), field="photos")
+    if task.complaint_id and not note:
+        raise DomainError(_l("Write in the note what was done: the resident will read it."), field="note")
     previous = task.status
     won = db.session.execute(update(Task).where(Task.id == task.id, Task.status == previous).values(
         status="done", completed_at=now, device_completed_at=when, completed_by_id=user.id,

@@ -1,7 +1,7 @@
 """Read models of the residents' window: a compound's public record and the photos it shows.
 
 Its figures are plans.outcomes' (the same as the officials' pages for the same compound and days);
-nothing here names a resident, an operator or a case.
+nothing here names a resident or an operator, and a case's page shows only that case's work.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -91,3 +91,18 @@ def public_photo(compound: Compound, photo_id: int) -> TaskPhoto | None:
     """A task photo of this compound (residents may see the evidence of their compound only)."""
     return db.session.scalar(select(TaskPhoto).join(Task, Task.id == TaskPhoto.task_id)
                              .where(TaskPhoto.id == photo_id, Task.compound_id == compound.id))
+
+
+def _work_photos_of_case(complaint: Complaint):
+    """The operators' photos of finished work on the tasks made for this case (no names)."""
+    return (select(TaskPhoto).join(Task, Task.id == TaskPhoto.task_id)
+            .where(Task.complaint_id == complaint.id, Task.status.in_(DONE_WORK)))
+
+
+def case_work_photos(complaint: Complaint) -> list[TaskPhoto]:
+    return db.session.scalars(_work_photos_of_case(complaint).order_by(TaskPhoto.id)).all()
+
+
+def case_work_photo(complaint: Complaint, photo_id: int) -> TaskPhoto | None:
+    """A photo of this case's work: the tracking page shows nothing of another case or compound."""
+    return db.session.scalar(_work_photos_of_case(complaint).where(TaskPhoto.id == photo_id))

@@ -31,7 +31,7 @@ from ..extensions import db
 from ..photos import check_photo
 from ..web import on_refusal_go_to, refused, transaction
 from .posters import poster_pdf, qr_svg
-from .queries import public_photo, public_record
+from .queries import case_work_photo, case_work_photos, public_photo, public_record
 
 bp = Blueprint("residents", __name__, url_prefix="/r")
 PRINTERS = POSTER_PRINTERS
@@ -147,14 +147,15 @@ def _photos() -> list:
 def report(code: str):
     compound = _compound(code)
     form = {"category": request.form.get("category", ""), "description": request.form.get("description", ""),
-            "contact_phone": request.form.get("contact_phone", "")}
+            "contact_phone": request.form.get("contact_phone", ""), "location": request.form.get("location", "")}
     error, status = None, 200
     if request.method == "POST":
         try:
             complaint = services.submit_report(
                 compound, category=form["category"], description=form["description"],
-                contact_phone=form["contact_phone"], photos=_photos(), address=request.remote_addr, now=utcnow(),
-                upload_dir=current_app.config["UPLOAD_DIR"], honeypot=request.form.get("website", ""))
+                contact_phone=form["contact_phone"], location=form["location"], photos=_photos(),
+                address=request.remote_addr, now=utcnow(), upload_dir=current_app.config["UPLOAD_DIR"],
+                honeypot=request.form.get("website", ""))
         except DomainError as exc:
             refused(exc)  # the page shows it beside the field it names
             error, status = exc, exc.status_code
@@ -183,7 +184,23 @@ def track(tracking_code: str):
     except DomainError as error:
         return render_template("residents/find.html", error=error.message, code=tracking_code[:16]), 404
     return render_template("residents/track.html", case=complaint, history=public_history(complaint),
-                           STATUS_LABELS=STATUS_LABELS, PROBLEM_LABELS=PROBLEM_LABELS)
+                           work_photos=case_work_photos(complaint), STATUS_LABELS=STATUS_LABELS,
+                           PROBLEM_LABELS=PROBLEM_LABELS)
+
+
+@bp.route("/track/<tracking_code>/photos/<int:photo_id>")
+@public
+def case_photo(tracking_code: str, photo_id: int):
+    """A photo of the work done on this case (the operator's, at completion), for its resident."""
+    try:
+        complaint = services.by_code(tracking_code)
+    except DomainError:
+        abort(404)
+    item = case_work_photo(complaint, photo_id) or abort(404)
+    path = item.thumb_path if request.args.get("size") == "thumb" else item.path
+    response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path))
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 def _act(tracking_code: str, action):

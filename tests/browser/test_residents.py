@@ -50,6 +50,7 @@ def test_report_dispatch_complete_rate(live_server, live_app, live_db, browser, 
     resident.click(f"a[href='/r/{code}/report']")
     resident.check("input[name=category][value=sewage_overflow]")
     resident.fill("#description", "3号楼单元门口污水外溢，气味很大")
+    resident.fill("#location", "3号楼2单元门口")
     resident.fill("#contact_phone", "13903531234")
     resident.set_input_files("#photos", photo)
     screenshot(resident, "residents-report-phone")
@@ -78,19 +79,48 @@ def test_report_dispatch_complete_rate(live_server, live_app, live_db, browser, 
             "WHERE complaint.tracking_code = ?", (tracking,)).fetchone()
     assert status == "dispatched"
 
-    # The operator finds it in their day on the tablet and completes it.
+    # The operator finds it in their day on the tablet: what, where, by when, the resident's photo.
     operator = browser.new_context(viewport=TABLET, locale="zh-CN").new_page()
+    operator.on("console", lambda m: m.type == "error" and errors.append(m.text))
     sign_in(operator, live_server, "operator")
-    assert operator.locator(f"li[data-task-id='{task_id}']").count() == 1
+    row = operator.locator(f"li[data-task-id='{task_id}']")
+    assert row.count() == 1
+    text = row.inner_text()
+    assert "3号楼单元门口污水外溢，气味很大" in text and "3号楼2单元门口" in text and "污水外溢" in text
+    assert tracking in text and "13903531234" not in operator.content()
+    thumb = row.locator(".case-photos img")
+    assert thumb.count() == 1 and thumb.evaluate("img => img.complete && img.naturalWidth > 0")
+    row.scroll_into_view_if_needed()
+    screenshot(operator, "field-day-case")
     operator.goto(f"{live_server}/field/tasks/{task_id}")
-    for box in operator.locator("input[name=check]").all():
-        box.check()
+    assert "疏通维修" in operator.locator("h1").inner_text()
+    assert operator.locator(".case-brief h2").inner_text() == "要做什么"
+    assert operator.locator("input[name=check]").count() == 0 and "没有检查清单" not in operator.content()
+    screenshot(operator, "field-task-case")
+    with operator.expect_popup() as opened:  # the thumbnail opens the photo full size
+        operator.click(".case-photos a")
+    full = opened.value
+    full.wait_for_load_state()
+    assert full.evaluate("document.images[0].naturalWidth") > 400
+    full.close()
     operator.set_input_files("#photos", photo)
+    operator.fill("#note", "已疏通，地面已冲洗")
     operator.click(".complete-form button[type=submit]")
     operator.wait_for_url(f"{live_server}/field")
 
-    # The resident sees it resolved and rates it, once.
+    # The same page on a phone-sized screen does not scroll sideways.
+    small = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    sign_in(small, live_server, "operator")
+    small.goto(f"{live_server}/field/tasks/{task_id}")
+    assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(small, "field-task-case-done-phone")
+
+    # The resident sees it resolved, with the operator's photo of the result (no names), and rates it, once.
     resident.goto(f"{live_server}/r/track/{tracking}")
+    work = resident.locator("#work-photos img")
+    assert work.count() == 1 and work.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert "已疏通，地面已冲洗" in resident.content()
+    screenshot(resident, "residents-tracking-resolved-phone")
     resident.check("input[name=rating][value='5']")
     resident.fill("#comment", "处理很及时")
     resident.click("form[action$='/rate'] button[type=submit]")

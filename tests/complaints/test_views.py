@@ -76,3 +76,15 @@ def test_dispatcher_sees_the_residents_photo(client, db, field_day, login_as):
     assert f"/complaints/photos/{photo.id}?size=thumb" in client.get(f"/complaints/{case.id}").get_data(as_text=True)
     response = client.get(f"/complaints/photos/{photo.id}?size=thumb")
     assert response.status_code == 200 and response.data.startswith(b"\xff\xd8")  # re-encoded JPEG
+
+
+def test_the_case_page_shows_where_in_the_compound_and_the_tasks_service(client, db, field_day, login_as,
+                                                                        setting):
+    from ..factories import ServiceTypeFactory
+    ServiceTypeFactory(code="repair", name_zh="疏通维修", name_en="Repairs and pipe dredging")
+    case = _case(db, field_day["compound"], location="3号楼2单元门口")
+    services.dispatch(setting.dispatcher, case, now=utcnow())
+    db.session.commit()
+    login_as("dispatcher")
+    html = client.get(f"/complaints/{case.id}").get_data(as_text=True)
+    assert "位置" in html and "3号楼2单元门口" in html and "疏通维修" in html
