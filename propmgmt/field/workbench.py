@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import BigInteger, Select, cast, exists, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
@@ -151,7 +151,7 @@ def sample_key(task_id: int) -> int:
 
 
 def sample_key_sql():
-    return Task.id * _HASH_FACTOR % _HASH_MODULUS
+    return cast(Task.id, BigInteger) * literal(_HASH_FACTOR, BigInteger) % literal(_HASH_MODULUS, BigInteger)
 
 
 def sampled_ids(f: WorkbenchFilter) -> Select:
