@@ -42,7 +42,7 @@ from ..request_args import as_id
 from ..web import on_refusal_go_to, refused, transaction
 from .queries import checklist_of, my_days, operator_rates, photos_of
 from .services import apply_once, task_for, verify_selection
-from .workbench import PHOTO_CHOICES, awaiting_rows, read_filter, workbench_choices
+from .workbench import PHOTO_CHOICES, SAMPLE_DAYS, awaiting_rows, read_filter, workbench_choices
 
 bp = Blueprint("field", __name__, url_prefix="/field")
 OPERATOR = OPERATORS
@@ -191,7 +191,7 @@ def _workbench(refusal: tuple[int, str] | None = None, status: int = 200):
     return render_template("field/verify.html", page=page, f=f, errors=errors, choices=choices,
                            photos=photos_of([t.id for t in page.items]), refusal=refusal, today=today,
                            rates=operators, crews=crews, finished_late=finished_late,
-                           PHOTO_CHOICES=PHOTO_CHOICES), 400 if errors else status
+                           PHOTO_CHOICES=PHOTO_CHOICES, sample_days=SAMPLE_DAYS), 400 if errors else status
 
 
 def _back_to_workbench():

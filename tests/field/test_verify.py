@@ -151,6 +151,11 @@ def test_the_sample_on_the_page(client, dispatcher, now):
     html = client.get("/field/verify?sample=10").get_data(as_text=True)
     assert _ids(html) == [min(ids, key=lambda i: (sample_key(i), i))]
     assert "抽查" in html and "1 项任务待验收（10% 抽查）" in html
+    # Without chosen days, the last week's: older work is not drawn (and the dates say so).
+    old = _done(now - timedelta(days=8), crew_id=crew.id)
+    html = client.get("/field/verify?sample=100").get_data(as_text=True)
+    assert old.id not in _ids(html) and len(_ids(html)) == 10
+    assert 'name="from" value="2026-11-19"' in html and 'name="to" value="2026-11-25"' in html
 
 
 # --- actions -------------------------------------------------------------------------------------
