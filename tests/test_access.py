@@ -57,6 +57,7 @@ ACCESS = {
     "field.verify_queue": {"admin", "dispatcher"},
     "field.accept": {"admin", "dispatcher"},
     "field.reject": {"admin", "dispatcher"},
+    "field.verify_selected": {"admin", "dispatcher"},
     "field.problems": {"admin", "dispatcher"},
     "handovers.pipeline_page": {"admin", "official", "dispatcher"},
     "handovers.export_pipeline": {"admin", "official", "dispatcher"},

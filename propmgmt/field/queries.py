@@ -114,13 +114,6 @@ def photos_of(task_ids: list[int]) -> dict[int, list[TaskPhoto]]:
     return result
 
 
-def verification_queue(limit: int = 100) -> list[Task]:
-    return db.session.scalars(
-        select(Task).options(joinedload(Task.compound), joinedload(Task.service_type), joinedload(Task.completed_by))
-        .where(Task.status == "done").order_by(Task.completed_at).limit(limit)
-    ).all()
-
-
 @dataclass
 class RateRow:
     """One row of the verify page's figures: a crew, or an operator of a crew."""

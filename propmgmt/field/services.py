@@ -1,17 +1,21 @@
 """The tablet's submissions: each carries an idempotency key and is applied once; a replay (a
 tablet that lost the answer, or synced twice) gets the first result back. The work itself is
 plans.transitions' (start, complete) and complaints.services' (a problem found on site).
+The dispatcher's verification of a selection is here too: each task through plans.transitions.
 """
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..plans.models import Task
+from ..plans.transitions import verify_task
 from .models import FieldSubmission
 
 
@@ -72,3 +76,32 @@ def task_for(user, task_id: int) -> Task:
     raise Forbidden(_l("This is not your task."))
 
 
+
+
+MAX_SELECTION = 200  # tasks verified in one go (a page of the workbench is 50)
+
+
+@dataclass
+class Selection:
+    verified: list[Task] = field(default_factory=list)
+    # Verified or sent back by someone else after the page was shown (or no longer there).
+    not_waiting: list[Task] = field(default_factory=list)
+
+
+def verify_selection(actor, task_ids: list[int], *, now: datetime) -> Selection:
+    """Each selected task through plans.transitions.verify_task, in the caller's one transaction. A task
+    that no longer awaits verification is reported, not a refusal of the others."""
+    ids = list(dict.fromkeys(task_ids))
+    if not ids:
+        raise DomainError(_l("Select at least one task first."), field="task")
+    if len(ids) > MAX_SELECTION:
+        raise DomainError(_l("Select at most %(n)d tasks at a time.", n=MAX_SELECTION), field="task")
+    tasks = db.session.scalars(select(Task).options(joinedload(Task.compound), joinedload(Task.service_type))
+                               .where(Task.id.in_(ids)).order_by(Task.completed_at.desc(), Task.id.desc())).all()
+    result = Selection()
+    for task in tasks:
+        try:
+            result.verified.append(verify_task(actor, task, now=now))
+        except Conflict:  # its conditional UPDATE changed nothing: the others go on
+            result.not_waiting.append(task)
+    return result

@@ -19,13 +19,14 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import public, roles_required
 from ..auth.roles import OPERATORS, TASK_PHOTO_VIEWERS, TASK_VERIFIERS
-from ..clock import utcnow
+from ..clock import local_today, to_local, utcnow
 from ..complaints.labels import PROBLEM_LABELS
 from ..complaints.models import Complaint
 from ..complaints.policy import FIELD_CATEGORIES
@@ -38,9 +39,10 @@ from ..plans.models import Task, TaskPhoto
 from ..plans.outcomes import OPEN_WORK, finished_late, is_overdue
 from ..plans.transitions import Completion, complete_task, reject_task, start_task, verify_task
 from ..request_args import as_id
-from ..web import on_refusal_go_to, transaction
-from .queries import case_photo_of, cases_of, checklist_of, my_days, operator_rates, photos_of, verification_queue
-from .services import apply_once, task_for
+from ..web import on_refusal_go_to, refused, transaction
+from .queries import case_photo_of, cases_of, checklist_of, my_days, operator_rates, photos_of
+from .services import apply_once, task_for, verify_selection
+from .workbench import PHOTO_CHOICES, SAMPLE_DAYS, awaiting_rows, read_filter, workbench_choices
 
 bp = Blueprint("field", __name__, url_prefix="/field")
 OPERATOR = OPERATORS
@@ -192,35 +194,72 @@ def service_worker():
 @bp.route("/verify")
 @roles_required(*VERIFIERS)
 def verify_queue():
-    queue = verification_queue()
+    return _workbench()
+
+
+def _workbench(refusal: tuple[int, str] | None = None, status: int = 200):
+    """The workbench page; `refusal` (task id, message) shows a send-back's refusal next to its field.
+    A filter value that cannot be used is said next to its field and left out (400)."""
     now = utcnow()
+    choices = workbench_choices(chinese=str(get_locale()).startswith("zh"))
+    f, errors = read_filter(request.args, choices, now=now)
+    page = db.paginate(awaiting_rows(f), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     operators, crews = operator_rates(Period.last_days(RATE_DAYS, now=now), now=now)
-    return render_template("field/verify.html", queue=queue, photos=photos_of([t.id for t in queue]),
-                           rates=operators, crews=crews, finished_late=finished_late)
+    today = local_today(now).isoformat()
+    return render_template("field/verify.html", page=page, f=f, errors=errors, choices=choices,
+                           photos=photos_of([t.id for t in page.items]), refusal=refusal, today=today,
+                           rates=operators, crews=crews, finished_late=finished_late,
+                           PHOTO_CHOICES=PHOTO_CHOICES, sample_days=SAMPLE_DAYS), 400 if errors else status
 
 
-def _decide(task_id: int, decide):
-    item = db.session.get(Task, task_id) or abort(404)
-    on_refusal_go_to(url_for(".verify_queue"))
-    decide(item)
-    return redirect(url_for(".verify_queue"))
+def _back_to_workbench():
+    """The workbench as it was shown: the forms post to URLs that carry its query string."""
+    return redirect(url_for(".verify_queue", **request.args))
 
 
 @bp.route("/verify/<int:task_id>/accept", methods=["POST"])
 @roles_required(*VERIFIERS)
 @transaction
 def accept(task_id: int):
-    return _decide(task_id, lambda item: (verify_task(current_user, item, now=utcnow()),
-                                          flash(_("Verified."), "success")))
+    item = db.session.get(Task, task_id) or abort(404)
+    on_refusal_go_to(url_for(".verify_queue", **request.args))
+    verify_task(current_user, item, now=utcnow())
+    flash(_("Verified."), "success")
+    return _back_to_workbench()
+
+
+@bp.route("/verify/selected", methods=["POST"])
+@roles_required(*VERIFIERS)
+@transaction
+def verify_selected():
+    on_refusal_go_to(url_for(".verify_queue", **request.args))
+    ids = [i for i in map(as_id, request.form.getlist("task")) if i is not None]
+    result = verify_selection(current_user, ids, now=utcnow())
+    if result.verified:
+        flash(_("Verified %(n)d tasks.", n=len(result.verified)), "success")
+    if result.not_waiting:
+        names = "; ".join(f"{t.compound.name} · {t.service_type.name_zh} {to_local(t.window_start):%m-%d %H:%M}"
+                          for t in result.not_waiting)
+        flash(_("%(n)d no longer awaited verification (verified or sent back by someone else meanwhile): "
+                "%(tasks)s", n=len(result.not_waiting), tasks=names), "info")
+    return _back_to_workbench()
 
 
 @bp.route("/verify/<int:task_id>/reject", methods=["POST"])
 @roles_required(*VERIFIERS)
 @transaction
 def reject(task_id: int):
-    return _decide(task_id, lambda item: (reject_task(current_user, item, request.form.get("reason", ""),
-                                                      now=utcnow()),
-                                          flash(_("Sent back for redo; the operator has been told."), "success")))
+    item = db.session.get(Task, task_id) or abort(404)
+    on_refusal_go_to(url_for(".verify_queue", **request.args))
+    try:
+        reject_task(current_user, item, request.form.get("reason", ""), now=utcnow())
+    except DomainError as error:
+        if error.field != "reason":
+            raise
+        refused(error)
+        return _workbench(refusal=(task_id, str(error.message)), status=error.status_code)
+    flash(_("Sent back for redo; the operator has been told."), "success")
+    return _back_to_workbench()
 
 
 @bp.route("/problems")

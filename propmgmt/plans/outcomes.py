@@ -8,6 +8,7 @@ list of task statuses. The words, as the pages explain them:
 - *on time*: completed, and finished (on the device) by the end of its window;
 - *not on time*: due and not on time (late, or never finished);
 - *missed*: the window closed without completion (the scheduler's mark);
+- *awaiting verification*: completed, and neither verified nor sent back yet (the dispatcher's work);
 - *verified*: checked and accepted by the dispatcher;
 - *first pass*: verified without ever being sent back;
 - *overdue now*: its window is open, and the work has not started `OVERDUE_AFTER` into it.
@@ -75,6 +76,11 @@ def health_columns() -> tuple:
             *(func.sum(case((outcome_sql(name), 1), else_=0)) for name in COUNTED_OUTCOMES))
 
 
+def awaiting_verification_sql():
+    """Completed and neither verified nor sent back yet: the dispatcher's verification work."""
+    return Task.status == "done"
+
+
 def overdue_sql(now: datetime):
     """Windows open now whose work has not started `OVERDUE_AFTER` in."""
     return (Task.status == "scheduled") & (Task.window_start <= now - OVERDUE_AFTER) & (Task.window_end > now)
@@ -104,6 +110,10 @@ def finished_late(task: Task) -> bool:
     """Finished, after the end of its window (the "late" badge on lists)."""
     finished = finished_at(task)
     return finished is not None and finished > task.window_end
+
+
+def is_awaiting_verification(task: Task) -> bool:
+    return task.status == "done"
 
 
 def is_missed(task: Task) -> bool:
