@@ -16,6 +16,7 @@ from ..extensions import db
 from ..orgs.models import Crew, Organisation
 from ..web import on_refusal_go_to, refused, transaction
 from .calendar import calendar_token, ics_feed, upcoming_tasks, user_for_calendar_token
+from .describe import describe_plan, describe_rule
 from .forms import PauseForm, PlanForm, StandardForm
 from .generation import horizon_end
 from .labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
@@ -25,6 +26,14 @@ from .services import PLAN_EDITORS, add_standard_version, create_plan, set_plan_
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 READERS = STAFF
+
+
+@bp.app_template_filter("schedule")
+def schedule(plan, windows: bool = True) -> str:
+    """每周一、三、五 07:00–09:00: a plan's recurrence in words, on every page that shows one."""
+    if not windows:
+        return describe_rule(plan.rrule, plan.starts_on)
+    return describe_plan(plan.rrule, plan.windows, plan.starts_on)
 
 
 @bp.app_context_processor
@@ -115,13 +124,14 @@ def compound_crews(compound: Compound, crews: list[Crew]) -> list[Crew]:
 
 def _edit(compound: Compound, plan: ServicePlan | None):
     form = _plan_form(compound, plan)
-    occurrences = []
+    occurrences, described = [], ""
     if form.validate_on_submit():
         try:
             fields = form.fields_dict(compound.id)
             if request.form.get("action") == "preview":
                 occurrences = preview(fields["rrule"], fields["windows"], fields["starts_on"], district_tz(),
                                       ends_on=fields["ends_on"], skip=set(fields["skip_dates"]))
+                described = describe_plan(fields["rrule"], fields["windows"], fields["starts_on"])
             elif plan is None:
                 plan = create_plan(current_user, fields, now=utcnow(), generate_through=_through(),
                                    assignment_id=active_assignment_id(compound.id))
@@ -139,7 +149,7 @@ def _edit(compound: Compound, plan: ServicePlan | None):
     if request.method == "POST" and form.errors:
         status = 400
     return render_template("plans/form.html", form=form, compound=compound, plan=plan,
-                           occurrences=occurrences), status
+                           occurrences=occurrences, described=described), status
 
 
 @bp.route("/new/<int:compound_id>", methods=["GET", "POST"])
