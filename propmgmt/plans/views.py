@@ -3,6 +3,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from ..assignments.queries import active_assignment_id
@@ -34,6 +35,11 @@ def schedule(plan, windows: bool = True) -> str:
     if not windows:
         return describe_rule(plan.rrule, plan.starts_on)
     return describe_plan(plan.rrule, plan.windows, plan.starts_on)
+
+
+@bp.app_template_filter("rule_words")
+def rule_words(rule: str) -> str:
+    return describe_rule(rule)
 
 
 @bp.app_context_processor
@@ -103,10 +109,11 @@ def _plan_form(compound: Compound, plan: ServicePlan | None = None) -> PlanForm:
     crews = db.session.scalars(select(Crew).join(Crew.organisation).where(
         Organisation.kind == "fallback_operator").order_by(Crew.name)).all()
     form.crew_id.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name) for c in crews]
-    operators = db.session.scalars(select(User).where(User.role == "operator", User.active, User.crew_id.in_(
-        [c.id for c in compound_crews(compound, crews)])).order_by(User.display_name)).all()
+    operators = db.session.scalars(select(User).options(joinedload(User.crew)).where(
+        User.role == "operator", User.active, User.crew_id.in_([c.id for c in compound_crews(compound, crews)]))
+        .order_by(User.display_name, User.work_no)).all()
     form.operator_id.choices = [SelectChoice(0, _("Whole crew"))] + [
-        SelectChoice(u.id, u.label) for u in operators]
+        SelectChoice(u.id, u.full_label) for u in operators]
     if request.method == "GET":
         if plan is not None:
             form.load_plan(plan)
