@@ -8,6 +8,7 @@ They flush, never commit.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,8 @@ from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..orgs.models import Crew, Organisation, crew_compound
 from ..outbox.services import notify_users
-from ..plans.models import ServiceType
+from ..plans.generation import generate_tasks, horizon_end
+from ..plans.models import ServicePlan, ServiceType
 from ..plans.services import create_default_plans, end_plans_of_assignment
 from .models import OPEN_ASSIGNMENT_STATUSES, Assignment
 
@@ -164,12 +166,27 @@ def propose_assignments(actor, compound_ids: list[int], proposal: Proposal, *, n
     for compound_id in dict.fromkeys(compound_ids):
         assignment = _insert_proposal(actor, compounds[compound_id], proposal, leader, types, crew, now)
         if approve:
-            approve_assignment(actor, assignment, now=now)
+            approve_assignment(actor, assignment, now=now, generate=False)
         assignments.append(assignment)
+    if approve:
+        generate_first_tasks([a.id for a in assignments], now=now)
     return assignments
 
 
-def approve_assignment(actor, assignment: Assignment, *, now: datetime) -> Assignment:
+def generate_first_tasks(assignment_ids: list[int], *, now: datetime) -> dict:
+    """The tasks of these assignments' plans through the horizon, as the scheduler would make them."""
+    plan_ids = list(db.session.scalars(select(ServicePlan.id).where(ServicePlan.assignment_id.in_(assignment_ids))))
+    if not plan_ids:
+        return {"created": 0}
+    return generate_tasks(horizon_end(now, current_app.config["PROPMGMT_HORIZON_DAYS"]), now=now, plan_ids=plan_ids)
+
+
+def approve_assignment(actor, assignment: Assignment, *, now: datetime, generate: bool = True) -> Assignment:
+    """The compound comes under fallback service; its default plans have their first tasks at once.
+
+    (Without them the crews' day stayed empty until the scheduler's next run.) Bulk approval
+    passes generate=False and generates once for all.
+    """
     _require_role(actor, DECIDERS, _l("Only officials may approve an assignment."))
     won = db.session.execute(
         update(Assignment)
@@ -192,6 +209,8 @@ def approve_assignment(actor, assignment: Assignment, *, now: datetime) -> Assig
         from ..database import insert_ignoring_duplicates
         insert_ignoring_duplicates(crew_compound, [{"crew_id": assignment.crew_id, "compound_id": compound.id}])
     create_default_plans(assignment, now=now)
+    if generate:
+        generate_first_tasks([assignment.id], now=now)
     record(actor, "assignment", assignment.id, "assignment_approved", now=now, compound_id=compound.id,
            from_state="unmanaged", to_state="fallback")
     _notify_on_start(assignment, compound, now)

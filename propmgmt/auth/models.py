@@ -2,6 +2,7 @@
 from datetime import datetime, time
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,6 +28,8 @@ class User(UserMixin, db.Model):
     crew_id: Mapped[int | None] = mapped_column(ForeignKey("crew.id"), index=True)
     # Private: shown to dispatchers and officials only, never on public pages.
     phone: Mapped[str] = mapped_column(String(30), default="")
+    # The operator's work number (工号), unique when set: tells apart people of the same name.
+    work_no: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     email: Mapped[str] = mapped_column(String(120), default="")
     locale: Mapped[str | None] = mapped_column(String(10))
     # Where reminders reach the user besides the in-app centre, and when they may not
@@ -59,6 +62,14 @@ class User(UserMixin, db.Model):
     @property
     def label(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def full_label(self) -> str:
+        """徐师傅（JC0013 · 东片一组）: the name with what tells two of that name apart, in every list."""
+        details = [part for part in (self.work_no, self.crew.name if self.crew_id and self.crew else None) if part]
+        if not details:
+            return self.label
+        return _("%(name)s (%(details)s)", name=self.label, details=" · ".join(details))
 
 
 class ApiToken(db.Model):

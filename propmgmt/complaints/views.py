@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..auth.access import roles_required
 from ..auth.models import User
@@ -26,7 +27,7 @@ from ..clock import utcnow
 from ..compounds.models import Compound
 from ..errors import DomainError
 from ..extensions import db
-from ..orgs.models import Crew
+from ..orgs.models import Crew, crew_compound
 from ..request_args import as_id, choice_arg
 from ..tables import ImportRejected
 from ..web import on_refusal_go_to, refused, transaction
@@ -67,8 +68,14 @@ def _case(complaint_id: int) -> Complaint:
 def show(complaint_id: int):
     complaint = _case(complaint_id)
     crews = db.session.scalars(select(Crew).order_by(Crew.name)).all()
-    operators = db.session.scalars(select(User).where(User.role == "operator", User.active)
-                                   .order_by(User.display_name)).all()
+    operators = db.session.scalars(select(User).options(joinedload(User.crew))
+                                   .where(User.role == "operator", User.active)
+                                   .order_by(User.display_name, User.work_no)).all()
+    serving = set(db.session.scalars(select(crew_compound.c.crew_id).where(
+        crew_compound.c.compound_id == complaint.compound_id))) if complaint.compound_id else set()
+    # The compound's own crew first: the person to send is almost always one of them.
+    operator_groups = [(_("This compound's crew"), [u for u in operators if u.crew_id in serving]),
+                       (_("Other operators"), [u for u in operators if u.crew_id not in serving])]
     compounds = []
     if complaint.compound_id is None and complaint.hotline_compound_name:
         from ..database import contains
@@ -77,7 +84,8 @@ def show(complaint_id: int):
                                        .order_by(Compound.name).limit(30)).all()
     return render_template("complaints/detail.html", case=complaint, photos=photos_of_case(complaint.id),
                            tasks=tasks_of_case(complaint.id), history=public_history(complaint), crews=crews,
-                           operators=operators, compounds=compounds, now=utcnow(), next_deadline=next_deadline,
+                           operator_groups=[g for g in operator_groups if g[1]],
+                           compounds=compounds, now=utcnow(), next_deadline=next_deadline,
                            PROBLEM_LABELS=PROBLEM_LABELS, actions=available_actions(complaint, current_user),
                            show_contact=may_see_contact(current_user))
 

@@ -295,6 +295,9 @@ def _people(rng, scale, operator_org, firm_ids):
             "password_hash": locked_hash, "active": True, "phone": f"139{rng.randint(0, 99_999_999):08d}",
             "email": "",
         })
+    numbers = iter(range(1, len(rows) + 1))  # work numbers (工号) JC0001, ... tell the operators apart
+    for row in rows:
+        row["work_no"] = f"JC{next(numbers):04d}" if row["role"] == "operator" else None
     user_ids = _bulk(User, rows, User.id)
     accounts = [(u, r, n) for u, r, n, _o, _c in demo]
     return accounts, user_ids[1], crew_ids

@@ -162,7 +162,11 @@ def start(compound_id: int):
 @bp.route("/<int:handover_id>")
 @roles_required(*HANDOVER_PARTIES)
 def show(handover_id: int):
-    handover = _handover(handover_id)
+    return _page(_handover(handover_id))
+
+
+def _page(handover: Handover, *, decision_form: DecisionForm | None = None, status: int = 200):
+    """The handover's page; a refused form is shown again as it was typed, its errors at their fields."""
     stage_form = StageForm()
     stage_form.owner_id.choices = [SelectChoice(0, _("Keep the current owner"))] + [
         SelectChoice(u.id, u.label) for u in _owners()]
@@ -173,10 +177,11 @@ def show(handover_id: int):
     decision = handover.owners_decision
     result = evaluate(vote_of(decision)) if decision else None
     return render_template("handovers/detail.html", h=handover, stage_form=stage_form, firm_form=firm_form,
-                           decision_form=DecisionForm(obj=decision), inspection_form=InspectionForm(),
+                           decision_form=decision_form or DecisionForm(obj=decision),
+                           inspection_form=InspectionForm(),
                            reason_form=ReasonForm(), result=result, next_stage=NEXT_STAGE.get(handover.stage),
                            missing=stage_conditions(handover, local_today()),
-                           can_decide=current_user.role in DECIDERS)
+                           can_decide=current_user.role in DECIDERS), status
 
 
 @bp.route("/<int:handover_id>/advance", methods=["POST"])
@@ -198,16 +203,18 @@ def move(handover_id: int):
 def decision(handover_id: int):
     handover = _handover(handover_id)
     form = DecisionForm()
-    if not form.validate_on_submit():
-        flash(" ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}"
-                       for name, errors in form.errors.items()),
-              "error")
-        return redirect(url_for(".show", handover_id=handover.id))
-    vote = Vote(form.total_owners.data, form.total_area.data, form.participating_owners.data,
-                form.participating_area.data, form.favour_owners.data, form.favour_area.data)
-    return _act(handover, lambda: record_owners_decision(current_user, handover, vote, decided_on=form.decided_on.data,
-                                                         note=form.note.data, now=utcnow()),
-                _("The owners' decision is recorded."))
+    if form.validate_on_submit():
+        vote = Vote(form.total_owners.data, form.total_area.data, form.participating_owners.data,
+                    form.participating_area.data, form.favour_owners.data, form.favour_area.data)
+        try:
+            record_owners_decision(current_user, handover, vote, decided_on=form.decided_on.data,
+                                   note=form.note.data, now=utcnow())
+        except DomainError as error:
+            refused(error, form)
+        else:
+            flash(_("The owners' decision is recorded."), "success")
+            return redirect(url_for(".show", handover_id=handover.id))
+    return _page(handover, decision_form=form, status=400)
 
 
 @bp.route("/<int:handover_id>/firm", methods=["POST"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
 from ..complaints.models import Complaint
@@ -105,10 +106,9 @@ def operator_figures(period: Period, f: TaskFilter, *, now: datetime) -> list[di
     service.pop(None, None)
     if not service:
         return []
-    people = db.session.execute(select(User.id, User.display_name, User.username, Crew.name)
-                                .outerjoin(Crew, Crew.id == User.crew_id).where(User.id.in_(service))).all()
-    return sorted(({"user_id": r[0], "name": r[1] or r[2], "crew": r[3], "health": service[r[0]]} for r in people),
-                  key=lambda r: (r["crew"] or "", r["name"]))
+    people = db.session.scalars(select(User).options(joinedload(User.crew)).where(User.id.in_(service))).all()
+    return sorted(({"user_id": u.id, "name": u.full_label, "crew": u.crew.name if u.crew else None,
+                    "health": service[u.id]} for u in people), key=lambda r: (r["crew"] or "", r["name"]))
 
 
 def persistently_late(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:

@@ -1,4 +1,5 @@
 """Forms for service plans (with a recurrence builder) and service standards."""
+import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -30,6 +31,8 @@ REPEAT_KINDS = [
 ]
 WEEKDAY_LABELS = [("MO", _l("Mon")), ("TU", _l("Tue")), ("WE", _l("Wed")), ("TH", _l("Thu")), ("FR", _l("Fri")),
                   ("SA", _l("Sat")), ("SU", _l("Sun"))]
+# The fields only one choice of "Repeats" uses; the form shows them for that choice only.
+MODE_FIELDS = {"weekdays": "chosen_weekdays", "interval": "every_n_days", "rrule": "custom"}
 HHMM = Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Use HH:MM, e.g. 07:30."))
 
 
@@ -53,6 +56,16 @@ class PlanForm(FlaskForm):
     starts_on = DateField(_l("Starts on"), validators=[DataRequired(_l("The start date is required."))])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
     skip_dates = TextAreaField(_l("Skip dates (one YYYY-MM-DD per line)"), validators=[Optional(), Length(max=4000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """A field of another mode (hidden in the browser) is ignored, never a reason to refuse."""
+        super().validate(extra_validators)
+        for name, mode in MODE_FIELDS.items():
+            if self.repeat.data != mode:
+                self[name].errors = []
+        if self.starts_on.data and self.ends_on.data and self.ends_on.data < self.starts_on.data:
+            self.ends_on.errors = [*self.ends_on.errors, _l("The end date must not be before the start date.")]
+        return not self.errors
 
     def rule_text(self) -> str:
         if self.repeat.data == "custom":
@@ -88,6 +101,12 @@ class PlanForm(FlaskForm):
                  "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR": "weekdays"}
         self.repeat.data = known.get(plan.rrule, "custom")
         self.rrule.data = plan.rrule
+        if chosen := re.fullmatch(r"FREQ=WEEKLY;BYDAY=((?:MO|TU|WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU))*)",
+                                  plan.rrule):
+            if self.repeat.data == "custom":
+                self.repeat.data, self.weekdays.data = "chosen_weekdays", chosen.group(1).split(",")
+        elif every := re.fullmatch(r"FREQ=DAILY;INTERVAL=(\d+)", plan.rrule):
+            self.repeat.data, self.interval.data = "every_n_days", int(every.group(1))
         self.window1_start.data, self.window1_end.data = plan.windows[0]["start"], plan.windows[0]["end"]
         if len(plan.windows) > 1:
             self.window2_start.data, self.window2_end.data = plan.windows[1]["start"], plan.windows[1]["end"]

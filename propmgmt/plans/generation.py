@@ -100,8 +100,9 @@ def _plan_rows(plan: ServicePlan, today: date, through: date, now: datetime, lat
         first = max(first, latest.astimezone(tz).date())
     skip = {date.fromisoformat(d) for d in plan.skip_dates or []}
     rows = []
-    for start, end in occurrences(parse_rule(plan.rrule, plan.starts_on), parse_windows(plan.windows),
-                                  first, last, skip, tz):
+    windows = parse_windows(plan.windows)
+    rule = parse_rule(plan.rrule, plan.starts_on, tz=tz, at=windows[0].start)
+    for start, end in occurrences(rule, windows, first, last, skip, tz):
         start, end = _utc(start), _utc(end)
         if end <= now or (latest is not None and start <= latest):
             continue  # a window already over is no obligation; one already generated is kept

@@ -1,5 +1,6 @@
 """Service plans: made from the standards when a fallback assignment starts, ended with it."""
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
@@ -85,8 +86,9 @@ def _check_plan(fields: dict, *, exclude_id: int | None = None):
         raise DomainError(_l("The start date is required."), field="starts_on")
     if ends_on is not None and ends_on < starts_on:
         raise DomainError(_l("The end date must not be before the start date."), field="ends_on")
-    parse_rule(fields.get("rrule", ""), starts_on)
     windows = parse_windows(fields.get("windows") or [])
+    parse_rule(fields.get("rrule", ""), starts_on, tz=ZoneInfo(fields.get("timezone") or "Asia/Shanghai"),
+               at=windows[0].start)
     overlapping = select(ServicePlan.id).where(
         ServicePlan.compound_id == compound.id, ServicePlan.service_type_id == fields["service_type_id"],
         ServicePlan.status != "ended",

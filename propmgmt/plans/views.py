@@ -3,6 +3,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from ..assignments.queries import active_assignment_id
@@ -16,6 +17,7 @@ from ..extensions import db
 from ..orgs.models import Crew, Organisation
 from ..web import on_refusal_go_to, refused, transaction
 from .calendar import calendar_token, ics_feed, upcoming_tasks, user_for_calendar_token
+from .describe import describe_plan, describe_rule
 from .forms import PauseForm, PlanForm, StandardForm
 from .generation import horizon_end
 from .labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
@@ -25,6 +27,19 @@ from .services import PLAN_EDITORS, add_standard_version, create_plan, set_plan_
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 READERS = STAFF
+
+
+@bp.app_template_filter("schedule")
+def schedule(plan, windows: bool = True) -> str:
+    """每周一、三、五 07:00–09:00: a plan's recurrence in words, on every page that shows one."""
+    if not windows:
+        return describe_rule(plan.rrule, plan.starts_on)
+    return describe_plan(plan.rrule, plan.windows, plan.starts_on)
+
+
+@bp.app_template_filter("rule_words")
+def rule_words(rule: str) -> str:
+    return describe_rule(rule)
 
 
 @bp.app_context_processor
@@ -94,10 +109,11 @@ def _plan_form(compound: Compound, plan: ServicePlan | None = None) -> PlanForm:
     crews = db.session.scalars(select(Crew).join(Crew.organisation).where(
         Organisation.kind == "fallback_operator").order_by(Crew.name)).all()
     form.crew_id.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name) for c in crews]
-    operators = db.session.scalars(select(User).where(User.role == "operator", User.active, User.crew_id.in_(
-        [c.id for c in compound_crews(compound, crews)])).order_by(User.display_name)).all()
+    operators = db.session.scalars(select(User).options(joinedload(User.crew)).where(
+        User.role == "operator", User.active, User.crew_id.in_([c.id for c in compound_crews(compound, crews)]))
+        .order_by(User.display_name, User.work_no)).all()
     form.operator_id.choices = [SelectChoice(0, _("Whole crew"))] + [
-        SelectChoice(u.id, u.label) for u in operators]
+        SelectChoice(u.id, u.full_label) for u in operators]
     if request.method == "GET":
         if plan is not None:
             form.load_plan(plan)
@@ -115,13 +131,14 @@ def compound_crews(compound: Compound, crews: list[Crew]) -> list[Crew]:
 
 def _edit(compound: Compound, plan: ServicePlan | None):
     form = _plan_form(compound, plan)
-    occurrences = []
+    occurrences, described = [], ""
     if form.validate_on_submit():
         try:
             fields = form.fields_dict(compound.id)
             if request.form.get("action") == "preview":
                 occurrences = preview(fields["rrule"], fields["windows"], fields["starts_on"], district_tz(),
                                       ends_on=fields["ends_on"], skip=set(fields["skip_dates"]))
+                described = describe_plan(fields["rrule"], fields["windows"], fields["starts_on"])
             elif plan is None:
                 plan = create_plan(current_user, fields, now=utcnow(), generate_through=_through(),
                                    assignment_id=active_assignment_id(compound.id))
@@ -139,7 +156,7 @@ def _edit(compound: Compound, plan: ServicePlan | None):
     if request.method == "POST" and form.errors:
         status = 400
     return render_template("plans/form.html", form=form, compound=compound, plan=plan,
-                           occurrences=occurrences), status
+                           occurrences=occurrences, described=described), status
 
 
 @bp.route("/new/<int:compound_id>", methods=["GET", "POST"])

@@ -37,22 +37,6 @@ bp = Blueprint("residents", __name__, url_prefix="/r")
 PRINTERS = POSTER_PRINTERS
 
 
-@bp.app_template_filter("frequency")
-def frequency(rule: str) -> str:
-    """How often a plan's work happens, in the plan form's own words ("" when it is unusual)."""
-    from ..plans.forms import REPEAT_KINDS, WEEKDAY_LABELS
-    rule, kinds, days = (rule or "").upper(), dict(REPEAT_KINDS), dict(WEEKDAY_LABELS)
-    if rule == "FREQ=DAILY":
-        return str(kinds["daily"])
-    if rule == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR":
-        return str(kinds["weekdays"])
-    if rule.startswith("FREQ=WEEKLY;BYDAY="):
-        chosen = rule.removeprefix("FREQ=WEEKLY;BYDAY=").split(",")
-        if all(d in days for d in chosen):
-            return "、".join(str(days[d]) for d in chosen)
-    return ""
-
-
 def _compound(code: str) -> Compound:
     compound = db.session.scalar(select(Compound).where(Compound.public_code == code)) if len(code) <= 32 else None
     return compound or abort(404)

@@ -88,3 +88,37 @@ def test_the_case_page_shows_where_in_the_compound_and_the_tasks_service(client,
     login_as("dispatcher")
     html = client.get(f"/complaints/{case.id}").get_data(as_text=True)
     assert "位置" in html and "3号楼2单元门口" in html and "疏通维修" in html
+
+
+def test_the_dispatch_list_tells_operators_apart_and_puts_the_compound_s_crew_first(client, db, field_day,
+                                                                                       login_as, setting):
+    from ..factories import CrewFactory, UserFactory
+    other_crew = CrewFactory(organisation=setting.crew.organisation, name="东片一组")
+    field_day["operator"].work_no = "JC0001"
+    for n in range(3):  # the same name three times, in another crew
+        UserFactory(role="operator", crew=other_crew, display_name="徐师傅", work_no=f"JC00{n + 11}")
+    case = _case(db, field_day["compound"])
+    login_as("dispatcher")
+    html = client.get(f"/complaints/{case.id}").get_data(as_text=True)
+    select_html = html[html.index('id="assignee_id"'):html.index("</select>", html.index('id="assignee_id"'))]
+    for n in range(3):
+        assert f"徐师傅（JC00{n + 11} · 东片一组）" in select_html
+    assert f"赵师傅（JC0001 · {setting.crew.name}）" in select_html
+    ours, others = select_html.index('label="本小区班组"'), select_html.index('label="其他保洁员"')
+    assert ours < select_html.index("赵师傅") < others < select_html.index("徐师傅")
+    assert 'data-search="' in select_html and "js/select-search.js" in html
+
+
+def test_a_work_number_is_unique_when_set(db):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from ..factories import UserFactory
+    UserFactory(role="operator", work_no=None)
+    UserFactory(role="operator", work_no=None)  # many without one
+    UserFactory(role="operator", work_no="JC0100")
+    db.session.flush()
+    with pytest.raises(IntegrityError):
+        UserFactory(role="operator", work_no="JC0100")
+        db.session.flush()
+    db.session.rollback()

@@ -26,6 +26,12 @@ def test_district_matches_the_article(app, db):
         "阳泉市洁诚物业公司"
     assert _count(db, Subdistrict.id, Subdistrict.name == "南山路街道") == 1
     assert 140 <= _count(db, User.id, User.role == "operator") <= 160
+    # Each operator has a work number of their own (JC0001 for the demo account), nobody else has one.
+    operators = _count(db, User.id, User.role == "operator")
+    assert db.session.scalar(select(func.count(func.distinct(User.work_no))).where(User.role == "operator")) == \
+        operators
+    assert _count(db, User.id, User.work_no.is_not(None), User.role != "operator") == 0
+    assert db.session.scalar(select(User.work_no).where(User.username == "operator")) == "JC0001"
     # Every demo account is printed, one per role, and can sign in with the printed password.
     for role in ("admin", "official", "dispatcher", "operator", "firm"):
         assert role in result.output
@@ -101,3 +107,4 @@ def test_history_days_build_past_service_the_overview_can_show(app, db):
     assert 0 < week.first_pass < week.verified
     assert _count(db, Task.id, Task.status == "verified") > 0
     assert _count(db, RollupDay.day, RollupDay.day >= yesterday - timedelta(days=6)) == 7
+

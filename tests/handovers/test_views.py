@@ -152,3 +152,51 @@ def test_residents_ratings_feed_readiness(setting, db, now):
     db.session.flush()
     row = next(r for r in readiness(now=now) if r.compound.id == compound.id)
     assert row.criteria["satisfaction"] == (True, "4.0 / 5")
+
+
+def _at_owners_decision(client, setting, db, now):
+    compound = _served(setting, now)
+    db.session.commit()
+    _sign_in(client, setting.official)
+    client.post_form(f"/handovers/readiness/{compound.id}", {"owners_committee": "yes", "fee_willingness": "72.5",
+                                                             "evidence": "入户调查"},
+                     page=f"/handovers/readiness/{compound.id}")
+    client.post_form(f"/handovers/start/{compound.id}", page="/handovers/readiness")
+    handover = db.session.query(Handover).one()
+    client.post_form(f"/handovers/{handover.id}/advance", {"to_stage": "owners_decision", "owner_id": "0"},
+                     page=f"/handovers/{handover.id}")
+    assert handover.stage == "owners_decision"
+    return handover
+
+
+def _field_html(html: str, name: str) -> str:
+    """The field's block of the form: its input and the errors under it."""
+    start = html.rindex('<div class="field', 0, html.index(f'id="{name}"'))
+    return html[start:html.index("</div>", start)]
+
+
+VOTE = {"total_owners": "100", "total_area": "9000.50", "participating_owners": "120", "participating_area": "8000",
+        "favour_owners": "60", "favour_area": "5000", "decided_on": "2026-11-20", "note": "第一次表决"}
+
+
+def test_the_vote_form_keeps_what_was_typed_and_shows_the_error_at_its_field(client, setting, db, now):
+    handover = _at_owners_decision(client, setting, db, now)
+    bad = client.post_form(f"/handovers/{handover.id}/decision", VOTE, page=f"/handovers/{handover.id}")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    for name in ("total_owners", "total_area", "participating_owners", "participating_area", "favour_owners",
+                 "favour_area", "decided_on"):
+        assert f'value="{VOTE[name]}"' in _field_html(html, name), name
+    assert "参与表决的业主人数超过业主总人数" in _field_html(html, "participating_owners")
+    assert "第一次表决" in html
+
+
+def test_the_vote_form_keeps_a_number_it_could_not_read(client, setting, db, now):
+    handover = _at_owners_decision(client, setting, db, now)
+    bad = client.post_form(f"/handovers/{handover.id}/decision", VOTE | {"favour_owners": "六十"},
+                           page=f"/handovers/{handover.id}")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    favour = _field_html(html, "favour_owners")
+    assert 'value="六十"' in favour and 'class="error"' in favour
+    assert 'value="9000.50"' in _field_html(html, "total_area")

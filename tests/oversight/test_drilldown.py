@@ -43,7 +43,9 @@ def test_crews_operators_and_late_compounds(dataset):
     assert (crews["西片二组"]["health"].due, crews["西片二组"]["health"].first_pass, crews["西片二组"]["overdue"]) == \
         (2, 0, 0)
     assert crews[None]["health"].due == 10
-    operators = {r["name"]: r["health"] for r in operator_figures(LAST_30, TaskFilter(), now=NOW)}
+    rows = operator_figures(LAST_30, TaskFilter(), now=NOW)
+    assert "王师傅（东片一组）" in {r["name"] for r in rows}  # the name with what tells two 王师傅 apart
+    operators = {r["name"].split("（")[0]: r["health"] for r in rows}
     assert (operators["王师傅"].due, operators["王师傅"].on_time) == (3, 2)
     assert (operators["李师傅"].due, operators["李师傅"].missed) == (2, 1)
     late = persistently_late(LAST_30, TaskFilter(), now=NOW)

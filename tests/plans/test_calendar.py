@@ -26,7 +26,8 @@ def test_operator_subscribes_to_their_crews_tasks(client, setting, db):
     feed = client.get(f"/plans/calendar/{calendar_token(operator)}.ics")
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     body = feed.get_data(as_text=True)
-    expected = db.session.scalars(select(Task).where(Task.window_end > now)).all()
+    expected = db.session.scalars(select(Task).where(Task.window_end > now,
+                                                     Task.window_start < now + timedelta(days=14))).all()
     assert body.startswith("BEGIN:VCALENDAR\r\n") and body.count("BEGIN:VEVENT") == len(expected)
     assert "SUMMARY:保洁 · 育英小区" in body and "LOCATION:育英路1号\\, 南区" in body
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))

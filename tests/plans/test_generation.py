@@ -1,6 +1,7 @@
 """Task generation from plans: the expected occurrences, exactly once, whatever happens."""
 import threading
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from propmgmt.plans.transitions import mark_missed
 from ..concurrency import wipe
 from ..factories import CompoundFactory
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
 
 
@@ -26,7 +28,7 @@ def plans(db, setting):
     """An approved assignment from 2026-11-25: cleaning 07:00–09:00, garbage 07:00–08:30 and 18:00–19:30."""
     assignment = propose_assignment(setting.official, CompoundFactory(), setting.proposal(
         start_date=date(2026, 11, 25), review_date=None), now=NOW)
-    approve_assignment(setting.official, assignment, now=NOW)
+    approve_assignment(setting.official, assignment, now=NOW, generate=False)  # the generator alone, below
     return db.session.scalars(select(ServicePlan).where(ServicePlan.assignment_id == assignment.id)
                               .order_by(ServicePlan.service_type_id)).all()
 
@@ -139,7 +141,7 @@ def committed_plans(app):
             assignment = propose_assignment(official, CompoundFactory(), Proposal(
                 decision_no="文号", reason="", service_type_ids=[t.id for t in types], leader_id=official.id,
                 start_date=date(2026, 11, 25), review_date=None, crew_id=crew.id), now=NOW)
-            approve_assignment(official, assignment, now=NOW)
+            approve_assignment(official, assignment, now=NOW, generate=False)
         _db.session.commit()
         _db.session.remove()
     yield
@@ -172,3 +174,24 @@ def test_two_generators_at_once_create_each_task_exactly_once(app, committed_pla
         assert _db.session.scalar(select(func.count(Task.id))) == 5 * 40
         assert _db.session.execute(select(Task.plan_id, Task.window_start).group_by(
             Task.plan_id, Task.window_start).having(func.count() > 1)).all() == []
+
+
+def test_approving_an_assignment_makes_its_first_tasks_at_once(db, setting, app):
+    """The crew sees the new compound's work right away, not after the scheduler's next run."""
+    assignment = propose_assignment(setting.official, CompoundFactory(), setting.proposal(
+        start_date=date(2026, 11, 25), review_date=None), now=NOW)
+    approve_assignment(setting.official, assignment, now=NOW)
+    tasks = db.session.scalars(select(Task).order_by(Task.window_start)).all()
+    horizon = app.config["PROPMGMT_HORIZON_DAYS"]
+    assert tasks and tasks[0].window_start == datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)  # 18:00 today
+    last_day = max(t.window_start for t in tasks).astimezone(SHANGHAI).date()
+    assert last_day == date(2026, 11, 25) + timedelta(days=horizon)
+    assert generate_tasks(date(2026, 11, 25) + timedelta(days=horizon), now=NOW)["created"] == 0
+
+
+def test_approving_many_at_once_makes_the_tasks_of_all(db, setting):
+    from propmgmt.assignments.services import propose_assignments
+    compounds = [CompoundFactory(), CompoundFactory()]
+    propose_assignments(setting.official, [c.id for c in compounds], setting.proposal(
+        start_date=date(2026, 11, 25), review_date=None), now=NOW, approve=True)
+    assert {t.compound_id for t in db.session.scalars(select(Task))} == {c.id for c in compounds}

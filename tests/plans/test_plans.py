@@ -15,7 +15,7 @@ def fallback_compound(db, setting, now):
     compound = CompoundFactory(name="育英小区")
     assignment = propose_assignment(setting.official, compound, setting.proposal(start_date=date(2026, 11, 25),
                                                                                  review_date=None), now=now)
-    approve_assignment(setting.official, assignment, now=now)
+    approve_assignment(setting.official, assignment, now=now, generate=False)
     db.session.commit()
     return compound
 
@@ -31,6 +31,12 @@ def _plan_form(setting, **overrides):
             "ends_on": "", "skip_dates": "", "action": "save"} | overrides
 
 
+def _end_the_default_plans(db):
+    """The assignment's default plans cover each service from 2026-11-25; a new one needs them ended."""
+    db.session.execute(ServicePlan.__table__.update().values(ends_on=date(2026, 12, 31)))
+    db.session.commit()
+
+
 def _count(db, model, *where):
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
@@ -42,7 +48,8 @@ def test_preview_shows_the_next_ten_occurrences(client, setting, fallback_compou
                                                 window2_end="19:30", action="preview"))
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "接下来 10 次" in html
-    assert "2027-01-01 Fri 06:30–08:00" in html and "2027-01-05 Tue 18:00–19:30" in html
+    assert "2027-01-01 周五 06:30–08:00" in html and "2027-01-05 周二 18:00–19:30" in html
+    assert "每天 06:30–08:00、18:00–19:30" in html
 
 
 def test_a_plan_made_with_the_builder_generates_its_tasks(client, setting, fallback_compound, db):
@@ -60,7 +67,7 @@ def test_a_plan_made_with_the_builder_generates_its_tasks(client, setting, fallb
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"repeat": "custom", "rrule": "FREQ=SOMETIMES"}, "重复规则无效"),
+    ({"repeat": "custom", "rrule": "FREQ=SOMETIMES"}, "规则中重复频率（FREQ"),
     ({"repeat": "custom", "rrule": "FREQ=HOURLY"}, "必须按天、周、月或年重复"),
     ({"window1_start": "09:00", "window1_end": "08:00"}, "结束时间必须晚于开始时间"),
     ({"window1_start": "25:00"}, "请用 HH:MM 格式"),
@@ -105,7 +112,7 @@ def test_pause_removes_future_tasks_and_resume_brings_them_back(client, setting,
     client.post_form(f"/plans/{plan.id}/resume", page=f"/plans/compound/{fallback_compound.id}")
     assert plan.status == "active" and _count(db, Task, Task.plan_id == plan.id) > 1
     page = client.get(f"/plans/compound/{fallback_compound.id}").get_data(as_text=True)
-    assert "暂停" in page and "FREQ=DAILY" in page
+    assert "暂停" in page and "<td>每天</td>" in page and "FREQ=" not in page
 
 
 def test_standards_are_read_by_officials_and_versioned_by_admins(client, setting, db):
@@ -126,3 +133,60 @@ def test_standards_are_read_by_officials_and_versioned_by_admins(client, setting
         ServiceStandard.service_type_id == setting.types[0].id).order_by(ServiceStandard.version.desc())).first()
     assert newest.version == 2 and newest.checklist[-1] == "垃圾桶清洗"
     assert newest.default_windows == [{"start": "06:30", "end": "08:30"}]
+
+
+def test_a_stale_value_of_another_mode_never_blocks_saving(client, setting, fallback_compound, db):
+    """The browser hides the fields of other choices; what they still hold is ignored."""
+    _end_the_default_plans(db)
+    _sign_in(client, setting.dispatcher)
+    response = client.post_form(f"/plans/new/{fallback_compound.id}", _plan_form(
+        setting, repeat="chosen_weekdays", weekdays=["MO", "WE", "FR"], interval="0", rrule="FREQ=BOGUS"))
+    assert response.status_code == 302
+    plan = db.session.scalars(select(ServicePlan).order_by(ServicePlan.id.desc())).first()
+    assert plan.rrule == "FREQ=WEEKLY;BYDAY=MO,WE,FR"
+    page = client.get(f"/plans/compound/{fallback_compound.id}").get_data(as_text=True)
+    assert "每周一、三、五" in page
+
+
+def test_the_form_marks_the_fields_of_each_mode_for_the_script(client, setting, fallback_compound):
+    _sign_in(client, setting.dispatcher)
+    html = client.get(f"/plans/new/{fallback_compound.id}").get_data(as_text=True)
+    assert 'data-repeat="every_n_days"' in html and 'data-repeat="custom"' in html
+    assert 'src="/static/js/plan-form.js"' in html
+
+
+@pytest.mark.parametrize("action", ["preview", "save"])
+def test_an_end_before_the_start_is_refused_at_the_field(client, setting, fallback_compound, action):
+    _sign_in(client, setting.dispatcher)
+    response = client.post_form(f"/plans/new/{fallback_compound.id}", _plan_form(
+        setting, starts_on="2027-01-10", ends_on="2027-01-01", action=action))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    ends_on = html[html.index('id="ends_on"'):]
+    assert ends_on[:ends_on.index("</div>")].count("结束日期不能早于开始日期") == 1
+
+
+@pytest.mark.parametrize("rule", ["FREQ=BOGUS", "FREQ=DAILY;FOO=1", "FREQ=WEEKLY;BYDAY=XX", "FREQ",
+                                  "FREQ=MONTHLY;BYDAY=9MO", "FREQ=DAILY;UNTIL=2026",
+                                  "FREQ=DAILY;COUNT=3;UNTIL=20270101",
+                                  "FREQ=DAILY;INTERVAL=0"])
+def test_rule_errors_are_plain_chinese(client, setting, fallback_compound, rule):
+    _sign_in(client, setting.dispatcher)
+    response = client.post_form(f"/plans/new/{fallback_compound.id}", _plan_form(setting, repeat="custom", rrule=rule,
+                                                                                 action="preview"))
+    html = response.get_data(as_text=True)
+    rrule = html[html.index('id="rrule"'):]
+    error = rrule[:rrule.index("</div>")]
+    assert response.status_code == 400 and 'class="error"' in error
+    for english in ("invalid", "unknown", "must be specified", "unpack", "index"):
+        assert english not in error.lower()
+
+
+def test_a_rule_with_until_in_utc_is_saved_and_shown_in_words(client, setting, fallback_compound, db):
+    _end_the_default_plans(db)
+    _sign_in(client, setting.dispatcher)
+    response = client.post_form(f"/plans/new/{fallback_compound.id}", _plan_form(
+        setting, repeat="custom", rrule="FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20270301T000000Z"))
+    assert response.status_code == 302
+    page = client.get(f"/plans/compound/{fallback_compound.id}").get_data(as_text=True)
+    assert "每周二、四，至2027年3月1日" in page

@@ -18,8 +18,9 @@ def test_same_days_as_walking_from_the_start(text):
         first = start + timedelta(days=rng.randint(-10, 400))
         last = first + timedelta(days=rng.randint(0, 30))
         rule = parse_rule(text, start)
-        expected = [d.date() for d in rule.between(datetime.combine(first, time()), datetime.combine(last, time()),
-                                                   inc=True)]
+        tz = rule._dtstart.tzinfo
+        expected = [d.date() for d in rule.between(datetime.combine(first, time(), tzinfo=tz),
+                                                   datetime.combine(last, time(), tzinfo=tz), inc=True)]
         assert occurrence_days(rule, first, last, set()) == expected, (text, start, first, last)
 
 
