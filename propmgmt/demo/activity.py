@@ -54,7 +54,7 @@ from ..plans.transitions import Completion, complete_task, reject_task, start_ta
 from ..reminders.sweeps import enqueue_complaint_reminders
 
 SEED = 20260102
-ROUNDS = {"district": 1, "city": 3}
+ROUNDS = {"district": 1, "city": 2}
 FALLBACK_FIXER = "阳泉市洁诚物业公司"  # how often the scripts below run, each time on other compounds
 
 
@@ -75,9 +75,11 @@ class Cast:
             return self.firm_user
         user = db.session.scalar(select(User).where(User.organisation_id == firm.id, User.role == "firm"))
         if user is None:
+            # The synthetic staff's shared hash of a random secret (seed._people): nobody can sign in.
+            locked = db.session.scalar(select(User.password_hash).where(User.username.like("op%")).limit(1))
             user = User(username=f"firm{firm.id:03d}", role="firm", display_name=f"{firm.name} 项目经理",
                         organisation_id=firm.id, active=True, phone="", email="",
-                        password_hash=generate_password_hash(secrets.token_urlsafe(24)))
+                        password_hash=locked or generate_password_hash(secrets.token_urlsafe(24)))
             db.session.add(user)
             db.session.flush()
         return user
@@ -85,8 +87,19 @@ class Cast:
 
 # --- photos -----------------------------------------------------------------------------------------
 
+_PHOTOS: dict[int, Image.Image] = {}
+
+
 def demo_photo(rng: random.Random) -> Image.Image:
-    """A small made-up "site photo": sky, a block of flats, pavement and a bin, in varying colours."""
+    """One of eight small made-up "site photos" (drawn once per process: seeding stays fast)."""
+    variant = rng.randrange(8)
+    if variant not in _PHOTOS:
+        _PHOTOS[variant] = _draw_photo(random.Random(variant))
+    return _PHOTOS[variant]
+
+
+def _draw_photo(rng: random.Random) -> Image.Image:
+    """Sky, a block of flats, pavement and a bin, in varying colours."""
     image = Image.new("RGB", (480, 360), (rng.randint(150, 200), rng.randint(180, 215), rng.randint(215, 245)))
     draw = ImageDraw.Draw(image)
     ground = rng.randint(220, 270)

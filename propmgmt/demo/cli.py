@@ -66,10 +66,11 @@ def _build_history(days: int) -> None:
 
 
 def _build_activity(scale: str, history_days: int) -> None:
-    """Cases, photos, send-backs and notifications up to now; then the rollups of every past day."""
+    """Cases, photos, send-backs and notifications up to now; then the rollups of the history's days
+    (days not rolled up are counted live, so the figures agree either way)."""
     started, now = time.perf_counter(), utcnow()
     life = build_activity(now, upload_dir=current_app.config["UPLOAD_DIR"], scale=scale)
-    rolled = refresh_rollups(now, backfill=max(history_days, 30) + 1)
+    rolled = refresh_rollups(now, backfill=history_days + 1) if history_days else {"days": 0}
     db.session.commit()
     click.echo(f"Added {life['cases']} residents' cases, {life['photos']} photos, {life['notifications']} "
                f"notifications and rolled up {rolled['days']} days in {time.perf_counter() - started:.1f} s.")
