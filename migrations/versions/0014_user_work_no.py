@@ -1,7 +1,7 @@
 """auth: operators' work numbers (工号), so thirteen 徐师傅 can be told apart
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-26 10:00:00
 
 A nullable column, unique when set; existing users keep none until one is given.
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

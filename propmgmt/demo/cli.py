@@ -3,11 +3,12 @@ import time
 from datetime import timedelta
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from ..clock import local_today, utcnow
 from ..extensions import db
 from ..oversight.rollups import refresh_rollups
+from .activity import build_activity, build_handovers
 from .history import build_history
 from .seed import DEMO_PASSWORD, SCALES, database_is_empty, seed_demo, wipe_database
 
@@ -37,15 +38,20 @@ def seed_demo_command(scale, history_days, reset, if_empty):
         def progress(step):
             bar.update(1, step)
 
-        result = seed_demo(scale, now=utcnow(), progress=progress)
+        now = utcnow()
+        result = seed_demo(scale, now=now, progress=progress)
+        db.session.commit()
+        # Before the history, so a compound handed over has no fallback service after its handover.
+        handovers = build_handovers(now, upload_dir=current_app.config["UPLOAD_DIR"], scale=scale)
         db.session.commit()
     click.echo(
         f"Seeded {result['compounds']} compounds, {result['households']} households, "
-        f"{result['fallback']} under fallback service, {result['operators']} operators "
-        f"in {time.perf_counter() - started:.1f} s."
+        f"{result['fallback']} under fallback service, {result['operators']} operators, "
+        f"{handovers['handovers']} handovers in {time.perf_counter() - started:.1f} s."
     )
     if history_days:
         _build_history(history_days)
+    _build_activity(scale, history_days)
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for username, role, name in result["accounts"]:
         click.echo(f"  {role:<11} {username:<11} {name}")
@@ -56,7 +62,15 @@ def _build_history(days: int) -> None:
     started, first = time.perf_counter(), local_today() - timedelta(days=days)
     with click.progressbar(length=days, label="Building past service", show_pos=True) as bar:
         tasks = build_history(first, days, progress=lambda day, tasks: bar.update(1))
-    rolled = refresh_rollups(utcnow(), backfill=days + 1)
+    click.echo(f"Built {tasks} past tasks from {first} in {time.perf_counter() - started:.1f} s.")
+
+
+def _build_activity(scale: str, history_days: int) -> None:
+    """Cases, photos, send-backs and notifications up to now; then the rollups of the history's days
+    (days not rolled up are counted live, so the figures agree either way)."""
+    started, now = time.perf_counter(), utcnow()
+    life = build_activity(now, upload_dir=current_app.config["UPLOAD_DIR"], scale=scale)
+    rolled = refresh_rollups(now, backfill=history_days + 1) if history_days else {"days": 0}
     db.session.commit()
-    click.echo(f"Built {tasks} past tasks from {first} and rolled up {rolled['days']} days "
-               f"in {time.perf_counter() - started:.1f} s.")
+    click.echo(f"Added {life['cases']} residents' cases, {life['photos']} photos, {life['notifications']} "
+               f"notifications and rolled up {rolled['days']} days in {time.perf_counter() - started:.1f} s.")

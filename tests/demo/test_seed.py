@@ -1,4 +1,5 @@
 """seed-demo builds the seed article's district (and a city), deterministically."""
+import pytest
 from sqlalchemy import func, select
 
 from propmgmt.assignments.models import Assignment
@@ -57,6 +58,11 @@ def test_seed_is_deterministic(app, db, now):
     first = db.session.execute(select(Compound.name, Compound.households, Compound.management_mode)
                                .order_by(Compound.name)).all()
     app.test_cli_runner().invoke(args=["seed-demo", "--reset"])
+    register = db.session.execute(select(Compound.name, Compound.households).order_by(Compound.name)).all()
+    assert register == [(name, households) for name, households, _mode in first]
+    first = db.session.execute(select(Compound.name, Compound.households, Compound.management_mode)
+                               .order_by(Compound.name)).all()
+    app.test_cli_runner().invoke(args=["seed-demo", "--reset"])
     second = db.session.execute(select(Compound.name, Compound.households, Compound.management_mode)
                                 .order_by(Compound.name)).all()
     assert first == second
@@ -108,3 +114,127 @@ def test_history_days_build_past_service_the_overview_can_show(app, db):
     assert _count(db, Task.id, Task.status == "verified") > 0
     assert _count(db, RollupDay.day, RollupDay.day >= yesterday - timedelta(days=6)) == 7
 
+
+# --- a living demo: cases, handovers, operators, photos, notifications -------------------------------
+
+@pytest.fixture
+def living_district(app, db, tmp_path):
+    """`seed-demo` as `make run` runs it, with a few days of history (fast)."""
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--history-days", "4", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_cases_exist_in_every_state_from_every_source_some_overdue(db, living_district):
+    from propmgmt.clock import utcnow
+    from propmgmt.complaints.models import COMPLAINT_SOURCES, COMPLAINT_STATUSES, Complaint
+    from propmgmt.complaints.policy import OPEN_CASE_STATUSES
+
+    states = dict(db.session.execute(select(Complaint.status, func.count()).group_by(Complaint.status)).all())
+    assert set(states) == set(COMPLAINT_STATUSES)
+    assert set(db.session.scalars(select(Complaint.source).distinct())) == set(COMPLAINT_SOURCES)
+    assert _count(db, Complaint.id, Complaint.source == "hotline", Complaint.hotline_ticket_no.is_(None)) == 0
+    assert set(db.session.scalars(select(Complaint.rating).where(Complaint.rating.is_not(None)))) == {1, 2, 3, 4, 5}
+    assert _count(db, Complaint.id, Complaint.rating.is_not(None), Complaint.rating_comment == "") == 0
+    overdue = _count(db, Complaint.id, Complaint.status.in_(OPEN_CASE_STATUSES), Complaint.resolve_due_at < utcnow())
+    assert overdue >= 2
+    names = dict(db.session.execute(select(Complaint.description, Compound.name).join(Compound)).all())
+    assert any("污水外溢" in text and name == "新华西街二区" for text, name in names.items())
+    assert any("井道堵塞" in text and name == "印刷厂小区" for text, name in names.items())
+    # Each dispatched case has its task; the ones fixed in the field were resolved by completing it.
+    from propmgmt.plans.models import Task
+    dispatched = select(Complaint.id).where(Complaint.status == "dispatched")
+    assert _count(db, Task.id, Task.complaint_id.in_(dispatched)) == _count(db, Complaint.id,
+                                                                           Complaint.status == "dispatched")
+
+
+def test_handovers_exist_in_every_stage_and_a_completed_one_made_its_compound_professional(db, living_district):
+    from propmgmt.handovers.models import HANDOVER_STAGES, Handover, InspectionItem, OwnersDecision
+    from propmgmt.plans.models import ServicePlan, Task
+
+    assert set(db.session.scalars(select(Handover.stage).distinct())) == set(HANDOVER_STAGES)
+    assert _count(db, OwnersDecision.id) >= 4
+    assert _count(db, InspectionItem.id, InspectionItem.result == "defect") >= 1
+    for handover in db.session.scalars(select(Handover).where(Handover.stage == "completed")):
+        compound = db.session.get(Compound, handover.compound_id)
+        assert compound.management_mode == "professional" and compound.firm_id == handover.firm_id
+        assert _count(db, Assignment.id, Assignment.compound_id == compound.id, Assignment.status == "active") == 0
+        assert _count(db, ServicePlan.id, ServicePlan.compound_id == compound.id, ServicePlan.status == "active") == 0
+        # No fallback service after the handover.
+        assert _count(db, Task.id, Task.compound_id == compound.id, Task.window_start > handover.finished_at) == 0
+    for handover in db.session.scalars(select(Handover).where(Handover.stage.not_in(("completed", "aborted")))):
+        assert db.session.get(Compound, handover.compound_id).management_mode == "fallback"
+
+
+def test_every_historic_task_has_its_operator_and_the_dispatcher_checked_it(db, living_district):
+    from propmgmt.plans.models import Task, TaskPhoto
+    from propmgmt.plans.outcomes import COMPLETED
+
+    history = Task.plan_id.is_not(None)
+    assert _count(db, Task.id, history, Task.status.in_(COMPLETED)) > 1000
+    assert _count(db, Task.id, history, Task.assignee_id.is_(None), Task.window_end < func.now()) == 0
+    for column in (Task.completed_by_id, Task.started_at, Task.device_completed_at, Task.completed_at):
+        assert _count(db, Task.id, history, Task.status.in_(COMPLETED), column.is_(None)) == 0, column
+    assert _count(db, Task.id, Task.status == "verified", Task.verified_by_id.is_(None)) == 0
+    assert _count(db, Task.id, Task.recorded_offline.is_(True), Task.completed_at > Task.device_completed_at) > 0
+    assert _count(db, Task.id, Task.rejections > 0, Task.rejection_reason == "") == 0
+    assert _count(db, Task.id, Task.rejections > 0) > 0
+    assert 0 < _count(db, TaskPhoto.id) <= 60
+    operators = select(User.id).where(User.role == "operator")
+    assert _count(db, Task.id, Task.completed_by_id.is_not(None), Task.completed_by_id.not_in(operators)) == 0
+
+
+def test_the_pages_a_newcomer_opens_show_data(client, db, login_as, living_district):
+    from propmgmt.outbox.models import Notification
+
+    demo = {name: db.session.scalar(select(User).where(User.username == name)) for name in
+            ("official", "dispatcher", "operator")}
+    for user in demo.values():
+        sent = select(Notification.id).where(Notification.recipient_id == user.id, Notification.channel == "in_app",
+                                             Notification.status == "sent")
+        assert db.session.scalar(select(func.count()).select_from(sent.subquery())) > 0, user.username
+    assert _count(db, Notification.id, Notification.read_at.is_not(None)) > 0
+    client.post_form("/login", {"username": "dispatcher", "password": "demo1234"}, page="/login")
+    verify = client.get("/field/verify").get_data(as_text=True)
+    assert "verify-item" in verify and "近 30 天没有已完成的工作" not in verify
+    assert "新华西街二区" in client.get("/complaints").get_data(as_text=True)
+
+
+def test_the_rollups_equal_the_live_counts_after_seeding(db, living_district):
+    from propmgmt.clock import utcnow
+    from propmgmt.oversight.queries import health_in
+    from propmgmt.oversight.rollups import DaySplit, area_health, crew_health
+    from propmgmt.periods import Period
+    from propmgmt.plans.models import Task
+    from propmgmt.plans.outcomes import due_between, health_columns
+
+    now = utcnow()
+    periods = [Period.last_days(7, now=now), Period.last_days(30, now=now)]
+    split = DaySplit(periods[-1].first, periods[-1].last, now)
+    assert split.rolled  # the figures really come from the rollups
+
+    def figures(h):
+        return (h.due, h.completed, h.on_time, h.missed, h.verified, h.first_pass)
+
+    for period in periods:
+        assert figures(area_health(split, period)) == figures(health_in(period, now))
+        for group in ("crew_id", "assignee_id"):
+            live = {row[0]: tuple(int(v or 0) for v in row[1:]) for row in db.session.execute(
+                select(getattr(Task, group), *health_columns()).where(due_between(*period.bounds(now)))
+                .group_by(getattr(Task, group)))}
+            assert {k: figures(h) for k, h in crew_health(split, period, group).items()} == live, group
+
+
+def test_seeding_again_with_if_empty_changes_nothing(app, db, living_district):
+    from propmgmt.audit.models import AuditEntry
+    from propmgmt.complaints.models import Complaint
+    from propmgmt.handovers.models import Handover
+    from propmgmt.outbox.models import Notification
+    from propmgmt.plans.models import Task
+
+    counted = (Compound.id, Task.id, Complaint.id, Handover.id, Notification.id, AuditEntry.id)
+    before = [_count(db, column) for column in counted]
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--history-days", "4", "--if-empty"])
+    assert result.exit_code == 0 and "skipped" in result.output
+    assert [_count(db, column) for column in counted] == before

@@ -89,7 +89,8 @@ def _round_trip(tmp_path, source_url, target_url):
     flask(source, "db", "upgrade")
     flask(source, "seed-demo", "--scale", "district")
     flask(source, "generate-tasks")
-    for owner, size in (("tasks/1", 2000), ("tasks/2", 70_000), ("complaints/3", 5)):
+    seeded = len(file_hashes(uploads))  # the demo's own photos
+    for owner, size in (("tasks/test-1", 2000), ("tasks/test-2", 70_000), ("complaints/test-3", 5)):
         folder = uploads / owner
         folder.mkdir(parents=True)
         (folder / "photo.jpg").write_bytes(os.urandom(size))
@@ -97,7 +98,7 @@ def _round_trip(tmp_path, source_url, target_url):
     archive = tmp_path / "backups" / "propmgmt.tar.gz"
 
     made = flask(source, "backup", str(archive))
-    assert "Backed up" in made.stdout and "6 files" in made.stdout
+    assert "Backed up" in made.stdout and f"{seeded + 6} files" in made.stdout
 
     target = environment(target_url, restored_uploads)
     done = flask(target, "restore", str(archive))
@@ -105,7 +106,7 @@ def _round_trip(tmp_path, source_url, target_url):
     before, after = fingerprint(source_url), fingerprint(target_url)
     assert before["task"][0] > 1000 and before["compound"][0] == 334
     assert after == before
-    assert file_hashes(restored_uploads) == file_hashes(uploads) and len(file_hashes(uploads)) == 6
+    assert file_hashes(restored_uploads) == file_hashes(uploads) and len(file_hashes(uploads)) == seeded + 6
 
     refused = flask(target, "restore", str(archive), check=False)
     assert refused.returncode == 1
@@ -119,7 +120,7 @@ def _round_trip(tmp_path, source_url, target_url):
 def test_sqlite_round_trip_is_identical(tmp_path):
     target, archive = _round_trip(tmp_path, *_sqlite_urls(tmp_path))
     with tarfile.open(archive) as tar:
-        assert {"manifest.json", "database.sqlite3", "uploads/tasks/1/photo.jpg"} <= set(tar.getnames())
+        assert {"manifest.json", "database.sqlite3", "uploads/tasks/test-1/photo.jpg"} <= set(tar.getnames())
 
 
 def test_postgresql_round_trip_is_identical(tmp_path, postgres_urls):
