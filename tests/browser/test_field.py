@@ -249,10 +249,8 @@ def test_an_offline_completion_syncs_and_updates_its_row_without_reload(live_ser
     page.evaluate("window.notReloaded = true")
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    try:
-        _wait(page, f"document.querySelector(\"li[data-task-id='{task_id}'] .task-status\").textContent === '已完成'")
-    finally:
-        print("conflicts:", page.locator("#conflicts").inner_text(), "sync:", page.locator("#sync-text").inner_text())
+    _wait(page, f"document.querySelector(\"li[data-task-id='{task_id}'] .task-status\").textContent === '已完成'",
+          timeout=30)
     assert page.evaluate("window.notReloaded === true")
     assert row.locator(".pending-sync").is_hidden() and "status-done" in row.get_attribute("class")
     status, offline, device_at, server_at = _completions(live_db, task_id)

@@ -99,7 +99,7 @@ def test_before_the_window_opens_the_page_says_when(client, field_day, db):
     response = _submit(client, task, {"check": ["道路清扫", "楼道清扫"]}, photos=[("p.jpg", jpeg())])
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "开始后才能完成" in re.search(r'class="flash flash-error form-error"[^>]*>([^<]*)<', html).group(1)
+    assert "开始后才能完成" in re.search(r'class="form-error flash flash-error"[^>]*>([^<]*)<', html).group(1)
 
 
 def test_a_completion_without_errors_goes_to_the_day(client, field_day):
