@@ -287,6 +287,7 @@ def test_two_operators_on_one_tablet(live_server, live_app, live_db, browser, ph
     assert _queued(page) == [[me, "complete", str(first_task)]]
 
     # Signing out asks; declining keeps the operator signed in with the record.
+    page.wait_for_load_state("networkidle")  # the day's pages fetched for the offline cache
     page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.click("button:has-text('退出')")
     page.wait_for_timeout(500)
@@ -294,6 +295,7 @@ def test_two_operators_on_one_tablet(live_server, live_app, live_db, browser, ph
     screenshot(page, "field-signout-asks-tablet")
 
     # The session ends without the script (it expired): the record stays; the next operator signs in.
+    page.wait_for_load_state("networkidle")
     page.goto("about:blank")  # no request of the first session's page still under way to set its cookie again
     page.wait_for_timeout(500)
     context.clear_cookies()
@@ -307,14 +309,20 @@ def test_two_operators_on_one_tablet(live_server, live_app, live_db, browser, ph
     assert sent == [] and _queued(page) == [[me, "complete", str(first_task)]]
     assert _completions(live_db, first_task)[0] == "scheduled"
     page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    page.wait_for_load_state("networkidle")
     page.click("button:has-text('退出')")
     page.wait_for_url("**/login")
     assert len(dialogs) == 1  # nothing of the second operator's was waiting: not asked
 
     # The first operator is back: their record is sent under their own session.
     sign_in(page, live_server, "operator")
-    _wait(page, "document.getElementById('sync-bar').hidden === true")
-    assert _completions(live_db, first_task)[0] == "done" and _queued(page) == []
+    for _ in range(100):
+        if _completions(live_db, first_task)[0] == "done":
+            break
+        page.wait_for_timeout(200)
+    assert _completions(live_db, first_task)[0] == "done"
+    page.wait_for_timeout(500)
+    assert _queued(page) == []
 
     # Queued again and signing out, accepted: the record is deleted from the tablet.
     page.route("**/field/tasks/*/complete", lambda route: route.abort("internetdisconnected"))

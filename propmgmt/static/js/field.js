@@ -292,6 +292,7 @@
     var form = event.target;
     if (!form.action || new URL(form.action, location.href).pathname !== "/logout" || !window.indexedDB) return;
     event.preventDefault();
+    if (warming) warming.abort(); // a page fetched for the cache must not answer after the sign-out
     var leave = function () { form.submit(); };
     queued().then(function (mine) {
       if (mine.length && !window.confirm(text("logout", { n: mine.length }))) return;
@@ -319,13 +320,16 @@
     if (event.target.id === "sync-now") sync();
   });
 
+  var warming = window.AbortController ? new AbortController() : null;
   function warmCache() {
     if (!navigator.onLine || !window.caches) return;
     var urls = Array.prototype.map.call(document.querySelectorAll("a.task-link"), function (a) { return a.href; });
     urls.push("/field/report");
     caches.open("field-v1").then(function (cache) {
       urls.forEach(function (url) {
-        fetch(url, { credentials: "same-origin" }).then(function (r) { if (r.ok && !r.redirected) cache.put(url, r); });
+        fetch(url, { credentials: "same-origin", signal: warming && warming.signal }).then(function (r) {
+          if (r.ok && !r.redirected) cache.put(url, r);
+        }).catch(function () {});
       });
     });
   }
