@@ -220,9 +220,10 @@ def field_day(db, setting, frozen_clock):
     today = local_today(now)
     compound = CompoundFactory(name="育英小区")
     approve_assignment(setting.official, propose_assignment(setting.official, compound, setting.proposal(
-        start_date=today, review_date=None), now=now), now=now)
+        start_date=today, review_date=None), now=now), now=now, generate=False)
     operator = UserFactory(role="operator", crew=setting.crew, display_name="赵师傅")
-    # Tasks of yesterday's windows so that every window is open "now" for these tests.
+    # The tasks as the scheduler made them a day ago (the tablet may have downloaded them since), with
+    # every window moved around now below.
     generate_tasks(today + timedelta(days=1), now=now - timedelta(days=1))
     tasks = db.session.scalars(select(Task).where(Task.compound_id == compound.id).order_by(Task.window_start)).all()
     for task in tasks:  # move every window around now, so none is over

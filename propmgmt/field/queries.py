@@ -105,6 +105,12 @@ def checklist_of(task: Task) -> list[str]:
     return standard.checklist if standard else []
 
 
+def photo_required(task: Task) -> bool:
+    """Whether the task's standard asks for a photo (plans.transitions.complete_task enforces it)."""
+    standard = db.session.get(ServiceStandard, task.standard_id) if task.standard_id else None
+    return bool(standard and standard.photo_required)
+
+
 def photos_of(task_ids: list[int]) -> dict[int, list[TaskPhoto]]:
     result: dict[int, list[TaskPhoto]] = {}
     if task_ids:

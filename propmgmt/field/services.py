@@ -20,12 +20,17 @@ from .models import FieldSubmission
 
 
 def apply_once(user, key: str | None, kind: str, action: Callable[[], tuple[int, dict, int | None]],
-               *, now: datetime) -> tuple[int, dict]:
+               *, now: datetime, queued_by: str | None = None) -> tuple[int, dict]:
     """Runs `action` once per key; a replay of the key returns the stored (status, body).
 
     The submission row is written in the same transaction as the work, so either both are
     there or neither: a crash between them cannot apply the work without remembering the key.
+    `queued_by`: the user id the tablet's queue stored with the record; another user's record is
+    refused (a shared tablet must not send one operator's work under the next one's session).
     """
+    if queued_by not in (None, "") and queued_by.strip() != str(user.id):
+        raise Conflict(_l("This record was made by another user signed in on this tablet; it was not sent. "
+                          "It waits on the tablet for them to sign in again."), code="other_user")
     key = (key or "").strip()
     if not key or len(key) > 64:
         raise DomainError(_l("The request has no valid idempotency key."), field="key")

@@ -1,8 +1,10 @@
 """The operator's tablet app (/field) and the dispatcher's verification queue.
 
 Task actions answer JSON to the app's script (which queues them offline) and redirect plain
-form posts, so the pages also work without JavaScript.
+form posts, so the pages also work without JavaScript; a refused completion shows the task page
+again with the message next to its field and what was entered.
 """
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 
 from ..auth.access import public, roles_required
@@ -31,16 +34,17 @@ from ..complaints.labels import PROBLEM_LABELS
 from ..complaints.models import Complaint
 from ..complaints.policy import FIELD_CATEGORIES
 from ..complaints.services import report_from_field
-from ..errors import DomainError
+from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..periods import Period
-from ..photos import check_photo
+from ..photos import PhotoRejected, check_photo
+from ..plans.labels import TASK_STATUS_LABELS
 from ..plans.models import Task, TaskPhoto
 from ..plans.outcomes import OPEN_WORK, finished_late, is_overdue
-from ..plans.transitions import Completion, complete_task, reject_task, start_task, verify_task
+from ..plans.transitions import Completion, DeviceClaim, complete_task, reject_task, start_task, verify_task
 from ..request_args import as_id
 from ..web import on_refusal_go_to, refused, transaction
-from .queries import case_photo_of, cases_of, checklist_of, my_days, operator_rates, photos_of
+from .queries import case_photo_of, cases_of, checklist_of, my_days, operator_rates, photo_required, photos_of
 from .services import apply_once, task_for, verify_selection
 from .workbench import PHOTO_CHOICES, SAMPLE_DAYS, awaiting_rows, read_filter, workbench_choices
 
@@ -68,11 +72,45 @@ def _device_time() -> datetime | None:
     return value.astimezone(timezone.utc) if value and value.tzinfo else None
 
 
+def _stamp_signer() -> Signer:
+    return Signer(current_app.secret_key, salt="field-page-loaded")
+
+
+def page_stamp(now: datetime) -> str:
+    """When the server rendered a form, signed: a tablet's time before it is not plausible."""
+    return _stamp_signer().sign(str(int(now.timestamp()))).decode()
+
+
+def _page_loaded_at() -> datetime | None:
+    try:
+        seconds = int(_stamp_signer().unsign(request.form.get("page_loaded", "")))
+    except (BadSignature, ValueError):
+        return None  # no stamp, or not ours: the tablet's time is not kept (plans.transitions.work_time)
+    return datetime.fromtimestamp(seconds, timezone.utc)
+
+
+def _device() -> DeviceClaim:
+    return DeviceClaim(at=_device_time(), offline=request.form.get("offline") == "1",
+                       page_loaded_at=_page_loaded_at())
+
+
 def _photos() -> list:
     files = [f for f in request.files.getlist("photos") if f and f.filename]
     if len(files) > 6:
         raise DomainError(_("At most 6 photos at a time."), field="photos")
-    return [check_photo(f.read()) for f in files]
+    photos = []
+    for upload in files:
+        try:
+            photos.append(check_photo(upload.read()))
+        except PhotoRejected as error:  # say which one, so the operator knows which to choose again
+            raise PhotoRejected(_("%(name)s: %(message)s", name=upload.filename, message=error.message),
+                                field="photos") from error
+    return photos
+
+
+def _task_state(item) -> dict:
+    """A task's JSON for the script: its state and the word the pages show for it."""
+    return {"id": item.id, "status": item.status, "label": str(TASK_STATUS_LABELS[item.status])}
 
 
 def _run(kind: str, task_id: int | None, action):
@@ -83,7 +121,8 @@ def _run(kind: str, task_id: int | None, action):
     """
     key = request.headers.get("X-Idempotency-Key") or request.form.get("key")
     on_refusal_go_to(url_for(".task", task_id=task_id) if task_id else url_for(".day"))
-    status, body = apply_once(current_user, key, kind, action, now=utcnow())
+    status, body = apply_once(current_user, key, kind, action, now=utcnow(),
+                              queued_by=request.form.get("queued_by"))
     if _wants_json():
         return jsonify(body), status
     flash(body.get("message", ""), "success")
@@ -98,12 +137,24 @@ def day():
     return render_template("field/day.html", days=days, now=utcnow(), is_overdue=is_overdue, cases=cases)
 
 
+def _task_page(item, *, entered: dict | None = None, error: DomainError | None = None, status: int = 200):
+    """The task page; after a refused completion, with `entered` (ticks, note, the photos not kept)
+    and the error, shown next to the field it names."""
+    now = utcnow()
+    entered = entered or {"ticked": set(), "note": "", "photo_names": []}
+    return render_template("field/task.html", task=item, checklist=checklist_of(item),
+                           photo_required=photo_required(item) or bool(item.complaint_id),
+                           photos=photos_of([item.id]).get(item.id, []), cases=cases_of([item]),
+                           now=now, entered=entered, error=error,
+                           keys={"start": uuid.uuid4().hex, "complete": uuid.uuid4().hex},
+                           page_loaded=page_stamp(now)), status
+
+
 @bp.route("/tasks/<int:task_id>")
 @roles_required(*OPERATOR)
 def task(task_id: int):
     item = task_for(current_user, task_id)  # another's task: 403, a reassigned one: 409, with the reason
-    return render_template("field/task.html", task=item, checklist=checklist_of(item),
-                           photos=photos_of([item.id]).get(item.id, []), now=utcnow(), cases=cases_of([item]))
+    return _task_page(item)
 
 
 @bp.route("/tasks/<int:task_id>/start", methods=["POST"])
@@ -111,8 +162,8 @@ def task(task_id: int):
 @transaction
 def start(task_id: int):
     def action():
-        item = start_task(current_user, task_for(current_user, task_id), now=utcnow(), device_time=_device_time())
-        return 200, {"message": _("Started."), "task": {"id": item.id, "status": item.status}}, item.id
+        item = start_task(current_user, task_for(current_user, task_id), now=utcnow(), device=_device())
+        return 200, {"message": _("Started."), "task": _task_state(item)}, item.id
     return _run("start", task_id, action)
 
 
@@ -120,15 +171,26 @@ def start(task_id: int):
 @roles_required(*OPERATOR)
 @transaction
 def complete(task_id: int):
+    ticked = set(request.form.getlist("check"))
+
     def action():
         item = task_for(current_user, task_id)
-        ticked = set(request.form.getlist("check"))
         completion = Completion(checklist={name: name in ticked for name in checklist_of(item)},
-                                note=request.form.get("note", ""), photos=_photos(), device_time=_device_time())
+                                note=request.form.get("note", ""), photos=_photos())
         item = complete_task(current_user, item, completion, now=utcnow(),
-                             upload_dir=current_app.config["UPLOAD_DIR"], offline=request.form.get("offline") == "1")
-        return 200, {"message": _("Completed. Thank you!"), "task": {"id": item.id, "status": item.status}}, item.id
-    return _run("complete", task_id, action)
+                             upload_dir=current_app.config["UPLOAD_DIR"], device=_device())
+        return 200, {"message": _("Completed. Thank you!"), "task": _task_state(item)}, item.id
+
+    try:
+        return _run("complete", task_id, action)
+    except DomainError as error:
+        if _wants_json() or isinstance(error, (Forbidden, NotFound)):
+            raise  # the script reads the JSON error; not this operator's task: the app's handler says why
+        refused(error)  # nothing was kept, the photos neither: the page says which to choose again
+        chosen = [f.filename for f in request.files.getlist("photos") if f and f.filename]
+        entered = {"ticked": ticked, "note": request.form.get("note", ""), "photo_names": chosen}
+        return _task_page(task_for(current_user, task_id), entered=entered, error=error,
+                          status=error.status_code)
 
 
 @bp.route("/report", methods=["GET", "POST"])
@@ -146,7 +208,8 @@ def report():
             return 201, {"message": _("Reported to the dispatcher (case %(code)s).", code=complaint.tracking_code),
                          "case": complaint.tracking_code}, None
         return _run("report", None, action)
-    return render_template("field/report.html", compounds=compounds, categories=FIELD_CATEGORIES)
+    return render_template("field/report.html", compounds=compounds, categories=FIELD_CATEGORIES,
+                           key=uuid.uuid4().hex)
 
 
 @bp.route("/photos/<int:photo_id>")

@@ -5,6 +5,21 @@ Each is a conditional UPDATE on the state it starts from (two tablets, two dispa
 schedulers at once: one wins, the other gets a Conflict) with its audit entry. They flush, never
 commit. Other domains react to a completed task through the `task_completed` signal (complaints:
 the case it was made for is resolved); this module imports none of them.
+
+When the work was done (`work_time`): the server's clock (`now`) decides, unless the tablet says it
+recorded the work offline and its clock's time is plausible:
+- a submission not marked offline is timed `now`, whatever the tablet's clock says;
+- an offline one keeps the tablet's time only within the offline grace: more than CLOCK_SKEW ahead
+  of the server is refused (the tablet's clock is wrong), older than OFFLINE_LIMIT + CLOCK_SKEW is
+  refused (too late to sync);
+- the tablet's time may not lie before the task existed (created_at), before it was started
+  (started_at, for a completion) or before the server rendered the page the record was made on
+  (`page_loaded_at`, a stamp the server signs into the page): more than CLOCK_SKEW before any of
+  these is implausible and the work is timed `now`; within CLOCK_SKEW it is moved up to it. An
+  offline record without the page's stamp is timed `now` too. So a completion sent online two
+  hours late from a page loaded then, with a back-dated tablet time and offline=1, is late.
+- a completion timed before the task's window opens is refused, with the time it opens.
+`recorded_offline` says the tablet's time was kept; the audit entry keeps a time that was overruled.
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +30,7 @@ from sqlalchemy import and_, or_, select, update
 
 from ..audit.services import record
 from ..auth.roles import TASK_VERIFIERS
+from ..clock import to_local
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..outbox.services import notify_users
@@ -25,10 +41,23 @@ from .outcomes import DONE_WORK, NOT_STARTED
 # A completion may reach the server up to 12 hours after the work (a tablet offline for a shift), so
 # an in-progress task is marked missed only that long after its window.
 OFFLINE_LIMIT = timedelta(hours=12)
-CLOCK_SKEW = timedelta(minutes=10)
+CLOCK_SKEW = timedelta(minutes=10)  # how far a tablet's clock may be off the server's
 
 # Sent after a task is completed, in the same transaction: task_completed.send(task, user=..., now=...).
 task_completed = signal("task-completed")
+
+
+@dataclass(frozen=True)
+class DeviceClaim:
+    """What the tablet says about a record: its clock's time when the operator pressed the button,
+    whether it was recorded offline (queued on the tablet), and when the server rendered the page it
+    was made on (from the page's signed stamp; None without one). Without a claim: online, now."""
+    at: datetime | None = None
+    offline: bool = False
+    page_loaded_at: datetime | None = None
+
+
+ONLINE = DeviceClaim()
 
 
 @dataclass
@@ -36,7 +65,6 @@ class Completion:
     checklist: dict[str, bool] = field(default_factory=dict)
     note: str = ""
     photos: list = field(default_factory=list)  # decoded PIL images, already checked
-    device_time: datetime | None = None
 
 
 def create_task_for_case(actor, *, compound_id: int, service_type_id: int, crew_id: int | None,
@@ -59,38 +87,58 @@ def _check_open(task: Task) -> None:
         raise Conflict(_l("This task is already completed."))
 
 
-def _device_time(value: datetime | None, now: datetime) -> datetime:
-    if value is None:
-        return now
-    if value > now + CLOCK_SKEW:
+def work_time(task: Task, claim: DeviceClaim, *, now: datetime,
+              started: datetime | None = None) -> tuple[datetime, bool]:
+    """(when the work was done, whether that is the tablet's time): `now`, or the tablet's time when it
+    plausibly recorded the work offline (the rules are in the module's docstring). `started`: for a
+    completion, when the task was started."""
+    if not claim.offline or claim.at is None:
+        return now, False
+    if claim.at > now + CLOCK_SKEW:
         raise DomainError(_l("The tablet's clock is ahead of the server's; please check its time."),
                           field="device_time")
-    if value < now - OFFLINE_LIMIT - CLOCK_SKEW:
+    if claim.at < now - OFFLINE_LIMIT - CLOCK_SKEW:
         raise Conflict(_l("This record is more than 12 hours old and can no longer be synced; "
                           "please tell your dispatcher."))
-    return value
+    if claim.page_loaded_at is None:
+        return now, False
+    not_before = max(t for t in (task.created_at, started, claim.page_loaded_at) if t is not None)
+    if claim.at < not_before - CLOCK_SKEW:
+        return now, False
+    return min(max(claim.at, not_before), now), True
 
 
-def start_task(user, task: Task, *, now: datetime, device_time: datetime | None = None) -> Task:
+def _overruled(claim: DeviceClaim, when: datetime) -> dict:
+    """The audit's record of a tablet time that was not kept."""
+    if claim.offline and claim.at is not None and claim.at != when:
+        return {"device_time": [claim.at.isoformat(), when.isoformat()]}
+    return {}
+
+
+def start_task(user, task: Task, *, now: datetime, device: DeviceClaim = ONLINE) -> Task:
     _check_open(task)
     if task.status == "in_progress":
         return task
     if task.status == "missed":
         raise Conflict(_l("The window of this task has passed; it was marked missed."))
-    when = _device_time(device_time, now)
+    when, _ = work_time(task, device, now=now)
     won = db.session.execute(update(Task).where(Task.id == task.id, Task.status.in_(NOT_STARTED))
                              .values(status="in_progress", started_at=when, started_by_id=user.id)).rowcount
     if not won:
         raise Conflict(_l("The task changed meanwhile; reload and try again."))
     db.session.refresh(task)
-    record(user, "task", task.id, "task_started", now=now, compound_id=task.compound_id, to_state="in_progress")
+    record(user, "task", task.id, "task_started", now=now, compound_id=task.compound_id, to_state="in_progress",
+           changes=_overruled(device, when) or None)
     return task
 
 
 def complete_task(user, task: Task, completion: Completion, *, now: datetime, upload_dir: str,
-                  offline: bool = False) -> Task:
+                  device: DeviceClaim = ONLINE) -> Task:
     _check_open(task)
-    when = _device_time(completion.device_time, now)
+    when, offline = work_time(task, device, now=now, started=task.started_at)
+    if when < task.window_start:
+        raise DomainError(_l("This task's window opens at %(at)s; it can be completed from then on.",
+                             at=to_local(task.window_start).strftime("%m-%d %H:%M")), field="window")
     if task.status == "missed" and when > task.window_end + OFFLINE_LIMIT:
         raise Conflict(_l("The window of this task has passed; it was marked missed."))
     standard = db.session.get(ServiceStandard, task.standard_id) if task.standard_id else None
@@ -119,7 +167,7 @@ def complete_task(user, task: Task, completion: Completion, *, now: datetime, up
         db.session.add(TaskPhoto(task_id=task.id, path=stored.path, thumb_path=stored.thumb_path, created_at=now))
     db.session.refresh(task)
     record(user, "task", task.id, "task_completed", now=now, compound_id=task.compound_id, from_state=previous,
-           to_state="done", changes={"offline": [None, offline]})
+           to_state="done", changes={"offline": [None, offline], **_overruled(device, when)})
     task_completed.send(task, user=user, now=now)
     return task
 

@@ -8,7 +8,7 @@ from PIL import Image
 from propmgmt.extensions import db
 from propmgmt.plans.models import Task
 
-from .conftest import TABLET, screenshot, sign_in
+from .conftest import PHONE, TABLET, screenshot, sign_in
 
 
 @pytest.fixture
@@ -163,3 +163,173 @@ def test_my_day_fits_tablets_in_both_orientations(live_server, browser, viewport
     row = page.locator(".task-link").first.bounding_box()
     assert row["height"] >= 56  # a gloved finger hits it
     screenshot(page, f"field-day-{viewport['width']}x{viewport['height']}")
+
+
+def _queued(page) -> list:
+    """The records in the tablet's queue (all users'), as [userId, kind, taskId]."""
+    return page.evaluate("""new Promise((resolve) => {
+        const open = indexedDB.open('propmgmt-field', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('queue', {keyPath: 'key'});
+        open.onsuccess = () => {
+            const all = open.result.transaction('queue', 'readonly').objectStore('queue').getAll();
+            all.onsuccess = () => resolve(all.result.map((r) => [r.userId, r.kind, r.taskId]));
+        };
+    })""")
+
+
+@pytest.mark.parametrize("viewport, name", [(TABLET, "tablet"), (PHONE, "phone")])
+def test_an_error_is_shown_next_to_its_field_with_the_ticks_kept(live_server, live_app, page_at, photo, viewport,
+                                                                 name, tmp_path):
+    task_id = _open_windows(live_app, count=1)[0]
+    page = page_at(viewport)
+    sign_in(page, live_server, "operator")
+    page.goto(f"{live_server}/field/tasks/{task_id}")
+    assert "必填：至少一张作业照片" in page.locator(".photo-rule").inner_text()
+    boxes = page.locator("input[name=check]")
+    boxes.first.check()
+    page.set_input_files("#photos", photo)
+    page.click("button:has-text('完成')")
+    error = page.locator("#checklist-error")
+    error.wait_for(state="visible")
+    assert "请勾选全部检查项" in error.inner_text()
+    assert page.url.endswith(f"/field/tasks/{task_id}") and boxes.first.is_checked()
+    assert page.evaluate("document.getElementById('photos').files.length") == 1  # kept on the page
+    screenshot(page, f"task-error-{name}")
+
+    # The server's refusal (a file that is no photo) is shown at the photos, the ticks still there.
+    fake = tmp_path / "scan.jpg"
+    fake.write_bytes(b"%PDF-1.7 not a photo")
+    for box in boxes.all():
+        box.check()
+    page.set_input_files("#photos", str(fake))
+    page.click("button:has-text('完成')")
+    photos_error = page.locator("#photos-error")
+    photos_error.wait_for(state="visible")
+    assert photos_error.inner_text().startswith("scan.jpg") and "不是可读取的照片" in photos_error.inner_text()
+    assert page.locator("#photo-preview img.chosen").count() == 1  # the photo chosen before is replaced
+    assert page.locator(".photos-field.has-error").count() == 1 and not page.locator("#checklist-error").is_visible()
+    assert all(box.is_checked() for box in boxes.all()) and page.url.endswith(f"/field/tasks/{task_id}")
+    screenshot(page, f"task-photo-error-{name}")
+    assert page.errors == [] or all("422" in e or "400" in e for e in page.errors)
+
+
+def test_without_javascript_the_error_is_at_its_field_too(live_server, live_app, browser):
+    task_id = _open_windows(live_app, count=1)[0]
+    context = browser.new_context(viewport=TABLET, locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, "operator")
+    page.goto(f"{live_server}/field/tasks/{task_id}")
+    page.locator("input[name=check]").first.check()
+    page.fill("#note", "")
+    page.click("button:has-text('完成')")
+    assert page.url.endswith(f"/field/tasks/{task_id}/complete")
+    assert "请勾选全部检查项" in page.locator(".checklist-field.has-error #checklist-error").inner_text()
+    assert page.locator("input[name=check]").first.is_checked()
+    screenshot(page, "task-error-nojs-tablet")
+    context.close()
+
+
+def test_an_offline_completion_syncs_and_updates_its_row_without_reload(live_server, live_app, live_db, browser,
+                                                                        photo):
+    task_id = _open_windows(live_app, count=1)[0]
+    context = browser.new_context(viewport=TABLET, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, live_server, "operator")
+    _wait(page, "navigator.serviceWorker.controller !== null")
+    page.reload()
+    page.goto(f"{live_server}/field/tasks/{task_id}")
+    context.set_offline(True)
+    for box in page.locator("input[name=check]").all():
+        box.check()
+    page.set_input_files("#photos", photo)
+    page.click("button:has-text('完成')")
+    page.wait_for_url(f"{live_server}/field")
+    row = page.locator(f"li[data-task-id='{task_id}']")
+    _wait(page, f"document.querySelector(\"li[data-task-id='{task_id}']\").innerText.indexOf('待同步') >= 0")
+    page.evaluate("window.notReloaded = true")
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    _wait(page, f"document.querySelector(\"li[data-task-id='{task_id}'] .task-status\").textContent === '已完成'",
+          timeout=30)
+    assert page.evaluate("window.notReloaded === true")
+    assert row.locator(".pending-sync").is_hidden() and "status-done" in row.get_attribute("class")
+    status, offline, device_at, server_at = _completions(live_db, task_id)
+    assert (status, offline) == ("done", 1) and device_at < server_at
+    screenshot(page, "field-day-synced-tablet")
+    context.close()
+
+
+def _second_operator(live_app) -> None:
+    """A second operator of the demo (their password is locked by the seed) gets the demo password."""
+    from propmgmt.auth.models import User
+    with live_app.app_context():
+        first = db.session.scalar(db.select(User).where(User.username == "operator"))
+        second = db.session.scalar(db.select(User).where(User.username == "op0002"))
+        second.password_hash = first.password_hash
+        db.session.commit()
+        db.session.remove()
+
+
+def test_two_operators_on_one_tablet(live_server, live_app, live_db, browser, photo):
+    first_task, second_task = _open_windows(live_app, count=2)
+    _second_operator(live_app)
+    context = browser.new_context(viewport=TABLET, locale="zh-CN")
+    page = context.new_page()
+    dialogs, sent = [], []
+    page.on("request", lambda r: r.method == "POST" and "/complete" in r.url and sent.append(r.url))
+    sign_in(page, live_server, "operator")
+    me = page.locator("meta[name=field-user]").get_attribute("content")
+
+    # No signal for uploads: the completion stays in the tablet's queue.
+    page.route("**/field/tasks/*/complete", lambda route: route.abort("internetdisconnected"))
+    _complete_on_page(page, live_server, first_task, photo)
+    _wait(page, "document.getElementById('sync-text').textContent.indexOf('1 条记录等待同步') >= 0")
+    assert _queued(page) == [[me, "complete", str(first_task)]]
+
+    # Signing out asks; declining keeps the operator signed in with the record.
+    page.wait_for_load_state("networkidle")  # the day's pages fetched for the offline cache
+    page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.click("button:has-text('退出')")
+    page.wait_for_timeout(500)
+    assert "1 条记录没有同步" in dialogs[0] and page.url.endswith("/field")
+    screenshot(page, "field-signout-asks-tablet")
+
+    # The session ends without the script (it expired): the record stays; the next operator signs in.
+    page.wait_for_load_state("networkidle")
+    page.goto("about:blank")  # no request of the first session's page still under way to set its cookie again
+    page.wait_for_timeout(500)
+    context.clear_cookies()
+    page.unroute("**/field/tasks/*/complete")
+    sent.clear()
+    sign_in(page, live_server, "op0002")
+    other = page.locator("meta[name=field-user]").get_attribute("content")
+    assert other != me and page.locator("#sync-bar").is_hidden()
+    page.click("#sync-now", force=True) if page.locator("#sync-now").is_visible() else None
+    page.wait_for_timeout(1500)
+    assert sent == [] and _queued(page) == [[me, "complete", str(first_task)]]
+    assert _completions(live_db, first_task)[0] == "scheduled"
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    page.wait_for_load_state("networkidle")
+    page.click("button:has-text('退出')")
+    page.wait_for_url("**/login")
+    assert len(dialogs) == 1  # nothing of the second operator's was waiting: not asked
+
+    # The first operator is back: their record is sent under their own session.
+    sign_in(page, live_server, "operator")
+    for _ in range(100):
+        if _completions(live_db, first_task)[0] == "done":
+            break
+        page.wait_for_timeout(200)
+    assert _completions(live_db, first_task)[0] == "done"
+    page.wait_for_timeout(500)
+    assert _queued(page) == []
+
+    # Queued again and signing out, accepted: the record is deleted from the tablet.
+    page.route("**/field/tasks/*/complete", lambda route: route.abort("internetdisconnected"))
+    _complete_on_page(page, live_server, second_task, photo)
+    _wait(page, "document.getElementById('sync-text').textContent.indexOf('1 条记录等待同步') >= 0")
+    page.click("button:has-text('退出')")
+    page.wait_for_url("**/login")
+    assert len(dialogs) == 2 and _queued(page) == []
+    assert _completions(live_db, second_task)[0] == "scheduled"
+    context.close()

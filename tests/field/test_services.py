@@ -11,16 +11,18 @@ from propmgmt.field.services import apply_once, task_for
 from propmgmt.outbox.models import Notification
 from propmgmt.photos import PhotoRejected, check_photo
 from propmgmt.plans.models import TaskPhoto
-from propmgmt.plans.transitions import Completion, complete_task, reject_task, start_task, verify_task
+from propmgmt.plans.transitions import Completion, DeviceClaim, complete_task, reject_task, start_task, verify_task
 
 from ..conftest import jpeg
 from ..factories import UserFactory
 
 
-def _done(task, operator, upload_dir, **kwargs):
+def _done(task, operator, upload_dir, *, now=None, **claim):
+    """Completes `task`; `claim`: what the tablet says (DeviceClaim's fields)."""
     completion = Completion(checklist={item: True for item in ["道路清扫", "楼道清扫"]},
-                            photos=[check_photo(jpeg())], **kwargs)
-    return complete_task(operator, task, completion, now=utcnow(), upload_dir=upload_dir)
+                            photos=[check_photo(jpeg())])
+    return complete_task(operator, task, completion, now=now or utcnow(), upload_dir=upload_dir,
+                         device=DeviceClaim(**claim))
 
 
 def test_complete_with_photo_reencodes_and_strips_location(db, field_day, app, tmp_path):
@@ -104,16 +106,16 @@ def test_second_completion_and_cancelled_task(db, field_day, tmp_path):
 
 def test_offline_completion_keeps_both_times(db, field_day, tmp_path):
     task, operator = field_day["tasks"][0], field_day["operator"]
-    done_on_device = utcnow() - timedelta(hours=3)
-    _done(task, operator, str(tmp_path), device_time=done_on_device)
+    done_on_device = utcnow() - timedelta(minutes=20)
+    _done(task, operator, str(tmp_path), at=done_on_device, offline=True, page_loaded_at=utcnow() - timedelta(hours=1))
     assert task.device_completed_at == done_on_device.replace(microsecond=task.device_completed_at.microsecond)
-    assert task.completed_at > task.device_completed_at
+    assert task.completed_at > task.device_completed_at and task.recorded_offline
     with pytest.raises(Conflict, match="超过 12 小时"):
-        _done(field_day["tasks"][1], operator, str(tmp_path),
-              device_time=utcnow() - timedelta(hours=13))
+        _done(field_day["tasks"][1], operator, str(tmp_path), at=utcnow() - timedelta(hours=13), offline=True,
+              page_loaded_at=utcnow() - timedelta(hours=14))
     with pytest.raises(DomainError, match="时钟"):
-        _done(field_day["tasks"][1], operator, str(tmp_path),
-              device_time=utcnow() + timedelta(hours=1))
+        _done(field_day["tasks"][1], operator, str(tmp_path), at=utcnow() + timedelta(hours=1), offline=True,
+              page_loaded_at=utcnow())
 
 
 def test_a_key_is_applied_once_and_a_replay_gets_the_first_answer(db, field_day):

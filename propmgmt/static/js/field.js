@@ -1,6 +1,8 @@
 /* The field app on the tablet: actions are queued on the device (IndexedDB) with an idempotency
    key and sent when there is a connection; the server applies each key once. Photos are made
-   smaller here before upload. Nothing is dropped silently: refusals are listed until dismissed. */
+   smaller here before upload. Nothing is dropped silently: refusals are listed until dismissed.
+   Each record belongs to the user who made it (a shared tablet): only theirs are sent in their
+   session, and signing out asks before deleting their unsent ones. */
 (function () {
   "use strict";
 
@@ -8,6 +10,16 @@
   var STORE = "queue";
   var CONFLICTS = "propmgmt-field-conflicts";
   var MAX_SIDE = 1600;
+  var metaUser = document.querySelector('meta[name="field-user"]');
+  var me = metaUser ? metaUser.content : "";
+  var settled = {}; // task id -> {status, label} the server answered in this page's life
+
+  function text(name, values) {
+    var box = document.getElementById("field-texts");
+    var value = (box && box.getAttribute("data-" + name)) || "";
+    Object.keys(values || {}).forEach(function (k) { value = value.replace("{" + k + "}", values[k]); });
+    return value;
+  }
 
   function openDb() {
     return new Promise(function (resolve, reject) {
@@ -29,9 +41,10 @@
     });
   }
 
-  function queued() {
+  function queued() { // this user's records; others' stay on the tablet for their owner
     return store("readonly", function (s) { return s.getAll(); }).then(function (items) {
-      return (items || []).sort(function (a, b) { return a.createdAt < b.createdAt ? -1 : 1; });
+      return (items || []).filter(function (item) { return me && item.userId === me; })
+        .sort(function (a, b) { return a.createdAt < b.createdAt ? -1 : 1; });
     });
   }
   function save(item) { return store("readwrite", function (s) { s.put(item); }); }
@@ -61,12 +74,13 @@
     }).catch(function () { return file; }); // the server says clearly what is wrong with it
   }
 
-  function conflicts() {
+  function allConflicts() {
     try { return JSON.parse(localStorage.getItem(CONFLICTS) || "[]"); } catch (e) { return []; }
   }
+  function conflicts() { return allConflicts().filter(function (c) { return c.userId === me; }); }
   function addConflict(item, message) {
-    var list = conflicts();
-    list.push({ key: item.key, label: item.label, message: message });
+    var list = allConflicts().filter(function (c) { return c.key !== item.key; });
+    list.push({ key: item.key, label: item.label, message: message, userId: item.userId });
     localStorage.setItem(CONFLICTS, JSON.stringify(list));
   }
 
@@ -82,7 +96,7 @@
       ok.type = "button";
       ok.textContent = "知道了";
       ok.addEventListener("click", function () {
-        localStorage.setItem(CONFLICTS, JSON.stringify(conflicts().filter(function (x) { return x.key !== c.key; })));
+        localStorage.setItem(CONFLICTS, JSON.stringify(allConflicts().filter(function (x) { return x.key !== c.key; })));
         showConflicts();
       });
       li.appendChild(ok);
@@ -100,11 +114,13 @@
     var pending = {};
     items.forEach(function (item) { if (item.taskId) pending[item.taskId] = item.kind; });
     document.querySelectorAll("[data-task-id]").forEach(function (el) {
-      var kind = pending[el.getAttribute("data-task-id")];
+      var id = el.getAttribute("data-task-id");
+      var kind = pending[id];
       var badge = el.querySelector(".pending-sync");
       if (badge) badge.hidden = !kind;
       var status = el.querySelector(".task-status");
       if (kind && status) status.textContent = kind === "complete" ? "已完成（待同步）" : "进行中（待同步）";
+      if (!kind && settled[id]) showState(el, status, settled[id].status, settled[id].label);
       if (kind === "complete") {
         el.classList.add("status-done");
         el.classList.remove("overdue");
@@ -113,6 +129,13 @@
       }
     });
     showConflicts();
+  }
+
+  function showState(el, status, state, label) { // the row or page as the server now has the task
+    if (status && label) status.textContent = label;
+    el.className = el.className.replace(/\bstatus-[a-z_]+/g, "").trim();
+    if (el.classList.contains("task-row")) el.classList.add("status-" + state);
+    else if (status) status.className = status.className.replace(/\bstatus-[a-z_]+/g, "").trim() + " status-" + state;
   }
 
   var syncing = false;
@@ -126,8 +149,8 @@
         chain = chain.then(function (goOn) {
           if (!goOn) return false;
           return send(item).then(function (outcome) {
-            if (outcome === "login") { note = "请重新登录后自动同步"; return false; }
-            return outcome !== "retry";
+            if (outcome.result === "login") { note = "请重新登录后自动同步"; return false; }
+            return outcome.result !== "retry" && outcome.result !== "held";
           });
         });
       });
@@ -138,29 +161,42 @@
     }, function () { syncing = false; });
   }
 
-  function send(item) {
+  /* Sends one record; resolves {result: sent | refused | retry | login | held, error}. `inline`: the
+     operator is on the form that made it, which shows a refusal next to its field instead of listing it. */
+  function send(item, inline) {
     var body = new FormData();
     item.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
     body.append("key", item.key);
     body.append("device_time", item.deviceTime);
-    if (item.kind === "complete") body.append("offline", item.offline ? "1" : "0");
-    item.photos.forEach(function (blob, i) { body.append("photos", blob, "photo-" + (i + 1) + ".jpg"); });
+    body.append("offline", item.offline ? "1" : "0");
+    body.append("queued_by", item.userId);
+    item.photos.forEach(function (blob, i) { // the operator's names, so a refusal says which photo
+      body.append("photos", blob, (item.photoNames && item.photoNames[i]) || "photo-" + (i + 1) + ".jpg");
+    });
     return fetch(item.url, {
       method: "POST", body: body, credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRFToken": csrfToken() || item.csrf, "X-Idempotency-Key": item.key }
     }).then(function (response) {
-      if (response.redirected && new URL(response.url).pathname === "/login") return "login";
-      if (response.ok) return drop(item.key).then(function () { return "sent"; });
+      if (response.redirected && new URL(response.url).pathname === "/login") return { result: "login" };
       return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.ok) {
+          if (data && data.task && data.task.id) settled[String(data.task.id)] = data.task;
+          return drop(item.key).then(function () { return { result: "sent" }; });
+        }
         var error = (data && data.error) || {};
-        if (error.code === "csrf_expired") return "login";
-        if (response.status >= 500 || response.status === 429 || response.status === 408) return "retry";
-        addConflict(item, error.message || ("服务器拒绝了这条记录（" + response.status + "）"));
-        return drop(item.key).then(function () { return "refused"; });
+        if (error.code === "csrf_expired") return { result: "login" };
+        if (response.status >= 500 || response.status === 429 || response.status === 408) return { result: "retry" };
+        error.message = error.message || ("服务器拒绝了这条记录（" + response.status + "）");
+        if (error.code === "other_user") { // not this session's: kept on the tablet for its owner
+          addConflict(item, error.message);
+          return { result: "held", error: error };
+        }
+        if (!inline) addConflict(item, error.message);
+        return drop(item.key).then(function () { return { result: "refused", error: error }; });
       });
     }, function () {
       item.offline = true;
-      return save(item).then(function () { return "retry"; });
+      return save(item).then(function () { return { result: "retry" }; });
     });
   }
 
@@ -177,35 +213,103 @@
     var title = document.querySelector("h1");
     return Promise.all(files.map(downscale)).then(function (photos) {
       var item = {
-        key: newKey(), kind: kind, url: form.action, taskId: form.getAttribute("data-task-id"),
+        key: newKey(), kind: kind, url: form.action, taskId: form.getAttribute("data-task-id"), userId: me,
         label: title ? title.textContent.trim() : "", fields: fields, photos: photos,
+        photoNames: files.map(function (file) { return file.name; }),
         deviceTime: new Date().toISOString(), createdAt: Date.now(), csrf: csrfToken(), offline: !navigator.onLine
       };
-      return save(item);
+      return save(item).then(function () { return item; });
     });
+  }
+
+  /* The form's refusal next to its field (checklist, photos, note) or above the form. */
+  function showError(form, error) {
+    form.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
+    form.querySelectorAll("p.error[role=alert]").forEach(function (el) { el.hidden = true; el.textContent = ""; });
+    var top = form.querySelector(".form-error");
+    if (top) { top.hidden = true; top.textContent = ""; }
+    if (!error) return;
+    var at = error.field && document.getElementById(error.field + "-error");
+    var box = at || top;
+    if (!box) { render([], error.message); return; }
+    box.textContent = error.message;
+    box.hidden = false;
+    if (box === top) top.className = "form-error flash flash-error";
+    if (at && at.closest(".field")) at.closest(".field").classList.add("has-error");
+    box.scrollIntoView({ block: "center" });
+  }
+
+  /* What the server would refuse for sure, said before queueing (it may be offline for hours). */
+  function precheck(form) {
+    if (form.getAttribute("data-kind") !== "complete") return null;
+    var note = form.querySelector("textarea[name=note]");
+    var unticked = Array.prototype.filter.call(form.querySelectorAll("input[name=check]"), function (box) {
+      return !box.checked;
+    }).map(function (box) { return box.value; });
+    if (unticked.length && !(note && note.value.trim())) {
+      return { field: "checklist", message: text("unticked", { items: unticked.join("、") }) };
+    }
+    var input = form.querySelector('input[type="file"]');
+    var chosen = input ? input.files.length : 0;
+    if (form.getAttribute("data-photo-required") === "1" && !chosen &&
+        form.getAttribute("data-photos-kept") === "0") {
+      return { field: "photos", message: text("photo") };
+    }
+    return null;
   }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.classList || !form.classList.contains("js-queue") || !window.indexedDB) return;
     event.preventDefault();
+    var problem = precheck(form);
+    showError(form, problem);
+    if (problem) return;
     var button = form.querySelector('button[type="submit"]');
     if (button) button.disabled = true;
-    queue(form).then(sync).then(function () {
-      if (form.getAttribute("data-kind") === "start") { location.reload(); return; }
-      location.href = "/field";
-    }, function () {
+    queue(form).then(function (item) {
+      // Online, this record goes first and a refusal is shown here, with everything still entered.
+      return (navigator.onLine ? send(item, true) : Promise.resolve({ result: "retry" })).then(function (outcome) {
+        if (outcome.result === "refused" || outcome.result === "held") {
+          if (button) button.disabled = false;
+          showError(form, outcome.error);
+          return;
+        }
+        return sync().then(function () {
+          if (form.getAttribute("data-kind") === "start") { location.reload(); return; }
+          location.href = "/field";
+        });
+      });
+    }).catch(function () {
       if (button) button.disabled = false;
       render([], "本机无法保存这条记录，请重试");
     });
+  });
+
+  /* Signing out on a shared tablet: this user's unsent records would be sent by no one (the next
+     user's session does not send them), so ask; the cached pages of this user go too. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.action || new URL(form.action, location.href).pathname !== "/logout" || !window.indexedDB) return;
+    event.preventDefault();
+    if (warming) warming.abort(); // a page fetched for the cache must not answer after the sign-out
+    var leave = function () { form.submit(); };
+    queued().then(function (mine) {
+      if (mine.length && !window.confirm(text("logout", { n: mine.length }))) return;
+      return Promise.all(mine.map(function (item) { return drop(item.key); })).then(function () {
+        return window.caches ? caches.delete("field-v1") : null;
+      }).then(leave, leave);
+    }, leave);
   });
 
   document.addEventListener("change", function (event) {
     if (event.target.id !== "photos") return;
     var strip = document.getElementById("photo-preview");
     if (!strip) return;
+    strip.querySelectorAll("img.chosen").forEach(function (img) { strip.removeChild(img); }); // chosen again
     Array.prototype.forEach.call(event.target.files, function (file) {
       var img = document.createElement("img");
+      img.className = "chosen";
       img.alt = file.name;
       img.src = URL.createObjectURL(file);
       strip.appendChild(img);
@@ -216,13 +320,16 @@
     if (event.target.id === "sync-now") sync();
   });
 
+  var warming = window.AbortController ? new AbortController() : null;
   function warmCache() {
     if (!navigator.onLine || !window.caches) return;
     var urls = Array.prototype.map.call(document.querySelectorAll("a.task-link"), function (a) { return a.href; });
     urls.push("/field/report");
     caches.open("field-v1").then(function (cache) {
       urls.forEach(function (url) {
-        fetch(url, { credentials: "same-origin" }).then(function (r) { if (r.ok && !r.redirected) cache.put(url, r); });
+        fetch(url, { credentials: "same-origin", signal: warming && warming.signal }).then(function (r) {
+          if (r.ok && !r.redirected) cache.put(url, r);
+        }).catch(function () {});
       });
     });
   }
