@@ -43,6 +43,9 @@ def test_a_morning_under_kills_loses_and_duplicates_nothing(tmp_path, soak_url):
     # The morning happened: tasks for 15 days, reminders by email and webhook, completions from tablets.
     assert figures["tasks lost / duplicate / unexpected"] == "0 / 0 / 0"
     sent, received, twice = figures["email: rows sent / received / received twice or more"].split(" / ")
-    assert int(sent.replace(",", "")) > 100 and sent == received and twice == "0"
+    # A scheduler killed between the mail server's acceptance and its commit sends that one message
+    # again, with the same Message-ID (README "Soak", the exactly-once caveat): at most one per kill.
+    assert int(sent.replace(",", "")) > 100 and sent == received
+    assert int(twice) <= result.faults.killed_schedulers, output
     completions = figures["completions sent / acknowledged / refused"].split(" / ")
     assert int(completions[1]) >= 10 and completions[0] == completions[1], output
