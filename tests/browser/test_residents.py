@@ -35,6 +35,10 @@ def _operators_compound(live_app):
 
 def test_report_dispatch_complete_rate(live_server, live_app, live_db, browser, photo):
     code, name = _operators_compound(live_app)
+    official = browser.new_context(viewport=TABLET_LANDSCAPE, locale="zh-CN").new_page()
+    sign_in(official, live_server, "official")
+    official.goto(f"{live_server}/oversight")
+    received_before = int(official.locator("a[href*='outcome=received'] .kpi-value").inner_text())
 
     # The resident scans the QR code: the compound's public page, on a phone.
     resident = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
@@ -115,6 +119,16 @@ def test_report_dispatch_complete_rate(live_server, live_app, live_db, browser, 
     assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(small, "field-task-case-done-phone")
 
+    # The dispatcher finds the work in the verification workbench among the day's work, and verifies it.
+    dispatcher.goto(f"{live_server}/field/verify")
+    item = dispatcher.locator(f".verify-item[data-task-id='{task_id}']")
+    assert item.count() == 1 and "已疏通，地面已冲洗" in item.inner_text()
+    screenshot(dispatcher, "verify-case-work")
+    item.locator(f"form[action*='/verify/{task_id}/accept'] button[type=submit]").click()
+    dispatcher.wait_for_load_state()
+    with sqlite3.connect(live_db) as connection:
+        assert connection.execute("SELECT status FROM task WHERE id = ?", (task_id,)).fetchone() == ("verified",)
+
     # The resident sees it resolved, with the operator's photo of the result (no names), and rates it, once.
     resident.goto(f"{live_server}/r/track/{tracking}")
     work = resident.locator("#work-photos img")
@@ -131,4 +145,7 @@ def test_report_dispatch_complete_rate(live_server, live_app, live_db, browser, 
                                   (tracking,)).fetchone() == ("closed", 5)
     resident.goto(f"{live_server}/r/{code}")
     assert "5.0" in resident.content()
+    # The officials' overview counts the case, once.
+    official.goto(f"{live_server}/oversight")
+    assert int(official.locator("a[href*='outcome=received'] .kpi-value").inner_text()) == received_before + 1
     assert errors == []
