@@ -29,6 +29,15 @@ def coerce_id(value) -> int:
     return number
 
 
+MAX_PAGE = 100_000  # past the last page a list is empty; past this the offset overflows the database
+
+
+def page_arg() -> int:
+    """The list page asked for (?page=), from 1 to MAX_PAGE: a huge or unreadable one never reaches SQL."""
+    value = as_id(request.args.get("page"))
+    return min(value, MAX_PAGE) if value else 1
+
+
 def int_arg(name: str) -> int | None:
     return as_id(request.args.get(name))
 

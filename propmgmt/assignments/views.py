@@ -16,7 +16,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..orgs.models import Crew, Organisation
 from ..plans.models import ServiceType
-from ..request_args import as_id, choice_arg, date_arg, int_arg, text_arg
+from ..request_args import as_id, choice_arg, date_arg, int_arg, page_arg, text_arg
 from ..web import on_refusal_go_to, refused, transaction
 from .exports import ledger_xlsx
 from .forms import DecisionForm, EndForm, ProposalForm, ReleaseForm
@@ -68,7 +68,8 @@ def unmanaged():
     f = QueueFilter(subdistrict_id=int_arg("subdistrict"), community_id=int_arg("community"),
                     renovation_status=choice_arg("renovation_status", RENOVATION_STATUSES), q=text_arg("q"),
                     sort=choice_arg("sort", QUEUE_SORTS) or "waiting")
-    page = db.paginate(unmanaged_queue(f), per_page=current_app.config["PAGE_SIZE"], max_per_page=MAX_BULK,
+    page = db.paginate(unmanaged_queue(f), page=page_arg(),
+                       per_page=current_app.config["PAGE_SIZE"], max_per_page=MAX_BULK,
                        error_out=False, count=False)
     page.total, households = queue_totals(f)
     subdistricts, communities = area_choices()
@@ -148,7 +149,8 @@ def propose():
 @roles_required(*READERS)
 def ledger():
     f = _ledger_filter()
-    page = db.paginate(ledger_query(f), per_page=current_app.config["PAGE_SIZE"], error_out=False, count=False)
+    page = db.paginate(ledger_query(f), page=page_arg(),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False, count=False)
     page.total = ledger_count(f)
     subdistricts, _communities = area_choices()
     leaders = db.session.scalars(select(User).where(User.role.in_(LEADER_ROLES)).order_by(User.display_name)).all()

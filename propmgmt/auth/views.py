@@ -20,6 +20,8 @@ def _safe_next(target: str | None) -> str | None:
     """Only same-site paths: never send a user who just signed in to another host."""
     if not target:
         return None
+    if any(char in target for char in "\r\n\t\\") or any(ord(char) < 32 for char in target):
+        return None  # a line break would split the Location header; a backslash reads as // in browsers
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

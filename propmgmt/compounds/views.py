@@ -18,7 +18,7 @@ from ..extensions import db
 from ..handovers.labels import STAGE_LABELS
 from ..handovers.queries import open_handover_of
 from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
-from ..request_args import choice_arg, int_arg, text_arg
+from ..request_args import choice_arg, int_arg, page_arg, text_arg
 from ..tables import ImportRejected, read_table
 from ..web import refused, transaction
 from .exports import register_xlsx
@@ -100,7 +100,8 @@ def _get_compound(compound_id: int) -> Compound:
 @roles_required(*READERS)
 def list_compounds():
     f = _filter_from_args()
-    page = db.paginate(register_query(f), per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
+    page = db.paginate(register_query(f), page=page_arg(),
+                       per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
                        error_out=False, count=False)
     total, households = register_totals(f)
     page.total = total

@@ -42,7 +42,7 @@ from ..plans.labels import TASK_STATUS_LABELS
 from ..plans.models import Task, TaskPhoto
 from ..plans.outcomes import OPEN_WORK, finished_late, is_overdue
 from ..plans.transitions import Completion, DeviceClaim, complete_task, reject_task, start_task, verify_task
-from ..request_args import as_id
+from ..request_args import as_id, page_arg
 from ..web import on_refusal_go_to, refused, transaction
 from .queries import case_photo_of, cases_of, checklist_of, my_days, operator_rates, photo_required, photos_of
 from .services import apply_once, task_for, verify_selection
@@ -266,7 +266,8 @@ def _workbench(refusal: tuple[int, str] | None = None, status: int = 200):
     now = utcnow()
     choices = workbench_choices(chinese=str(get_locale()).startswith("zh"))
     f, errors = read_filter(request.args, choices, now=now)
-    page = db.paginate(awaiting_rows(f), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(awaiting_rows(f), page=page_arg(),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
     operators, crews = operator_rates(Period.last_days(RATE_DAYS, now=now), now=now)
     today = local_today(now).isoformat()
     return render_template("field/verify.html", page=page, f=f, errors=errors, choices=choices,

@@ -22,7 +22,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..periods import Period
 from ..plans.outcomes import finished_at, finished_late, format_rate
-from ..request_args import int_arg
+from ..request_args import int_arg, page_arg
 from .complaints import CASE_OUTCOME_LABELS, answered_late, case_rows, complaint_figures, count_cases
 from .drilldown import (
     PERSISTENT_LATE_SHARE,
@@ -219,7 +219,8 @@ def tasks():
         narrowed_by = describe(chosen)
     except DomainError as problem:
         chosen, narrowed_by, error = TaskList(period), [], problem.message
-    page = db.paginate(task_rows(chosen, now), per_page=current_app.config["PAGE_SIZE"], error_out=False,
+    page = db.paginate(task_rows(chosen, now), page=page_arg(),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False,
                        count=False)
     page.total = count_rows(chosen, now)
     return render_template("oversight/tasks.html", page=page, tasks=chosen, narrowed_by=narrowed_by, error=error,
@@ -236,7 +237,8 @@ def complaints():
     outcome = request.args.get("outcome") or "received"
     if outcome not in CASE_OUTCOME_LABELS:
         outcome, error = "received", _("Unknown figure: choose one from the list.")
-    page = db.paginate(case_rows(outcome, period, now), per_page=current_app.config["PAGE_SIZE"], error_out=False,
+    page = db.paginate(case_rows(outcome, period, now), page=page_arg(),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False,
                        count=False)
     page.total = count_cases(outcome, period, now)
     return render_template("oversight/complaints.html", page=page, outcome=outcome, period=period, error=error,

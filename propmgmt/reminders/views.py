@@ -9,7 +9,7 @@ from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..outbox.services import webhook_configured
-from ..request_args import as_id
+from ..request_args import as_id, page_arg
 from ..web import on_refusal_go_to, refused, transaction
 from .forms import ActionForm, PreferencesForm
 from .labels import CHANNEL_LABELS, SUBJECT_LABELS
@@ -48,7 +48,8 @@ def _subject_url(notification) -> str | None:
 @bp.route("")
 @signed_in
 def centre():
-    page = db.paginate(inbox(current_user.id), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(inbox(current_user.id), page=page_arg(),
+                       per_page=PER_PAGE, error_out=False)
     items = [(n, *render(n), _subject_url(n)) for n in page.items]
     return render_template("reminders/centre.html", page=page, items=items, unread=unread_count(current_user.id))
 
@@ -99,7 +100,8 @@ def settings():
 @bp.route("/parked")
 @roles_required(*OUTBOX_KEEPERS)
 def parked():
-    page = db.paginate(parked_query(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(parked_query(), page=page_arg(),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
     items = [(n, render(n)[0]) for n in page.items]
     return render_template("reminders/parked.html", page=page, items=items,
                            CHANNEL_LABELS=CHANNEL_LABELS, SUBJECT_LABELS=SUBJECT_LABELS)

@@ -87,3 +87,17 @@ def test_back_to_the_notification_page_that_is_no_page(client, db, w):
     _sign_in(client, w["admin"])
     response = client.post("/notifications/read-all", data={"page": "²"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/notifications")
+
+
+@pytest.mark.parametrize("url", ["/compounds", "/assignments", "/assignments/unmanaged", "/notifications",
+                                 "/oversight/tasks", "/field/verify"])
+def test_a_page_number_past_any_database_integer_is_an_empty_page_not_a_500(client, login_as, url):
+    login_as("admin")
+    assert client.get(url, query_string={"page": "99999999999999999999"}).status_code in (200, 400), url
+
+
+@pytest.mark.parametrize("target", ["/compounds\r\nSet-Cookie: x=1", "/\\\\evil.example", "/x\ty"])
+def test_a_next_address_with_a_line_break_or_backslash_goes_home(client, target):
+    response = client.get("/lang/zh", query_string={"next": target})
+    assert response.status_code == 302 and "\n" not in response.headers["Location"]
+    assert "evil" not in response.headers["Location"]
