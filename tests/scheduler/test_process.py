@@ -80,7 +80,8 @@ def small_district(app):
         for _ in range(3):
             approve_assignment(official, propose_assignment(official, CompoundFactory(), Proposal(
                 decision_no="文号", reason="", service_type_ids=[t.id for t in types], leader_id=official.id,
-                start_date=date(2026, 11, 25), review_date=None, crew_id=crew.id), now=start), now=start)
+                start_date=date(2026, 11, 25), review_date=None, crew_id=crew.id), now=start), now=start,
+                generate=False)  # the schedulers make every task here
         db.session.commit()
         db.session.remove()
     yield {"start": start, "operators": operators}

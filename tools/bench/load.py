@@ -266,6 +266,12 @@ def _prepare(operator_count: int) -> dict:
                or_(Task.assignee_id.in_([r.id for r in chosen]),
                    Task.assignee_id.is_(None) & Task.crew_id.in_(list(members))))
         .order_by(Task.window_start, Task.id)).all()
+    if open_tasks:  # completing is refused before a window opens (plans.transitions): open them now
+        opened = now - timedelta(minutes=30)
+        db.session.execute(update(Task), [
+            {"id": task.id, "window_start": opened - timedelta(seconds=i), "window_end": now + timedelta(hours=4)}
+            for i, task in enumerate(open_tasks)])  # a second apart: one task per plan and window start
+        db.session.commit()
     tasks: dict[str, list] = {r.username: [] for r in chosen}
     names = {r.id: r.username for r in chosen}
     dealt = {crew: 0 for crew in members}
