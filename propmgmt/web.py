@@ -1,7 +1,8 @@
-"""A request's transaction, and the way back from a refusal (DomainError) on a page."""
+"""A request's transaction, the way back from a refusal (DomainError) on a page, and sending a stored photo."""
 from functools import wraps
+from pathlib import Path
 
-from flask import flash, g, redirect, request, url_for
+from flask import current_app, flash, g, make_response, redirect, request, send_from_directory, url_for
 
 from .errors import DomainError
 from .extensions import db
@@ -52,3 +53,13 @@ def refused(error: DomainError, form=None, *, fields: dict[str, str] | None = No
         form[name].errors = [*form[name].errors, str(error.message)]
     else:
         flash(str(error.message), "error")
+
+
+def send_photo(full: str, thumb: str, *, public: bool = False, thumbs_only: bool = False):
+    """A stored photo from the upload folder (its thumbnail for ?size=thumb, or always), cached by the
+    browser for a day: privately unless the photo is on a public page."""
+    path = thumb if thumbs_only or request.args.get("size") == "thumb" else full
+    response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path))
+    response.headers["Cache-Control"] = f"{'public' if public else 'private'}, max-age=86400"
+    return response
+

@@ -1,18 +1,14 @@
 """The dispatcher's case queue (/complaints): deadlines, transitions, hotline import and replies."""
 import io
-from pathlib import Path
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
     send_file,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -30,7 +26,7 @@ from ..extensions import db
 from ..orgs.models import Crew, crew_compound
 from ..request_args import as_id, choice_arg
 from ..tables import ImportRejected
-from ..web import on_refusal_go_to, refused, transaction
+from ..web import on_refusal_go_to, refused, send_photo, transaction
 from . import services
 from .hotline import read_tickets, replies_xlsx
 from .labels import PROBLEM_LABELS, SEVERITY_LABELS, SOURCE_LABELS, STATUS_LABELS
@@ -94,10 +90,7 @@ def show(complaint_id: int):
 @roles_required(*HANDLERS)
 def photo(photo_id: int):
     item = db.session.get(ComplaintPhoto, photo_id) or abort(404)
-    path = item.thumb_path if request.args.get("size") == "thumb" else item.path
-    response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path))
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return send_photo(item.path, item.thumb_path)
 
 
 def _act(complaint_id: int, action, done: str):

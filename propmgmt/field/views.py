@@ -6,7 +6,6 @@ again with the message next to its field and what was entered.
 """
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -18,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import get_locale
@@ -43,7 +41,7 @@ from ..plans.models import Task, TaskPhoto
 from ..plans.outcomes import OPEN_WORK, finished_late, is_overdue
 from ..plans.transitions import Completion, DeviceClaim, complete_task, reject_task, start_task, verify_task
 from ..request_args import as_id, page_arg
-from ..web import on_refusal_go_to, refused, transaction
+from ..web import on_refusal_go_to, refused, send_photo, transaction
 from .queries import case_photo_of, cases_of, checklist_of, my_days, operator_rates, photo_required, photos_of
 from .services import apply_once, task_for, verify_selection
 from .workbench import PHOTO_CHOICES, SAMPLE_DAYS, awaiting_rows, read_filter, workbench_choices
@@ -221,10 +219,7 @@ def photo(photo_id: int):
             task_for(current_user, item.task_id)
         except DomainError:
             abort(404)
-    path = item.thumb_path if request.args.get("size") == "thumb" else item.path
-    response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path))
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return send_photo(item.path, item.thumb_path)
 
 
 @bp.route("/tasks/<int:task_id>/case-photos/<int:photo_id>")
@@ -237,10 +232,7 @@ def case_photo(task_id: int, photo_id: int):
     except DomainError:
         abort(404)
     photo = case_photo_of(item, photo_id) or abort(404)
-    path = photo.thumb_path if request.args.get("size") == "thumb" else photo.path
-    response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path))
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return send_photo(photo.path, photo.thumb_path)
 
 
 @bp.route("/sw.js")

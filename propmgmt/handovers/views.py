@@ -1,6 +1,5 @@
 """Handover pages: readiness, the pipeline, and one handover's stages."""
 import io
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -11,7 +10,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -32,7 +30,7 @@ from ..orgs.models import Organisation
 from ..photos import check_photo
 from ..request_args import choice_arg, int_arg
 from ..spreadsheets import append_row
-from ..web import on_refusal_go_to, refused, transaction
+from ..web import on_refusal_go_to, refused, send_photo, transaction
 from .forms import DecisionForm, FirmForm, InspectionForm, PolicyForm, ReadinessForm, ReasonForm, StageForm
 from .labels import CRITERION_LABELS, FACILITY_LABELS, INSPECTION_RESULT_LABELS, STAGE_LABELS
 from .models import HANDOVER_STAGES, Handover, InspectionItem
@@ -257,8 +255,7 @@ def inspection_photo(handover_id: int, item_id: int):
     item = db.session.get(InspectionItem, item_id)
     if item is None or item.handover_id != handover.id or not item.photo_path:
         abort(404)
-    path = item.thumb_path if request.args.get("size") == "thumb" else item.photo_path
-    return send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path)
+    return send_photo(item.photo_path, item.thumb_path)
 
 
 @bp.route("/<int:handover_id>/inspection/<int:item_id>/fixed", methods=["POST"])

@@ -1,7 +1,6 @@
 """The residents' window (no account): a compound's public page reached by its QR code, reporting
 a problem, following it by its tracking code and rating the result; the posters for printing.
 """
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -12,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -29,7 +27,7 @@ from ..compounds.models import Community, Compound, Subdistrict
 from ..errors import DomainError
 from ..extensions import db
 from ..photos import check_photo
-from ..web import on_refusal_go_to, refused, transaction
+from ..web import on_refusal_go_to, refused, send_photo, transaction
 from .posters import poster_pdf, qr_svg
 from .queries import case_work_photo, case_work_photos, public_photo, public_record
 
@@ -60,9 +58,7 @@ def compound_page(code: str):
 def photo(code: str, photo_id: int):
     """Thumbnails only: enough to see the work, no full-size image of someone's doorway."""
     item = public_photo(_compound(code), photo_id) or abort(404)
-    response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), item.thumb_path))
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    return response
+    return send_photo(item.path, item.thumb_path, public=True, thumbs_only=True)
 
 
 @bp.route("/<code>/qr.svg")
@@ -181,10 +177,7 @@ def case_photo(tracking_code: str, photo_id: int):
     except DomainError:
         abort(404)
     item = case_work_photo(complaint, photo_id) or abort(404)
-    path = item.thumb_path if request.args.get("size") == "thumb" else item.path
-    response = make_response(send_from_directory(Path(current_app.config["UPLOAD_DIR"]), path))
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return send_photo(item.path, item.thumb_path)
 
 
 def _act(tracking_code: str, action):
