@@ -130,9 +130,10 @@ def _run(kind: str, task_id: int | None, action):
 @bp.route("")
 @roles_required(*OPERATOR)
 def day():
-    days = my_days(current_user, now=utcnow())
+    now = utcnow()  # one moment: the days and the overdue marks are read at the same time
+    days = my_days(current_user, now=now)
     cases = cases_of([t for d in days for g in d.groups for t in g.tasks])
-    return render_template("field/day.html", days=days, now=utcnow(), is_overdue=is_overdue, cases=cases)
+    return render_template("field/day.html", days=days, now=now, is_overdue=is_overdue, cases=cases)
 
 
 def _task_page(item, *, entered: dict | None = None, error: DomainError | None = None, status: int = 200):
