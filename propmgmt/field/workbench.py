@@ -50,7 +50,7 @@ class Choices:
 def workbench_choices(*, chinese: bool) -> Choices:
     """Five small statements: the areas, the compounds that have tasks, crews, operators, service types."""
     operators = db.session.execute(
-        select(User.id, func.coalesce(func.nullif(User.display_name, ""), User.username), Crew.name)
+        select(User.id, func.coalesce(func.nullif(User.display_name, ""), User.username), User.work_no, Crew.name)
         .outerjoin(Crew, Crew.id == User.crew_id).where(User.role.in_(OPERATORS))
         .order_by(Crew.name, User.display_name, User.id)).all()
     name = ServiceType.name_zh if chinese else ServiceType.name_en
@@ -61,7 +61,8 @@ def workbench_choices(*, chinese: bool) -> Choices:
             select(Compound.id, Compound.name).where(exists().where(Task.compound_id == Compound.id))
             .order_by(Compound.name))],
         crews=[tuple(r) for r in db.session.execute(select(Crew.id, Crew.name).order_by(Crew.name))],
-        operators=[(i, f"{label} · {crew}" if crew else label) for i, label, crew in operators],
+        operators=[(i, " · ".join(part for part in (label, work_no, crew) if part))
+                   for i, label, work_no, crew in operators],
         service_types=[tuple(r) for r in db.session.execute(select(ServiceType.id, name).order_by(ServiceType.id))],
     )
 

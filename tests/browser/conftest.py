@@ -1,6 +1,8 @@
 """A live server on its own SQLite database with the demo district, and Debian's chromium."""
 import shutil
 import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,30 @@ def sign_in(page, base: str, username: str, password: str = "demo1234") -> None:
     page.fill("#password", password)
     with page.expect_navigation():  # the answer (the next page, or the form again) has loaded
         page.click("button[type=submit]")
+
+
+def wait_until(page, expression: str, timeout: float = 15) -> None:
+    """Polls a JS expression (wait_for_function would need 'unsafe-eval', which our CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(200)
+
+
+def open_windows(live_app, operator_name="operator", count=4, opened=timedelta(minutes=10),
+                 left=timedelta(hours=3)) -> list[int]:
+    """Moves the operator crew's next scheduled tasks to windows open now, so they can be done today."""
+    from propmgmt.auth.models import User
+    from propmgmt.plans.models import Task
+    now = utcnow()
+    with live_app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == operator_name))
+        tasks = db.session.scalars(db.select(Task).where(Task.crew_id == user.crew_id, Task.status == "scheduled")
+                                   .order_by(Task.window_start).limit(count)).all()
+        for i, task in enumerate(tasks):
+            task.window_start = now - opened + timedelta(seconds=i)
+            task.window_end = now + left
+        db.session.commit()
+        ids = [t.id for t in tasks]
+        db.session.remove()
+    return ids

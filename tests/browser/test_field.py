@@ -1,14 +1,12 @@
 """A day of field work on a tablet, half of it offline, and the dispatcher's verification."""
 import sqlite3
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from PIL import Image
 
 from propmgmt.extensions import db
-from propmgmt.plans.models import Task
 
-from .conftest import PHONE, TABLET, screenshot, sign_in
+from .conftest import PHONE, TABLET, open_windows, screenshot, sign_in, wait_until
 
 
 @pytest.fixture
@@ -16,23 +14,6 @@ def photo(tmp_path):
     path = tmp_path / "evidence.jpg"
     Image.new("RGB", (3000, 2000), (120, 160, 90)).save(path, "JPEG")
     return str(path)
-
-
-def _open_windows(live_app, operator_name="operator", count=4):
-    """Moves the demo operator crew's next tasks to windows open now, so they can be done today."""
-    from propmgmt.auth.models import User
-    now = datetime.now(timezone.utc)
-    with live_app.app_context():
-        user = db.session.scalar(db.select(User).where(User.username == operator_name))
-        tasks = db.session.scalars(db.select(Task).where(Task.crew_id == user.crew_id, Task.status == "scheduled")
-                                   .order_by(Task.window_start).limit(count)).all()
-        for i, task in enumerate(tasks):
-            task.window_start = now - timedelta(minutes=10) + timedelta(seconds=i)
-            task.window_end = now + timedelta(hours=3)
-        db.session.commit()
-        ids = [t.id for t in tasks]
-        db.session.remove()
-    return ids
 
 
 def _complete_on_page(page, base, task_id, photo):
@@ -44,15 +25,6 @@ def _complete_on_page(page, base, task_id, photo):
     page.wait_for_url(f"{base}/field")
 
 
-def _wait(page, expression: str, timeout: float = 15) -> None:
-    """Polls a JS expression (wait_for_function would need 'unsafe-eval', which our CSP forbids)."""
-    import time
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
-        page.wait_for_timeout(200)
-
-
 def _completions(live_db, task_id):
     with sqlite3.connect(live_db) as connection:
         return connection.execute("SELECT status, recorded_offline, device_completed_at, completed_at FROM task "
@@ -60,14 +32,14 @@ def _completions(live_db, task_id):
 
 
 def test_a_day_of_work_half_offline(live_server, live_app, live_db, browser, photo):
-    task_ids = _open_windows(live_app)
+    task_ids = open_windows(live_app)
     context = browser.new_context(viewport=TABLET, locale="zh-CN")
     page = context.new_page()
     errors = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     sign_in(page, live_server, "operator")
     assert page.url.endswith("/field") and page.locator("h1").inner_text() == "我的今天"
-    _wait(page, "navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     page.reload()  # now controlled by the service worker, which caches the day and its task pages
     page.wait_for_timeout(1500)
     screenshot(page, "field-day-tablet")
@@ -80,10 +52,10 @@ def test_a_day_of_work_half_offline(live_server, live_app, live_db, browser, pho
     context.set_offline(True)
     for task_id in task_ids[1:3]:
         _complete_on_page(page, live_server, task_id, photo)
-    _wait(page, "document.getElementById('sync-text').textContent.indexOf('2 条记录等待同步') >= 0")
+    wait_until(page, "document.getElementById('sync-text').textContent.indexOf('2 条记录等待同步') >= 0")
     page.reload()
     assert page.locator("h1").inner_text() == "我的今天"
-    _wait(page, "document.getElementById('sync-text').textContent.indexOf('2 条记录等待同步') >= 0")
+    wait_until(page, "document.getElementById('sync-text').textContent.indexOf('2 条记录等待同步') >= 0")
     for task_id in task_ids[1:3]:
         assert "待同步" in page.locator(f"li[data-task-id='{task_id}']").inner_text()
     screenshot(page, "field-day-offline-tablet")
@@ -92,7 +64,7 @@ def test_a_day_of_work_half_offline(live_server, live_app, live_db, browser, pho
     # Back online: each is applied exactly once, with the device time kept.
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    _wait(page, "document.getElementById('sync-bar').hidden === true", timeout=20)
+    wait_until(page, "document.getElementById('sync-bar').hidden === true", timeout=20)
     for task_id in task_ids[1:3]:
         status, offline, device_at, server_at = _completions(live_db, task_id)
         assert (status, offline) == ("done", 1) and device_at < server_at
@@ -124,7 +96,7 @@ def test_a_day_of_work_half_offline(live_server, live_app, live_db, browser, pho
 
 
 def test_a_replayed_request_changes_nothing(live_server, live_app, live_db, browser, photo):
-    task_id = _open_windows(live_app, count=1)[0]
+    task_id = open_windows(live_app, count=1)[0]
     page = browser.new_context(viewport=TABLET).new_page()
     sign_in(page, live_server, "operator")
     page.goto(f"{live_server}/field/tasks/{task_id}")
@@ -180,7 +152,7 @@ def _queued(page) -> list:
 @pytest.mark.parametrize("viewport, name", [(TABLET, "tablet"), (PHONE, "phone")])
 def test_an_error_is_shown_next_to_its_field_with_the_ticks_kept(live_server, live_app, page_at, photo, viewport,
                                                                  name, tmp_path):
-    task_id = _open_windows(live_app, count=1)[0]
+    task_id = open_windows(live_app, count=1)[0]
     page = page_at(viewport)
     sign_in(page, live_server, "operator")
     page.goto(f"{live_server}/field/tasks/{task_id}")
@@ -214,7 +186,7 @@ def test_an_error_is_shown_next_to_its_field_with_the_ticks_kept(live_server, li
 
 
 def test_without_javascript_the_error_is_at_its_field_too(live_server, live_app, browser):
-    task_id = _open_windows(live_app, count=1)[0]
+    task_id = open_windows(live_app, count=1)[0]
     context = browser.new_context(viewport=TABLET, locale="zh-CN", java_script_enabled=False)
     page = context.new_page()
     sign_in(page, live_server, "operator")
@@ -231,11 +203,11 @@ def test_without_javascript_the_error_is_at_its_field_too(live_server, live_app,
 
 def test_an_offline_completion_syncs_and_updates_its_row_without_reload(live_server, live_app, live_db, browser,
                                                                         photo):
-    task_id = _open_windows(live_app, count=1)[0]
+    task_id = open_windows(live_app, count=1)[0]
     context = browser.new_context(viewport=TABLET, locale="zh-CN")
     page = context.new_page()
     sign_in(page, live_server, "operator")
-    _wait(page, "navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     page.reload()
     page.goto(f"{live_server}/field/tasks/{task_id}")
     context.set_offline(True)
@@ -245,11 +217,11 @@ def test_an_offline_completion_syncs_and_updates_its_row_without_reload(live_ser
     page.click("button:has-text('完成')")
     page.wait_for_url(f"{live_server}/field")
     row = page.locator(f"li[data-task-id='{task_id}']")
-    _wait(page, f"document.querySelector(\"li[data-task-id='{task_id}']\").innerText.indexOf('待同步') >= 0")
+    wait_until(page, f"document.querySelector(\"li[data-task-id='{task_id}']\").innerText.indexOf('待同步') >= 0")
     page.evaluate("window.notReloaded = true")
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    _wait(page, f"document.querySelector(\"li[data-task-id='{task_id}'] .task-status\").textContent === '已完成'",
+    wait_until(page, f"document.querySelector(\"li[data-task-id='{task_id}'] .task-status\").textContent === '已完成'",
           timeout=30)
     assert page.evaluate("window.notReloaded === true")
     assert row.locator(".pending-sync").is_hidden() and "status-done" in row.get_attribute("class")
@@ -271,7 +243,7 @@ def _second_operator(live_app) -> None:
 
 
 def test_two_operators_on_one_tablet(live_server, live_app, live_db, browser, photo):
-    first_task, second_task = _open_windows(live_app, count=2)
+    first_task, second_task = open_windows(live_app, count=2)
     _second_operator(live_app)
     context = browser.new_context(viewport=TABLET, locale="zh-CN")
     page = context.new_page()
@@ -283,7 +255,7 @@ def test_two_operators_on_one_tablet(live_server, live_app, live_db, browser, ph
     # No signal for uploads: the completion stays in the tablet's queue.
     page.route("**/field/tasks/*/complete", lambda route: route.abort("internetdisconnected"))
     _complete_on_page(page, live_server, first_task, photo)
-    _wait(page, "document.getElementById('sync-text').textContent.indexOf('1 条记录等待同步') >= 0")
+    wait_until(page, "document.getElementById('sync-text').textContent.indexOf('1 条记录等待同步') >= 0")
     assert _queued(page) == [[me, "complete", str(first_task)]]
 
     # Signing out asks; declining keeps the operator signed in with the record.
@@ -327,7 +299,7 @@ def test_two_operators_on_one_tablet(live_server, live_app, live_db, browser, ph
     # Queued again and signing out, accepted: the record is deleted from the tablet.
     page.route("**/field/tasks/*/complete", lambda route: route.abort("internetdisconnected"))
     _complete_on_page(page, live_server, second_task, photo)
-    _wait(page, "document.getElementById('sync-text').textContent.indexOf('1 条记录等待同步') >= 0")
+    wait_until(page, "document.getElementById('sync-text').textContent.indexOf('1 条记录等待同步') >= 0")
     page.click("button:has-text('退出')")
     page.wait_for_url("**/login")
     assert len(dialogs) == 2 and _queued(page) == []

@@ -1,31 +1,17 @@
 """The dispatcher's verification workbench on the demo district, at tablet and phone size."""
 import io
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from PIL import Image
 
-from propmgmt.extensions import db
-from propmgmt.plans.models import Task
-
-from .conftest import PHONE, TABLET, screenshot, sign_in
+from .conftest import PHONE, TABLET, open_windows, screenshot, sign_in
 
 
 def _finish_with_photos(live_app, browser, base, count):
     """The demo operator finishes `count` of their crew's next tasks now, each with a photo."""
-    from propmgmt.auth.models import User
-    now = datetime.now(timezone.utc)
-    with live_app.app_context():
-        user = db.session.scalar(db.select(User).where(User.username == "operator"))
-        tasks = db.session.scalars(db.select(Task).where(Task.crew_id == user.crew_id, Task.status == "scheduled")
-                                   .order_by(Task.window_start).limit(count)).all()
-        for i, task in enumerate(tasks):
-            task.window_start = now - timedelta(minutes=20) + timedelta(seconds=i)
-            task.window_end = now + timedelta(hours=2)
-        db.session.commit()
-        ids = [t.id for t in tasks]
-        db.session.remove()
+    ids = open_windows(live_app, count=count, opened=timedelta(minutes=20), left=timedelta(hours=2))
     buffer = io.BytesIO()
     Image.new("RGB", (1200, 900), (120, 160, 90)).save(buffer, "JPEG")
     context = browser.new_context(viewport=TABLET, locale="zh-CN")

@@ -86,7 +86,8 @@ def test_each_filter_narrows_the_list(client, dispatcher, now, db):
 
 def test_an_item_shows_who_when_late_checklist_note_and_photos(client, dispatcher, now, db):
     crew = CrewFactory(name="南山一组")
-    operator = UserFactory(role="operator", crew=crew, display_name="赵师傅")
+    operator = UserFactory(role="operator", crew=crew, display_name="赵师傅", work_no="NS0007")
+    UserFactory(role="operator", crew=crew, display_name="赵师傅", work_no="NS0012")  # same name, same crew
     task = _done(now - timedelta(hours=1), minutes=25, crew_id=crew.id, completed_by_id=operator.id,
                  recorded_offline=True, checklist_result={"道路清扫": True, "楼道清扫": False}, note="门口堆放杂物")
     task.completed_at = task.device_completed_at + timedelta(hours=1)  # received an hour later, on sync
@@ -95,7 +96,8 @@ def test_an_item_shows_who_when_late_checklist_note_and_photos(client, dispatche
     photo = db.session.scalar(db.select(TaskPhoto.id).where(TaskPhoto.task_id == task.id))
     html = client.get("/field/verify").get_data(as_text=True)
     item = html.split(f'data-task-id="{task.id}"')[1].split("</article>")[0]
-    assert "赵师傅 · 南山一组" in item and "超时完成" in item
+    assert "赵师傅 · NS0007 · 南山一组" in item and "超时完成" in item
+    assert ">赵师傅 · NS0007 · 南山一组<" in html and ">赵师傅 · NS0012 · 南山一组<" in html  # the filter too
     assert "完成于 11-25 09:25" in item and "离线记录，11-25 10:25 同步到服务器" in item
     assert "检查项：完成 1 / 2" in item and "未完成：楼道清扫" in item and "门口堆放杂物" in item
     assert f'href="/field/photos/{photo}"' in item and f'src="/field/photos/{photo}?size=thumb"' in item
