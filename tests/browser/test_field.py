@@ -305,3 +305,39 @@ def test_two_operators_on_one_tablet(live_server, live_app, live_db, browser, ph
     assert len(dialogs) == 2 and _queued(page) == []
     assert _completions(live_db, second_task)[0] == "scheduled"
     context.close()
+
+
+def test_a_record_refused_on_sync_keeps_its_photos_until_seen(live_server, live_app, live_db, browser, photo):
+    task_id = open_windows(live_app, count=1)[0]
+    context = browser.new_context(viewport=TABLET, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, live_server, "operator")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+    page.reload()
+    page.goto(f"{live_server}/field/tasks/{task_id}")
+    context.set_offline(True)
+    for box in page.locator("input[name=check]").all():
+        box.check()
+    page.set_input_files("#photos", photo)
+    page.click("button:has-text('完成')")
+    page.wait_for_url(f"{live_server}/field")
+    with sqlite3.connect(live_db) as connection:  # meanwhile the dispatcher cancelled it
+        connection.execute("UPDATE task SET status = 'cancelled' WHERE id = ?", (task_id,))
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_until(page, "document.querySelectorAll('#conflicts li').length === 1", timeout=30)
+    page.reload()  # kept on the tablet: the refusal and the photo taken for it
+    wait_until(page, "document.querySelectorAll('#conflicts .refused-photos img').length === 1")
+    conflict = page.locator("#conflicts li")
+    assert conflict.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert conflict.locator(f"a[href='/field/tasks/{task_id}']").count() == 1
+    screenshot(page, "field-refused-on-sync-tablet")
+    page.once("dialog", lambda dialog: dialog.accept())  # 知道了 asks first: the photo goes with it
+    conflict.locator("button").click()
+    wait_until(page, "document.querySelectorAll('#conflicts li').length === 0")
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#conflicts li").count() == 0
+    with sqlite3.connect(live_db) as connection:
+        assert connection.execute("SELECT status FROM task WHERE id = ?", (task_id,)).fetchone() == ("cancelled",)
+    context.close()

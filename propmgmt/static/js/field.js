@@ -43,9 +43,12 @@
 
   function queued() { // this user's records; others' stay on the tablet for their owner
     return store("readonly", function (s) { return s.getAll(); }).then(function (items) {
-      return (items || []).filter(function (item) { return me && item.userId === me; })
+      return (items || []).filter(function (item) { return me && item.userId === me && !item.refused; })
         .sort(function (a, b) { return a.createdAt < b.createdAt ? -1 : 1; });
     });
+  }
+  function kept(key) { // a refused record, kept with its photos until the operator has seen it
+    return store("readonly", function (s) { return s.get(key); });
   }
   function save(item) { return store("readwrite", function (s) { s.put(item); }); }
   function drop(key) { return store("readwrite", function (s) { s.delete(key); }); }
@@ -92,12 +95,37 @@
       var li = document.createElement("li");
       li.className = "flash flash-error";
       li.textContent = (c.label ? c.label + "：" : "") + c.message + " ";
+      var photos = document.createElement("span");
+      photos.className = "refused-photos";
+      li.appendChild(photos);
+      kept(c.key).then(function (item) { // the photos taken for it, to save or submit again
+        if (!item || !item.photos) return;
+        if (item.taskId) {
+          var again = document.createElement("a");
+          again.href = "/field/tasks/" + item.taskId;
+          again.textContent = "打开任务";
+          photos.appendChild(again);
+        }
+        item.photos.forEach(function (blob, i) {
+          var url = URL.createObjectURL(blob);
+          var link = document.createElement("a");
+          link.href = url;
+          link.download = (item.photoNames && item.photoNames[i]) || "photo-" + (i + 1) + ".jpg";
+          link.title = "保存照片";
+          var img = document.createElement("img");
+          img.src = url;
+          img.alt = "照片 " + (i + 1);
+          link.appendChild(img);
+          photos.appendChild(link);
+        });
+      });
       var ok = document.createElement("button");
       ok.type = "button";
       ok.textContent = "知道了";
       ok.addEventListener("click", function () {
+        if (!window.confirm("这条记录和它的照片将从平板上删除，确定吗？")) return;
         localStorage.setItem(CONFLICTS, JSON.stringify(allConflicts().filter(function (x) { return x.key !== c.key; })));
-        showConflicts();
+        drop(c.key).then(showConflicts);
       });
       li.appendChild(ok);
       box.appendChild(li);
@@ -191,8 +219,10 @@
           addConflict(item, error.message);
           return { result: "held", error: error };
         }
-        if (!inline) addConflict(item, error.message);
-        return drop(item.key).then(function () { return { result: "refused", error: error }; });
+        if (inline) return drop(item.key).then(function () { return { result: "refused", error: error }; });
+        addConflict(item, error.message); // sent later from the queue: its photos stay until seen
+        item.refused = error.message;
+        return save(item).then(function () { return { result: "refused", error: error }; });
       });
     }, function () {
       item.offline = true;
