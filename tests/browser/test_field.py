@@ -25,6 +25,23 @@ def _complete_on_page(page, base, task_id, photo):
     page.wait_for_url(f"{base}/field")
 
 
+def _completed_without_signal(browser, base, task_id, photo):
+    """The operator, on a tablet whose day is cached, completes the task with no signal: it is queued."""
+    context = browser.new_context(viewport=TABLET, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, base, "operator")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+    page.reload()
+    page.goto(f"{base}/field/tasks/{task_id}")
+    context.set_offline(True)
+    for box in page.locator("input[name=check]").all():
+        box.check()
+    page.set_input_files("#photos", photo)
+    page.click("button:has-text('完成')")
+    page.wait_for_url(f"{base}/field")
+    return context, page
+
+
 def _completions(live_db, task_id):
     with sqlite3.connect(live_db) as connection:
         return connection.execute("SELECT status, recorded_offline, device_completed_at, completed_at FROM task "
@@ -204,18 +221,7 @@ def test_without_javascript_the_error_is_at_its_field_too(live_server, live_app,
 def test_an_offline_completion_syncs_and_updates_its_row_without_reload(live_server, live_app, live_db, browser,
                                                                         photo):
     task_id = open_windows(live_app, count=1)[0]
-    context = browser.new_context(viewport=TABLET, locale="zh-CN")
-    page = context.new_page()
-    sign_in(page, live_server, "operator")
-    wait_until(page, "navigator.serviceWorker.controller !== null")
-    page.reload()
-    page.goto(f"{live_server}/field/tasks/{task_id}")
-    context.set_offline(True)
-    for box in page.locator("input[name=check]").all():
-        box.check()
-    page.set_input_files("#photos", photo)
-    page.click("button:has-text('完成')")
-    page.wait_for_url(f"{live_server}/field")
+    context, page = _completed_without_signal(browser, live_server, task_id, photo)
     row = page.locator(f"li[data-task-id='{task_id}']")
     wait_until(page, f"document.querySelector(\"li[data-task-id='{task_id}']\").innerText.indexOf('待同步') >= 0")
     page.evaluate("window.notReloaded = true")
@@ -309,18 +315,7 @@ def test_two_operators_on_one_tablet(live_server, live_app, live_db, browser, ph
 
 def test_a_record_refused_on_sync_keeps_its_photos_until_seen(live_server, live_app, live_db, browser, photo):
     task_id = open_windows(live_app, count=1)[0]
-    context = browser.new_context(viewport=TABLET, locale="zh-CN")
-    page = context.new_page()
-    sign_in(page, live_server, "operator")
-    wait_until(page, "navigator.serviceWorker.controller !== null")
-    page.reload()
-    page.goto(f"{live_server}/field/tasks/{task_id}")
-    context.set_offline(True)
-    for box in page.locator("input[name=check]").all():
-        box.check()
-    page.set_input_files("#photos", photo)
-    page.click("button:has-text('完成')")
-    page.wait_for_url(f"{live_server}/field")
+    context, page = _completed_without_signal(browser, live_server, task_id, photo)
     with sqlite3.connect(live_db) as connection:  # meanwhile the dispatcher cancelled it
         connection.execute("UPDATE task SET status = 'cancelled' WHERE id = ?", (task_id,))
     context.set_offline(False)
