@@ -8,6 +8,7 @@ flush, never commit.
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -118,10 +119,12 @@ def _check_rate(compound: Compound, key: str, now: datetime) -> None:
                                 "already knows. Please try again later, or call the service phone on this page."))
 
 
-def submit_report(compound: Compound, *, category: str, description: str, contact_phone: str, photos: list,
-                  address: str | None, now: datetime, upload_dir: str, honeypot: str = "",
-                  location: str = "") -> Complaint:
-    """A resident's report from the public page (no account). Photos are already checked."""
+def submit_report(compound: Compound, *, category: str, description: str, contact_phone: str,
+                  photos: list | Callable[[], list], address: str | None, now: datetime, upload_dir: str,
+                  honeypot: str = "", location: str = "") -> Complaint:
+    """A resident's report from the public page (no account). `photos`: checked images, or what reads
+    and checks the uploads — called only once the report has passed its checks and the rate limits,
+    so a device over its limit cannot make the server decode anything."""
     if honeypot:
         raise DomainError(_l("The report could not be accepted."), field="website", code="rejected")
     if category not in RESIDENT_CATEGORIES:
@@ -131,12 +134,14 @@ def submit_report(compound: Compound, *, category: str, description: str, contac
         raise DomainError(_l("Describe the problem."), field="description")
     if len(description) > 2000:
         raise DomainError(_l("The description is too long (at most 2000 characters)."), field="description")
-    if len(photos) > MAX_PHOTOS:
-        raise DomainError(_l("At most %(n)d photos.", n=MAX_PHOTOS), field="photos")
     phone = _clean_phone(contact_phone)
     location = _clean_location(location)
     key = client_key(address)
     _check_rate(compound, key, now)
+    if callable(photos):
+        photos = photos()
+    if len(photos) > MAX_PHOTOS:
+        raise DomainError(_l("At most %(n)d photos.", n=MAX_PHOTOS), field="photos")
     complaint = open_case(compound_id=compound.id, source="resident", category=category, description=description,
                           contact_phone=phone, location=location, now=now)
     for image in photos:

@@ -133,7 +133,7 @@ def report(code: str):
         try:
             complaint = services.submit_report(
                 compound, category=form["category"], description=form["description"],
-                contact_phone=form["contact_phone"], location=form["location"], photos=_photos(),
+                contact_phone=form["contact_phone"], location=form["location"], photos=_photos,
                 address=request.remote_addr, now=utcnow(), upload_dir=current_app.config["UPLOAD_DIR"],
                 honeypot=request.form.get("website", ""))
         except DomainError as exc:

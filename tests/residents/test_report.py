@@ -85,6 +85,16 @@ def test_flood_from_one_address_gets_429_with_a_clear_message(client, app, db, c
     assert db.session.scalar(select(ReportHit.client_key)).find("10.0.0") == -1  # the address is not kept
 
 
+def test_over_its_limit_a_device_is_refused_before_any_photo_is_read(client, app, db, compound, monkeypatch):
+    """The limit comes first: past it, the uploads are not even decoded (a flood of 40 MP photos cost
+    seconds and a gigabyte each, although it was refused in the end)."""
+    monkeypatch.setitem(app.config, "REPORTS_PER_ADDRESS_PER_HOUR", 1)
+    assert report(client, compound.public_code, photo=jpeg()).status_code == 302
+    response = report(client, compound.public_code, photo=b"%PDF-1.4 not an image")  # read, it would be a 400
+    assert response.status_code == 429
+    assert _count(db, Complaint) == 1 and _count(db, ComplaintPhoto) == 1 and _count(db, ReportHit) == 1
+
+
 def test_flood_on_one_compound_from_many_addresses_gets_429(client, app, db, compound, monkeypatch):
     monkeypatch.setitem(app.config, "REPORTS_PER_COMPOUND_PER_HOUR", 3)
     for n in range(3):
