@@ -233,8 +233,9 @@ def _prepare(operator_count: int) -> dict:
     tz = district_tz()
     today = local_today(now)
     start = datetime.combine(today, datetime.min.time(), tzinfo=tz)
-    # Operators of the crews with work today, a few per crew, spread over all crews.
-    busy = (select(Task.crew_id).where(Task.window_start >= start, Task.window_start < start + timedelta(days=1))
+    # Operators of the crews with work in their day as /field shows it (today and tomorrow: late in the
+    # evening, today's windows have all been), a few per crew, spread over all crews.
+    busy = (select(Task.crew_id).where(Task.window_start >= start, Task.window_start < start + timedelta(days=2))
             .distinct().scalar_subquery())
     candidates = db.session.execute(select(User.id, User.username, User.crew_id).where(
         User.role == "operator", User.active, User.crew_id.in_(busy)).order_by(User.id)).all()
@@ -247,7 +248,7 @@ def _prepare(operator_count: int) -> dict:
             if crew_rows and len(chosen) < operator_count:
                 chosen.append(crew_rows.pop(0))
     if not chosen:
-        raise click.ClickException("No operator has work today in the load database.")
+        raise click.ClickException("No operator has work today or tomorrow in the load database.")
     official = db.session.scalar(select(User).where(User.role == "official", User.active).order_by(User.id).limit(1))
     if official is None:
         raise click.ClickException("No official in the load database.")
