@@ -67,6 +67,8 @@ class Config:
     PROPMGMT_METRICS_TOKEN = os.environ.get("PROPMGMT_METRICS_TOKEN", "")
     SCHEDULER_EXPECTED = os.environ.get("PROPMGMT_SCHEDULER_EXPECTED", "0").lower() in ("1", "true", "yes")
     SCHEDULER_MAX_AGE_SECONDS = int(os.environ.get("PROPMGMT_SCHEDULER_MAX_AGE_SECONDS", "300"))
+    # /healthz says "cannot write" when the database's or the uploads' disk has less free than this.
+    STORAGE_RESERVE_MB = int(os.environ.get("PROPMGMT_STORAGE_RESERVE_MB", "100"))
     PROXY_COUNT = int(os.environ.get("PROPMGMT_PROXY_COUNT", "0"))  # reverse proxies in front (X-Forwarded-*)
     DEBUG = False
     TESTING = False

@@ -4,10 +4,11 @@ from pathlib import Path
 from flask import Flask, flash, g, has_request_context, jsonify, make_response, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from .clock import to_local
+from .database import cannot_write
 from .errors import DomainError
 from .extensions import babel, compress, csrf, db, login_manager, migrate
 from .ops.logs import configure_logging, register_request_log
@@ -216,10 +217,21 @@ def register_errorhandlers(app: Flask) -> None:
         except SQLAlchemyError:
             pass
         g._login_user = login_manager.anonymous_user()
-        message = _("The database cannot be reached at the moment. Please try again in a minute.")
+        if cannot_write(getattr(error, "orig", None)):
+            message = _("Nothing could be saved: the database takes no changes at the moment "
+                        "(read-only or out of space). Please try again later.")
+        else:
+            message = _("The database cannot be reached at the moment. Please try again in a minute.")
         response = make_response(render(503, _("Temporarily unavailable"), message))
         response.headers["Retry-After"] = "30"
         return response
+
+    @app.errorhandler(DBAPIError)
+    def database_refused(error):
+        """PostgreSQL reports a read-only server as an InternalError: it is the 503 above, not a bug."""
+        if cannot_write(error.orig):
+            return database_unavailable(error)
+        raise error  # any other database error is a bug: the 500 path, as if no handler were here
 
     @app.errorhandler(500)
     def server_error(error):

@@ -1,10 +1,14 @@
 """Column types and engine settings shared by every domain's models."""
+import os
 import sqlite3
+import time
 from datetime import timezone
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 # The largest values the columns hold: forms refuse more, rather than the database failing on it.
@@ -75,6 +79,61 @@ def _sqlite_begin(conn):
         timeout = int(current_app.config.get("REQUEST_STATEMENT_TIMEOUT_MS") or 0)
         if timeout:  # a request's statements give up (503) rather than wait on a hung database
             conn.exec_driver_sql(f"SET LOCAL statement_timeout = {timeout}")
+
+
+# The database refuses writes: SQLite's READONLY and FULL (primary codes), PostgreSQL's
+# read_only_sql_transaction (a standby, or default_transaction_read_only) and disk_full.
+_SQLITE_CANNOT_WRITE = {8, 13}
+_POSTGRES_CANNOT_WRITE = {"25006", "53100"}
+
+
+def cannot_write(error: BaseException | None) -> bool:
+    """Whether a driver error means "the database takes no writes now" (not a bug in the statement)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_CANNOT_WRITE
+    return getattr(error, "sqlstate", None) in _POSTGRES_CANNOT_WRITE
+
+
+# A connection opened while the database took no writes stays read-only for good: SQLite opens an
+# unwritable file read-only, PostgreSQL keeps the session's default_transaction_read_only. The pool's
+# ping does not notice. Such a connection serves reads for this long, then the pool opens a new one.
+READ_ONLY_CONNECTION_SECONDS = 5.0
+
+
+@event.listens_for(Engine, "connect")
+def _note_a_read_only_connection(dbapi_connection, connection_record):
+    if _opened_read_only(dbapi_connection):
+        connection_record.info["read_only_since"] = time.monotonic()
+
+
+def _opened_read_only(dbapi_connection) -> bool:
+    cursor = dbapi_connection.cursor()
+    try:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main" and row[2]]
+            return bool(files) and not os.access(files[0], os.W_OK)
+        cursor.execute("SHOW transaction_read_only")
+        return cursor.fetchone()[0] == "on"
+    finally:
+        cursor.close()
+        if not isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.rollback()  # SHOW began a transaction on the driver's side
+
+
+@event.listens_for(Pool, "checkout")
+def _renew_a_read_only_connection(dbapi_connection, connection_record, connection_proxy):
+    since = connection_record.info.get("read_only_since")
+    if since is not None and time.monotonic() - since >= READ_ONLY_CONNECTION_SECONDS:
+        raise DisconnectionError("opened while the database took no writes")  # the pool connects anew
+
+
+@event.listens_for(Engine, "handle_error")
+def _drop_connections_that_cannot_write(context):
+    """A write refused for that reason: counted as a disconnect, the pool drops this connection and
+    its siblings, so the next request connects anew and writes once the database can take it."""
+    if cannot_write(context.original_exception):
+        context.is_disconnect = True
 
 
 def _in_a_request() -> bool:

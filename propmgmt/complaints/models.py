@@ -84,3 +84,15 @@ class ReportHit(db.Model):
     client_key: Mapped[str] = mapped_column(String(64))
     compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LookupMiss(db.Model):
+    """A tracking code asked for that matches no case, kept to throttle guessing per client address
+    (in the database, so every web process shares the count; the address only as its hash)."""
+
+    __tablename__ = "lookup_miss"
+    __table_args__ = (Index("ix_lookup_miss_client_at", "client_key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -91,6 +91,8 @@ HOTLINE_CATEGORIES = {
 DEFAULT_LIMITS = {
     "REPORTS_PER_ADDRESS_PER_HOUR": 5,
     "REPORTS_PER_COMPOUND_PER_HOUR": 30,
+    # Tracking codes that match no case, per address: a resident mistypes a few; a guesser many.
+    "TRACK_MISSES_PER_ADDRESS_PER_HOUR": 20,
     # How long before a deadline the dispatchers hear of it.
     "COMPLAINT_WARN_MINUTES": 30,
 }

@@ -26,7 +26,7 @@ from ..orgs.models import Crew, crew_compound
 from ..photos import store_photo
 from ..plans.models import ServicePlan, ServiceType, Task
 from ..plans.transitions import create_task_for_case, task_completed
-from .models import Complaint, ComplaintPhoto, ReportHit
+from .models import Complaint, ComplaintPhoto, LookupMiss, ReportHit
 from .policy import (
     FIELD_CATEGORIES,
     LOCATION_MAX,
@@ -152,6 +152,32 @@ def submit_report(compound: Compound, *, category: str, description: str, contac
     record(None, "complaint", complaint.id, "complaint_received", now=now, compound_id=compound.id,
            to_state="received", changes={"source": [None, "resident"], "category": [None, category]})
     return complaint
+
+
+class TooManyLookups(DomainError):
+    status_code = 429
+    code = "too_many_lookups"
+
+
+def find_case(code: str, *, address: str | None, now: datetime) -> Complaint:
+    """A resident's case by its tracking code, for the public pages; guessing codes is throttled.
+
+    A code that matches nothing is counted for the address (the caller commits the count even though
+    it answers 404); past the hour's limit every lookup from that address is refused, found or not,
+    so the answer tells a guesser nothing more.
+    """
+    key = client_key(f"track:{address}")
+    misses = db.session.scalar(select(func.count(LookupMiss.id)).where(
+        LookupMiss.client_key == key, LookupMiss.at > now - timedelta(hours=1)))
+    if misses >= limit("TRACK_MISSES_PER_ADDRESS_PER_HOUR"):
+        raise TooManyLookups(_l("Too many tracking codes that match no case were tried from this device. "
+                                "Please try again in an hour, or call the service phone of your compound."))
+    try:
+        return by_code(code)
+    except NotFound:
+        db.session.add(LookupMiss(client_key=key, at=now))
+        db.session.flush()
+        raise
 
 
 def by_code(code: str) -> Complaint:

@@ -35,7 +35,7 @@ from ..complaints.services import report_from_field
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..periods import Period
-from ..photos import PhotoRejected, check_photo
+from ..photos import read_photos
 from ..plans.labels import TASK_STATUS_LABELS
 from ..plans.models import Task, TaskPhoto
 from ..plans.outcomes import OPEN_WORK, finished_late, is_overdue
@@ -93,17 +93,7 @@ def _device() -> DeviceClaim:
 
 
 def _photos() -> list:
-    files = [f for f in request.files.getlist("photos") if f and f.filename]
-    if len(files) > 6:
-        raise DomainError(_("At most 6 photos at a time."), field="photos")
-    photos = []
-    for upload in files:
-        try:
-            photos.append(check_photo(upload.read()))
-        except PhotoRejected as error:  # say which one, so the operator knows which to choose again
-            raise PhotoRejected(_("%(name)s: %(message)s", name=upload.filename, message=error.message),
-                                field="photos") from error
-    return photos
+    return read_photos(request.files.getlist("photos"), limit=6)
 
 
 def _task_state(item) -> dict:

@@ -1,4 +1,9 @@
-"""GET /healthz: can the app reach its database, is the scheduler running, how long is the outbox."""
+"""GET /healthz: can the app reach and write its database and uploads, is the scheduler running, how long
+is the outbox."""
+import os
+import shutil
+from pathlib import Path
+
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,13 +31,49 @@ def healthz():
         database = {"status": "ok", "dialect": db.engine.dialect.name}
         if request.args.get("check") == "database":
             return jsonify(status="ok", database=database)
-        scheduler, outbox = _scheduler(), _outbox()
+        scheduler, outbox, storage = _scheduler(), _outbox(), _storage()
     except SQLAlchemyError as error:
         db.session.rollback()
         return jsonify(status="error", database={"status": "unreachable", "error": type(error).__name__}), 503
-    healthy = scheduler["status"] in ("ok", "not_expected")
+    healthy = scheduler["status"] in ("ok", "not_expected") and storage["status"] == "ok"
     return jsonify(status="ok" if healthy else "error", database=database, scheduler=scheduler,
-                   outbox=outbox), 200 if healthy else 503
+                   outbox=outbox, storage=storage), 200 if healthy else 503
+
+
+def _storage() -> dict:
+    """Whether a write can succeed: "read_only" or "disk_full" for the database and the uploads folder.
+
+    Read without writing (a health check runs every few seconds): the server's own read-only flag on
+    PostgreSQL; on SQLite and for uploads the file system's permission and free space, which is what
+    SQLite and the photo writer will meet.
+    """
+    reserve = current_app.config["STORAGE_RESERVE_MB"] * 1024 * 1024
+    places = {"uploads": _folder_state(Path(current_app.config["UPLOAD_DIR"]), reserve)}
+    if db.engine.dialect.name == "sqlite":
+        places["database"] = _sqlite_state(db.engine.url.database, reserve)
+    else:
+        read_only = db.session.scalar(text("SELECT current_setting('transaction_read_only') = 'on' "
+                                           "OR pg_is_in_recovery()"))
+        places["database"] = "read_only" if read_only else "ok"
+    status = "ok" if all(state == "ok" for state in places.values()) else "cannot_write"
+    return {"status": status, **places}
+
+
+def _sqlite_state(database: str | None, reserve: int) -> str:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return "ok"
+    path = Path(database)
+    if path.exists() and not os.access(path, os.W_OK):
+        return "read_only"
+    return _folder_state(path.parent, reserve)  # the journal (WAL) is written beside it
+
+
+def _folder_state(folder: Path, reserve: int) -> str:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # made on the first photo: its parent is what must be writable
+    if not os.access(folder, os.W_OK):
+        return "read_only"
+    return "disk_full" if shutil.disk_usage(folder).free < reserve else "ok"
 
 
 def _scheduler() -> dict:

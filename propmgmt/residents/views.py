@@ -24,9 +24,9 @@ from ..complaints.labels import PROBLEM_LABELS, STATUS_LABELS
 from ..complaints.policy import RESIDENT_CATEGORIES, SLA
 from ..complaints.queries import public_history
 from ..compounds.models import Community, Compound, Subdistrict
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..photos import check_photo
+from ..photos import read_photos
 from ..web import on_refusal_go_to, refused, send_photo, transaction
 from .posters import poster_pdf, qr_svg
 from .queries import case_work_photo, case_work_photos, public_photo, public_record
@@ -115,10 +115,7 @@ def subdistrict_posters(subdistrict_id: int):
 
 
 def _photos() -> list:
-    files = [f for f in request.files.getlist("photos") if f and f.filename]
-    if len(files) > services.MAX_PHOTOS:
-        raise DomainError(_("At most %(n)d photos.", n=services.MAX_PHOTOS), field="photos")
-    return [check_photo(f.read()) for f in files]
+    return read_photos(request.files.getlist("photos"), limit=services.MAX_PHOTOS)
 
 
 @bp.route("/<code>/report", methods=["GET", "POST"])
@@ -156,13 +153,26 @@ def find_case():
     return render_template("residents/find.html")
 
 
+def _case(tracking_code: str):
+    """The case of a tracking code, or None (the miss is counted: the view answers 404 and commits)."""
+    try:
+        return services.find_case(tracking_code, address=request.remote_addr, now=utcnow())
+    except NotFound:
+        return None
+
+
+def _no_such_case(tracking_code: str):
+    return render_template("residents/find.html", error=_("No case has this tracking code. Please check the code "
+                                                          "and try again."), code=tracking_code[:16]), 404
+
+
 @bp.route("/track/<tracking_code>")
 @public
+@transaction
 def track(tracking_code: str):
-    try:
-        complaint = services.by_code(tracking_code)
-    except DomainError as error:
-        return render_template("residents/find.html", error=error.message, code=tracking_code[:16]), 404
+    complaint = _case(tracking_code)
+    if complaint is None:
+        return _no_such_case(tracking_code)
     return render_template("residents/track.html", case=complaint, history=public_history(complaint),
                            work_photos=case_work_photos(complaint), STATUS_LABELS=STATUS_LABELS,
                            PROBLEM_LABELS=PROBLEM_LABELS)
@@ -170,20 +180,22 @@ def track(tracking_code: str):
 
 @bp.route("/track/<tracking_code>/photos/<int:photo_id>")
 @public
+@transaction
 def case_photo(tracking_code: str, photo_id: int):
     """A photo of the work done on this case (the operator's, at completion), for its resident."""
-    try:
-        complaint = services.by_code(tracking_code)
-    except DomainError:
-        abort(404)
-    item = case_work_photo(complaint, photo_id) or abort(404)
+    complaint = _case(tracking_code)
+    item = complaint and case_work_photo(complaint, photo_id)
+    if not item:
+        return _no_such_case(tracking_code)
     return send_photo(item.path, item.thumb_path)
 
 
 def _act(tracking_code: str, action):
     """A resident's step on their case, back on its page (a refusal too: the app's DomainError handler)."""
     on_refusal_go_to(url_for(".track", tracking_code=tracking_code), code=303)
-    complaint = services.by_code(tracking_code)  # an unknown code: 404
+    complaint = _case(tracking_code)
+    if complaint is None:
+        return _no_such_case(tracking_code)
     action(complaint)
     return redirect(url_for(".track", tracking_code=complaint.tracking_code), code=303)
 

@@ -168,3 +168,19 @@ def test_huge_photo_is_refused_clearly(client, app, db, compound):
     assert response.status_code == 400
     assert escape(in_chinese(app, "The photo is larger than 8 MB.")) in response.get_data(as_text=True)
     assert _count(db, Complaint) == 0
+
+
+def test_guessing_tracking_codes_is_throttled_per_address(app, client, db, compound, monkeypatch):
+    """300 guesses took 2.3 s before: past the hour's misses, the address learns nothing more."""
+    monkeypatch.setitem(app.config, "TRACK_MISSES_PER_ADDRESS_PER_HOUR", 3)
+    case_page = report(client, compound.public_code).headers["Location"]
+    guesser, resident = {"REMOTE_ADDR": "10.9.9.9"}, {"REMOTE_ADDR": "10.0.0.1"}
+    assert client.get("/r/track/AAAAAAAAAA", environ_base=guesser).status_code == 404
+    assert client.get("/r/track/BBBBBBBBBB/photos/1", environ_base=guesser).status_code == 404
+    assert client.get("/r/track/CCCCCCCCCC", environ_base=guesser).status_code == 404
+    refused = client.get(case_page, environ_base=guesser)  # even the right code: nothing is told
+    assert refused.status_code == 429
+    assert escape(in_chinese(app, "Too many tracking codes that match no case were tried from this device. "
+                                  "Please try again in an hour, or call the service phone of your compound.")) \
+        in refused.get_data(as_text=True)
+    assert client.get(case_page, environ_base=resident).status_code == 200  # others are not held up
