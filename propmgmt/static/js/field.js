@@ -87,9 +87,12 @@
     localStorage.setItem(CONFLICTS, JSON.stringify(list));
   }
 
+  var conflictPhotoUrls = []; // the photos' object URLs of the list shown, let go when it is drawn again
   function showConflicts() {
     var box = document.getElementById("conflicts");
     if (!box) return;
+    conflictPhotoUrls.forEach(function (url) { URL.revokeObjectURL(url); });
+    conflictPhotoUrls = [];
     box.textContent = "";
     conflicts().forEach(function (c) {
       var li = document.createElement("li");
@@ -108,6 +111,7 @@
         }
         item.photos.forEach(function (blob, i) {
           var url = URL.createObjectURL(blob);
+          conflictPhotoUrls.push(url);
           var link = document.createElement("a");
           link.href = url;
           link.download = (item.photoNames && item.photoNames[i]) || "photo-" + (i + 1) + ".jpg";
