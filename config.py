@@ -37,7 +37,8 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("PROPMGMT_LOGIN_MAX_FAILURES", "5"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("PROPMGMT_LOGIN_WINDOW_MINUTES", "15"))
     PAGE_SIZE = 50
-    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "application/json", "text/calendar"]
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript", "application/json",
+                          "text/calendar"]
     COMPRESS_ALGORITHM = ["br", "gzip"]
     # Scheduling (see README "Scheduler"): how far ahead tasks exist, and the reminder policy.
     PROPMGMT_HORIZON_DAYS = int(os.environ.get("PROPMGMT_HORIZON_DAYS", "14"))

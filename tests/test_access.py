@@ -48,6 +48,7 @@ ACCESS = {
     "plans.calendar_feed": PUBLIC,
     "field.day": {"operator"},
     "field.task": {"operator"},
+    "field.pages": {"operator"},
     "field.start": {"operator"},
     "field.complete": {"operator"},
     "field.report": {"operator"},

@@ -19,3 +19,9 @@ def test_unknown_environment_name_is_refused(monkeypatch):
     monkeypatch.setenv("PROPMGMT_ENV", "staging-ish")
     with pytest.raises(RuntimeError, match="PROPMGMT_ENV"):
         config_from_env()
+
+
+def test_the_field_script_goes_out_compressed(client):
+    """field.js is the tablet's largest download; it is served as text/javascript here (Debian's mime.types)."""
+    response = client.get("/static/js/field.js", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})  # chromium's
+    assert response.status_code == 200 and response.headers.get("Content-Encoding") in ("br", "zstd")

@@ -336,3 +336,31 @@ def test_a_record_refused_on_sync_keeps_its_photos_until_seen(live_server, live_
     with sqlite3.connect(live_db) as connection:
         assert connection.execute("SELECT status FROM task WHERE id = ?", (task_id,)).fetchone() == ("cancelled",)
     context.close()
+
+
+def test_the_tablet_caches_its_day_in_one_request_and_a_revisit_fetches_nothing(live_server, live_app, browser):
+    """/field used to fetch every task page of the day on every visit (66 requests for the busiest operator)."""
+    from urllib.parse import urlparse
+
+    task_ids = open_windows(live_app)
+    context = browser.new_context(viewport=TABLET, locale="zh-CN")
+    paths = []
+    context.on("request", lambda request: paths.append(urlparse(request.url).path))
+    page = context.new_page()
+    sign_in(page, live_server, "operator")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+    wait_until(page, "(JSON.parse(localStorage.getItem('propmgmt-field-pages') || '{}')"
+                     "[document.querySelector('meta[name=field-user]').content] || {})['/field/report'] !== undefined")
+    day_links = page.locator("a.task-link").count()
+    assert day_links >= len(task_ids)
+    assert paths.count("/field/pages") == 1 and not [p for p in paths if p.startswith("/field/tasks/")]
+
+    paths.clear()
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    assert "/field/pages" not in paths and not [p for p in paths if p.startswith("/field/tasks/")], paths
+
+    context.set_offline(True)  # and the pages it cached open without signal
+    page.goto(f"{live_server}/field/tasks/{task_ids[-1]}")
+    assert page.locator("button:has-text('完成')").count() == 1
+    context.close()

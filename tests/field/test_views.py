@@ -162,3 +162,33 @@ def test_the_day_marks_overdue_what_the_oversight_pages_count_as_overdue(client,
     rows = {int(m.group(1)): m.group(0) for m in re.finditer(r'<li class="task-row[^"]*" data-task-id="(\d+)"', html)}
     assert "overdue" in rows[late.id] and "overdue" not in rows[fresh.id]
     assert html.count('class="badge overdue-mark"') == 1
+
+
+def test_the_day_pages_come_in_one_answer_and_only_the_operators_own(client, field_day):
+    mine = field_day["tasks"]
+    theirs = UserFactory(role="operator")
+    _sign_in(client, field_day["operator"])
+    day = client.get("/field").get_data(as_text=True)
+    versions = dict(re.findall(r'href="(/field/tasks/\d+)" data-v="([^"]+)"', day))
+    assert set(versions) == {f"/field/tasks/{t.id}" for t in mine}
+    asked = ",".join([str(t.id) for t in mine] + ["x", "99999999999999999999", ""])
+    pages = client.get(f"/field/pages?ids={asked}&report=1").json["pages"]
+    assert set(pages) == set(versions) | {"/field/report"}
+    assert all("完成" in html for url, html in pages.items() if url.startswith("/field/tasks/"))
+    other = client.application.test_client()  # another operator asks for these tasks: nothing
+    _sign_in(other, theirs)
+    assert other.get(f"/field/pages?ids={asked}").json["pages"] == {}
+
+
+def test_a_task_page_version_changes_when_the_task_does(client, field_day):
+    task = field_day["tasks"][0]
+    _sign_in(client, field_day["operator"])
+
+    def version():
+        day = client.get("/field").get_data(as_text=True)
+        return re.search(rf'href="/field/tasks/{task.id}" data-v="([^"]+)"', day).group(1)
+
+    before = version()
+    assert version() == before  # nothing changed: the tablet fetches nothing
+    assert _complete(client, task, "k-v", photo=jpeg()).status_code == 200
+    assert version() != before

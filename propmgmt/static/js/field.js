@@ -331,6 +331,7 @@
     queued().then(function (mine) {
       if (mine.length && !window.confirm(text("logout", { n: mine.length }))) return;
       return Promise.all(mine.map(function (item) { return drop(item.key); })).then(function () {
+        keepVersions({});
         return window.caches ? caches.delete("field-v1") : null;
       }).then(leave, leave);
     }, leave);
@@ -354,18 +355,57 @@
     if (event.target.id === "sync-now") sync();
   });
 
+  /* The day's task pages for the offline cache, in one request, and only those that changed since the
+     copy the tablet holds: each link carries its page's version (data-v); the versions cached are kept
+     per user. A revisit with nothing changed costs no request at all. */
   var warming = window.AbortController ? new AbortController() : null;
+  var VERSIONS = "propmgmt-field-pages";
+  function cachedVersions() {
+    try { return JSON.parse(localStorage.getItem(VERSIONS) || "{}")[me] || {}; } catch (e) { return {}; }
+  }
+  function keepVersions(versions) {
+    var all;
+    try { all = JSON.parse(localStorage.getItem(VERSIONS) || "{}"); } catch (e) { all = {}; }
+    all[me] = versions;
+    localStorage.setItem(VERSIONS, JSON.stringify(all));
+  }
   function warmCache() {
-    if (!navigator.onLine || !window.caches) return;
-    var urls = Array.prototype.map.call(document.querySelectorAll("a.task-link"), function (a) { return a.href; });
-    urls.push("/field/report");
-    caches.open("field-v1").then(function (cache) {
-      urls.forEach(function (url) {
-        fetch(url, { credentials: "same-origin", signal: warming && warming.signal }).then(function (r) {
-          if (r.ok && !r.redirected) cache.put(url, r);
-        }).catch(function () {});
-      });
+    if (!navigator.onLine || !window.caches || !me) return;
+    var links = Array.prototype.map.call(document.querySelectorAll("a.task-link[data-v]"), function (a) {
+      return { url: new URL(a.href, location.href).pathname, v: a.getAttribute("data-v") };
     });
+    var had = cachedVersions();
+    var day = document.querySelector("[data-day]");
+    var report = "/field/report";
+    links.push({ url: report, v: day ? day.getAttribute("data-day") : "" }); // its list: the day's compounds
+    caches.open("field-v1").then(function (cache) {
+      return Promise.all(links.map(function (link) {
+        if (had[link.url] !== link.v) return Promise.resolve(link);
+        return cache.match(link.url).then(function (hit) { return hit ? null : link; }); // evicted meanwhile
+      })).then(function (stale) {
+        stale = stale.filter(Boolean);
+        var versions = {};
+        links.forEach(function (link) {
+          if (had[link.url] === link.v) versions[link.url] = link.v;
+        });
+        if (!stale.length) return keepVersions(versions); // tasks no longer on the day are forgotten
+        var ids = stale.filter(function (l) { return l.url !== report; }).map(function (l) { return l.url.split("/").pop(); });
+        var wantReport = stale.some(function (l) { return l.url === report; });
+        var address = "/field/pages?ids=" + ids.join(",") + (wantReport ? "&report=1" : "");
+        return fetch(address, { credentials: "same-origin", signal: warming && warming.signal }).then(function (r) {
+          if (!r.ok || r.redirected) return null;
+          return r.json().then(function (data) {
+            var pages = (data && data.pages) || {};
+            return Promise.all(Object.keys(pages).map(function (url) {
+              return cache.put(url, new Response(pages[url], { headers: { "Content-Type": "text/html; charset=utf-8" } }))
+                .then(function () {
+                  stale.forEach(function (l) { if (l.url === url) versions[url] = l.v; });
+                });
+            })).then(function () { keepVersions(versions); });
+          });
+        });
+      });
+    }).catch(function () {});
   }
 
   window.addEventListener("online", sync);
