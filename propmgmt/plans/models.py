@@ -89,6 +89,8 @@ class Task(db.Model):
         # Generation is idempotent through this key: one task per plan occurrence.
         UniqueConstraint("plan_id", "window_start", name="uq_task_plan_occurrence"),
         Index("ix_task_assignee_window", "assignee_id", "window_start"),
+        # The tablet's day: a crew's tasks in a window (the day read 5,500 tasks to keep 66 without it).
+        Index("ix_task_crew_window", "crew_id", "window_start"),
         Index("ix_task_compound_window", "compound_id", "window_start"),
         # A compound's tasks that came due in a period: the drill-down by subdistrict and compound.
         Index("ix_task_compound_window_end", "compound_id", "window_end"),

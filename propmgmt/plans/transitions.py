@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from blinker import signal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 
 from ..audit.services import record
 from ..auth.roles import TASK_VERIFIERS
@@ -213,8 +213,9 @@ def mark_missed(*, now: datetime) -> int:
     """Tasks whose window closed without completion become missed; returns how many."""
     result = db.session.execute(
         update(Task)
-        .where(or_(and_(Task.status == "scheduled", Task.window_end <= now),
-                   and_(Task.status == "in_progress", Task.window_end <= now - OFFLINE_LIMIT)))
+        # Both open states and the closed window first: a seek per state in ix_task_status_window_end.
+        .where(Task.status.in_(("scheduled", "in_progress")), Task.window_end <= now,
+               or_(Task.status == "scheduled", Task.window_end <= now - OFFLINE_LIMIT))
         .values(status="missed")
     )
     return result.rowcount
