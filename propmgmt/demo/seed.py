@@ -44,7 +44,23 @@ REAL_COMPOUNDS = [
     ("大阳泉村安置住房", 3, 1350, 2022, "fallback"),
 ]
 MODE_WEIGHTS = {"unmanaged": 30, "fallback": 45, "professional": 15, "self_managed": 10}
-NUMERALS = "一二三四五六七八九十"
+DIGITS = "零一二三四五六七八九"
+
+
+def numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 21 → 二十一, 105 → 一百零五: names of the demo's areas at any scale."""
+    if n < 10:
+        return DIGITS[n]
+    if n < 20:
+        return "十" + (DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return DIGITS[n // 10] + "十" + (DIGITS[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        tail = "" if not rest else ("零" + DIGITS[rest] if rest < 10 else
+                                     (DIGITS[1] if rest < 20 else "") + numeral(rest))
+        return DIGITS[n // 100] + "百" + tail
+    return str(n)
 
 
 @dataclass(frozen=True)
@@ -134,7 +150,7 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
     ])
 
     progress("areas")
-    district_names = ["城区"] + [f"示例{NUMERALS[i]}区" for i in range(scale.districts - 1)]
+    district_names = ["城区"] + [f"示例{numeral(i + 1)}区" for i in range(scale.districts - 1)]
     district_ids = _bulk(District, [{"name": n, "city": "阳泉市"} for n in district_names], District.id)
     sub_rows = []
     for d_index, district_id in enumerate(district_ids):
@@ -143,14 +159,14 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
                 name = DEMO_SUBDISTRICT
             else:
                 prefix = district_names[d_index][:-1] if d_index else ""
-                name = f"示例{prefix}{NUMERALS[s]}街道".replace("示例示例", "示例")
+                name = f"示例{prefix}{numeral(s + 1)}街道".replace("示例示例", "示例")
             sub_rows.append({"district_id": district_id, "name": name})
     sub_ids = _bulk(Subdistrict, sub_rows, Subdistrict.id)
     comm_rows = []
     for sub_id, sub in zip(sub_ids, sub_rows):
         short = sub["name"].removesuffix("街道")
         for c in range(scale.communities_per_subdistrict):
-            comm_rows.append({"subdistrict_id": sub_id, "name": f"{short}示例第{NUMERALS[c]}社区"})
+            comm_rows.append({"subdistrict_id": sub_id, "name": f"{short}示例第{numeral(c + 1)}社区"})
     comm_ids = _bulk(Community, comm_rows, Community.id)
     communities_of_sub = {}
     for cid, row in zip(comm_ids, comm_rows):
