@@ -26,7 +26,8 @@ def test_admin_creates_a_firm_user_who_chooses_a_password_at_first_sign_in(app, 
     response = client.post_form("/login", {"username": "chen", "password": password})
     assert response.status_code == 302
     assert client.get("/compounds").headers["Location"].endswith("/profile/password")
-    response = client.post_form("/profile/password", {"current": password, "new": "my-own-pass", "confirm": "my-own-pass"})
+    response = client.post_form("/profile/password",
+                                {"current": password, "new": "my-own-pass", "confirm": "my-own-pass"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/profile")
     assert client.get("/compounds").status_code == 200  # still signed in, and free to go on
     assert "示例物业" in client.get("/profile").get_data(as_text=True)
