@@ -70,6 +70,10 @@ FIELD_LABELS = {
     "notify_webhook": _l("Reminders in the work group"),
     "quiet_start": _l("Quiet from"),
     "quiet_end": _l("Quiet until"),
+    "facility": _l("Facility"),
+    "result": _l("Result"),
+    "owners_committee": _l("Owners' committee"),
+    "fee_willingness": _l("Fee willingness (%)"),
 }
 
 # The compound's timeline: what each audit action of a compound or its assignments is called.
@@ -111,6 +115,9 @@ TIMELINE_LABELS = {
     "handover_aborted": _l("Handover aborted"),
     "policy_changed": _l("Readiness criteria changed"),
     "notification_requeued": _l("Message queued again"),
+    "inspection_item_recorded": _l("Facility checked in the joint inspection"),
+    "defect_fixed": _l("Defect found fixed"),
+    "readiness_recorded": _l("Readiness facts recorded"),
     "user_created": _l("User created"),
     "user_updated": _l("User details changed"),
     "user_deactivated": _l("User deactivated"),

@@ -16,7 +16,7 @@ from ..complaints.labels import PROBLEM_LABELS, SOURCE_LABELS
 from ..complaints.labels import STATUS_LABELS as CASE_STATUS_LABELS
 from ..errors import DomainError
 from ..extensions import db
-from ..handovers.labels import STAGE_LABELS
+from ..handovers.labels import FACILITY_LABELS, INSPECTION_RESULT_LABELS, STAGE_LABELS
 from ..handovers.queries import open_handover_of
 from ..orgs.labels import STATUS_LABELS as ORGANISATION_STATUS_LABELS
 from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
@@ -53,7 +53,7 @@ TIMELINE_STATES = {"compound": MODE_LABELS, "assignment": ASSIGNMENT_STATUS_LABE
 # ... and for the values of a change, by the field that changed.
 TIMELINE_VALUES = {"category": PROBLEM_LABELS, "management_mode": MODE_LABELS, "renovation_tier": TIER_LABELS,
                    "renovation_status": STATUS_LABELS, "stage": STAGE_LABELS, "source": SOURCE_LABELS,
-                   "role": ROLE_LABELS}
+                   "role": ROLE_LABELS, "facility": FACILITY_LABELS, "result": INSPECTION_RESULT_LABELS}
 # Changed values that are private: a colleague's mobile number, masked for roles with no need of it.
 PRIVATE_VALUES = {"phone": visible_phone}
 
