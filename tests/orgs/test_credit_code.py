@@ -25,3 +25,10 @@ def test_invalid_codes(code):
 def test_check_character_maps_31_to_0():
     # Whatever the first 17 are, the check is one of the 31 characters.
     assert check_character("00000000000000000") == "0"
+
+
+def test_the_demos_codes_are_valid_and_distinct():
+    from propmgmt.demo.people import demo_credit_code
+
+    codes = [demo_credit_code(n) for n in range(1, 40)]
+    assert all(is_valid(code) for code in codes) and len(set(codes)) == len(codes)
