@@ -14,7 +14,6 @@ from werkzeug.security import generate_password_hash
 
 from ..audit.models import AuditEntry
 from ..extensions import db
-from .people import people_in_every_state, registry_details
 from ..models import (
     Assignment,
     Community,
@@ -30,6 +29,7 @@ from ..models import (
     assignment_service_type,
     crew_compound,
 )
+from .people import people_in_every_state, registry_details
 
 SEED = 20260101
 DEMO_PASSWORD = "demo1234"
