@@ -8,7 +8,6 @@ from sqlalchemy.orm import joinedload
 from ..auth.models import User
 from ..clock import district_tz
 from ..extensions import db
-from ..orgs.models import Organisation
 from .models import AuditEntry
 
 
@@ -58,20 +57,3 @@ def audit_log(f: AuditFilter):
     if f.date_to:
         query = query.where(AuditEntry.at < _local_midnight_utc(f.date_to + timedelta(days=1)))
     return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-
-
-def record_names(entries) -> dict[tuple[str, int], str]:
-    """The names of the users and organisations the entries are about: two statements for a page."""
-    wanted = {"user": set(), "organisation": set()}
-    for entry in entries:
-        if entry.entity_type in wanted:
-            wanted[entry.entity_type].add(entry.entity_id)
-    names = {}
-    if wanted["user"]:
-        for user in db.session.scalars(select(User).where(User.id.in_(wanted["user"]))):
-            names["user", user.id] = user.label
-    if wanted["organisation"]:
-        for org_id, name in db.session.execute(select(Organisation.id, Organisation.name)
-                                               .where(Organisation.id.in_(wanted["organisation"]))):
-            names["organisation", org_id] = name
-    return names

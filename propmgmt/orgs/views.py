@@ -3,18 +3,20 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..assignments.queries import compounds_served_by
 from ..auth.access import roles_required
 from ..auth.roles import ORGANISATION_KEEPERS
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..handovers.queries import firm_handovers
 from ..request_args import choice_arg, page_arg, text_arg
 from ..web import on_refusal_go_to, refused, transaction
 from .forms import ActionForm, OrganisationForm, SuspendForm
 from .labels import KIND_LABELS
 from .labels import STATUS_LABELS as ORG_STATUS_LABELS
 from .models import ORG_KINDS, Organisation
-from .queries import SHOWN_ROWS, OrganisationFilter, active_user_counts, organisation_list, organisation_page
+from .queries import SHOWN_ROWS, OrganisationFilter, active_user_counts, organisation_list, organisation_users
 from .services import register_firm, reinstate_organisation, suspend_organisation, update_organisation
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
@@ -61,8 +63,12 @@ def new_organisation():
 @roles_required(*ORGANISATION_KEEPERS)
 def show(organisation_id: int):
     org = _get(organisation_id)
+    compound_count, compounds = compounds_served_by(org, SHOWN_ROWS)
+    handover_count, handovers = firm_handovers(org.id, SHOWN_ROWS)
     return render_template("orgs/detail.html", org=org, shown_rows=SHOWN_ROWS, suspend_form=SuspendForm(),
-                           action_form=ActionForm(), **organisation_page(org))
+                           action_form=ActionForm(), compound_count=compound_count, compounds=compounds,
+                           handover_count=handover_count, handovers=handovers,
+                           users=organisation_users(org.id, SHOWN_ROWS))
 
 
 @bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
