@@ -19,16 +19,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('credit_code', sa.String(length=18), nullable=True))
-        # A unique index, not a constraint: SQLite adds it in place (see 0014).
-        batch_op.create_index(batch_op.f('ix_organisation_credit_code'), ['credit_code'], unique=True)
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
-    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_entry_at', ['at'], unique=False)
-        batch_op.create_index('ix_audit_entry_actor_at', ['actor_id', 'at'], unique=False)
+    # Plain ALTER TABLE ... ADD COLUMN and CREATE INDEX, not batch mode: on SQLite a batch rebuild of
+    # "user" or "organisation" is refused by the foreign keys of every table that references them.
+    op.add_column('organisation', sa.Column('credit_code', sa.String(length=18), nullable=True))
+    op.create_index(op.f('ix_organisation_credit_code'), 'organisation', ['credit_code'], unique=True)
+    op.add_column('user', sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(),
+                                    nullable=False))
+    op.create_index('ix_audit_entry_at', 'audit_entry', ['at'], unique=False)
+    op.create_index('ix_audit_entry_actor_at', 'audit_entry', ['actor_id', 'at'], unique=False)
 
 
 def downgrade():
