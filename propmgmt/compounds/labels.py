@@ -56,6 +56,7 @@ FIELD_LABELS = {
     "display_name": _l("Name"),
     "role": _l("Role"),
     "organisation": _l("Organisation"),
+    "crew": _l("Crew"),
     "phone": _l("Mobile number"),
     "work_no": _l("Work number"),
     "email": _l("Email address"),

@@ -129,12 +129,18 @@ def update_account(actor, user: User, *, now: datetime, **fields) -> dict:
         _check_not_last_admin(user)
     if clean["role"] != "operator" and user.role == "operator":
         _check_no_open_tasks(user, now)
+    if clean["role"] != "operator" and user.crew_id is not None:
+        clean["crew_id"] = None  # only operators are members of a crew
     changes = {}
     for key, value in clean.items():
         old = getattr(user, key)
         if old != value:
-            label = "organisation" if key == "organisation_id" else key
-            changes[label] = [_org_name(old), _org_name(value)] if key == "organisation_id" else [old, value]
+            if key == "organisation_id":
+                changes["organisation"] = [_org_name(old), _org_name(value)]
+            elif key == "crew_id":
+                changes["crew"] = [user.crew.name if user.crew else None, None]
+            else:
+                changes[key] = [old, value]
             setattr(user, key, value)
     if changes:
         db.session.flush()

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from sqlalchemy import func, select
 
 from ..auth.access import roles_required, signed_in
 from ..auth.labels import ROLE_LABELS
@@ -64,7 +65,7 @@ def _one_time_page(user: User, password: str, title: str):
 @bp.route("/admin")
 @roles_required(*USER_ADMINS)
 def admin_home():
-    counts = {"users": db.session.query(User).filter(User.active).count()}
+    counts = {"users": db.session.scalar(select(func.count(User.id)).where(User.active))}
     return render_template("users/admin.html", counts=counts)
 
 
@@ -115,9 +116,9 @@ def edit_user(user_id: int):
             return redirect(url_for(".edit_user", user_id=user.id))
     now = utcnow()
     facts = {
-        "sessions": db.session.query(UserSession).filter(UserSession.user_id == user.id).count(),
-        "tokens": db.session.query(ApiToken).filter(ApiToken.user_id == user.id,
-                                                    ApiToken.revoked_at.is_(None)).count(),
+        "sessions": db.session.scalar(select(func.count(UserSession.id_hash)).where(UserSession.user_id == user.id)),
+        "tokens": db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.user_id == user.id,
+                                                                          ApiToken.revoked_at.is_(None))),
         "open_tasks": open_future_tasks(user, now) if user.role == "operator" else 0,
     }
     status = 400 if request.method == "POST" else 200

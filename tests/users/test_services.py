@@ -180,3 +180,13 @@ def test_mobile_numbers_as_people_type_them(typed, kept):
 def test_invalid_mobile_numbers(typed):
     with pytest.raises(DomainError):
         normalise_mobile(typed)
+
+
+def test_an_operator_who_becomes_a_dispatcher_leaves_the_crew(db, admin, now):
+    from ..factories import CrewFactory
+
+    crew = CrewFactory(name="东片一组")
+    user = UserFactory(role="operator", crew=crew, organisation=crew.organisation)
+    changes = update_account(admin, user, now=now, display_name=user.display_name, role="dispatcher",
+                             organisation_id=crew.organisation_id)
+    assert user.crew_id is None and changes["crew"] == ["东片一组", None]
