@@ -7,7 +7,7 @@ ENTITY_LABELS = {
     "service_plan": _l("Service plan"),
     "service_standard": _l("Service standard"),
     "task": _l("Task"),
-    "complaint": _l("Case"),
+    "complaint": _l("Resident case"),
     "handover": _l("Handover"),
     "readiness_policy": _l("Readiness criteria"),
     "notification": _l("Notification"),

@@ -16,7 +16,7 @@ from ..complaints.labels import PROBLEM_LABELS, SOURCE_LABELS
 from ..complaints.labels import STATUS_LABELS as CASE_STATUS_LABELS
 from ..errors import DomainError
 from ..extensions import db
-from ..handovers.labels import FACILITY_LABELS, INSPECTION_RESULT_LABELS, STAGE_LABELS
+from ..handovers.labels import DECISION_RESULT_LABELS, FACILITY_LABELS, INSPECTION_RESULT_LABELS, STAGE_LABELS
 from ..handovers.queries import open_handover_of
 from ..orgs.labels import STATUS_LABELS as ORGANISATION_STATUS_LABELS
 from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
@@ -48,7 +48,8 @@ def register_labels():
 
 # The words for the states an audit entry of each kind moves between, on the compound's timeline.
 TIMELINE_STATES = {"compound": MODE_LABELS, "assignment": ASSIGNMENT_STATUS_LABELS, "task": TASK_STATUS_LABELS,
-                   "complaint": CASE_STATUS_LABELS, "handover": STAGE_LABELS, "service_plan": PLAN_STATUS_LABELS,
+                   "complaint": CASE_STATUS_LABELS, "handover": STAGE_LABELS | DECISION_RESULT_LABELS,
+                   "service_plan": PLAN_STATUS_LABELS,
                    "user": ACCOUNT_STATE_LABELS, "organisation": ORGANISATION_STATUS_LABELS}
 # ... and for the values of a change, by the field that changed.
 TIMELINE_VALUES = {"category": PROBLEM_LABELS, "management_mode": MODE_LABELS, "renovation_tier": TIER_LABELS,
