@@ -122,6 +122,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api
     from .assignments.views import bp as assignments
+    from .audit.views import bp as audit
     from .auth.cli import bp as auth_cli
     from .auth.views import bp as auth
     from .complaints.views import bp as complaints
@@ -132,14 +133,17 @@ def register_blueprints(app: Flask) -> None:
     from .health.views import bp as health
     from .ops.cli import bp as ops_cli
     from .ops.views import bp as ops
+    from .orgs.views import bp as organisations
     from .oversight.views import bp as oversight
     from .plans.views import bp as plans
     from .reminders.views import bp as reminders
     from .residents.views import bp as residents
     from .scheduler.cli import bp as scheduler_cli
+    from .users.views import bp as users
 
     for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints,
-                      residents, api, health, ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
+                      residents, users, organisations, audit, api, health, ops, auth_cli, demo_cli, scheduler_cli,
+                      ops_cli):
         app.register_blueprint(blueprint)
 
 

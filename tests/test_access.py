@@ -120,6 +120,25 @@ ACCESS = {
     "complaints.match": {"admin", "dispatcher"},
     "complaints.hotline_import": {"admin", "dispatcher"},
     "complaints.hotline_replies": {"admin", "dispatcher"},
+    "users.admin_home": {"admin"},
+    "users.list_users": {"admin"},
+    "users.new_user": {"admin"},
+    "users.edit_user": {"admin"},
+    "users.deactivate": {"admin"},
+    "users.reactivate": {"admin"},
+    "users.reset": {"admin"},
+    "users.sign_out_everywhere": {"admin"},
+    "users.revoke": {"admin"},
+    "users.profile": EVERYONE,
+    "users.change_password": EVERYONE,
+    "organisations.list_organisations": {"admin", "official"},
+    "organisations.new_organisation": {"admin", "official"},
+    "organisations.show": {"admin", "official"},
+    "organisations.edit": {"admin", "official"},
+    "organisations.suspend": {"admin", "official"},
+    "organisations.reinstate": {"admin", "official"},
+    "audit.log": {"admin", "official"},
+    "audit.export": {"admin", "official"},
 }
 
 
@@ -132,7 +151,7 @@ def _requests(app, compound_id, assignment_id, type_id=1, plan_id=1):
               "type_id": type_id, "plan_id": plan_id, "token": "not-a-token",
               "notification_id": 1, "task_id": 1, "photo_id": 1, "handover_id": 1, "item_id": 1,
               "complaint_id": 1, "tracking_code": "NOSUCHCODE", "subdistrict_id": 1, "month": "2026-10",
-              "kind": "pdf"}
+              "kind": "pdf", "user_id": 1, "organisation_id": 1}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

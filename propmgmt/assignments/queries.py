@@ -99,3 +99,17 @@ def active_assignment_id(compound_id: int) -> int | None:
 def compound_assignments(compound_id: int) -> list[Assignment]:
     return db.session.scalars(select(Assignment).where(Assignment.compound_id == compound_id)
                               .order_by(Assignment.proposed_at.desc())).all()
+
+
+def compounds_served_by(organisation, limit: int) -> tuple[int, list[Compound]]:
+    """How many compounds an organisation serves, and the first `limit` by name: a firm's (professional,
+    with it as their firm), the fallback operator's (under an active assignment)."""
+    query = select(Compound).options(contains_eager(Compound.community).joinedload(Community.subdistrict)) \
+        .join(Compound.community)
+    if organisation.kind == "fallback_operator":
+        query = query.join(Assignment, Assignment.compound_id == Compound.id).where(
+            Assignment.operator_org_id == organisation.id, Assignment.status == "active")
+    else:
+        query = query.where(Compound.firm_id == organisation.id)
+    count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return count, db.session.scalars(query.order_by(Compound.name).limit(limit)).unique().all()

@@ -14,6 +14,9 @@ class AuditEntry(db.Model):
     __table_args__ = (
         Index("ix_audit_entry_compound_at", "compound_id", "at"),
         Index("ix_audit_entry_entity", "entity_type", "entity_id"),
+        # The audit log pages newest first, over everything or one user's entries.
+        Index("ix_audit_entry_at", "at"),
+        Index("ix_audit_entry_actor_at", "actor_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,3 +33,4 @@ class AuditEntry(db.Model):
     changes: Mapped[dict | None] = mapped_column(JSON)
 
     actor = relationship("User")
+    compound = relationship("Compound")

@@ -1,7 +1,12 @@
-"""Reading the audit log for timelines."""
-from sqlalchemy import select
+"""Reading the audit log: compounds' timelines and the log page with its filters."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from ..auth.models import User
+from ..clock import district_tz
 from ..extensions import db
 from .models import AuditEntry
 
@@ -15,3 +20,40 @@ def compound_timeline(compound_id: int, limit: int = 200) -> list[AuditEntry]:
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(limit)
     ).all()
+
+
+@dataclass
+class AuditFilter:
+    actor_id: int | None = None
+    who: str = ""  # a name, username or work number of the actor
+    action: str | None = None
+    entity_type: str | None = None
+    entity_id: int | None = None
+    date_from: date | None = None  # local dates, both included
+    date_to: date | None = None
+
+
+def _local_midnight_utc(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=district_tz())
+
+
+def audit_log(f: AuditFilter):
+    """Newest first, the actor and the compound loaded in the same statement."""
+    query = select(AuditEntry).options(joinedload(AuditEntry.actor), joinedload(AuditEntry.compound))
+    if f.actor_id:
+        query = query.where(AuditEntry.actor_id == f.actor_id)
+    if f.who:
+        like = f"%{f.who}%"
+        query = query.where(AuditEntry.actor_id.in_(select(User.id).where(or_(
+            User.display_name.ilike(like), User.username.ilike(like), User.work_no.ilike(like)))))
+    if f.action:
+        query = query.where(AuditEntry.action == f.action)
+    if f.entity_type:
+        query = query.where(AuditEntry.entity_type == f.entity_type)
+        if f.entity_id:
+            query = query.where(AuditEntry.entity_id == f.entity_id)
+    if f.date_from:
+        query = query.where(AuditEntry.at >= _local_midnight_utc(f.date_from))
+    if f.date_to:
+        query = query.where(AuditEntry.at < _local_midnight_utc(f.date_to + timedelta(days=1)))
+    return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
     quiet_start: Mapped[time | None] = mapped_column(Time)
     quiet_end: Mapped[time | None] = mapped_column(Time)
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when an administrator gave a one-time password: the user chooses their own before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation = relationship("Organisation")

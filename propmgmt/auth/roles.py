@@ -30,3 +30,7 @@ TASK_PHOTO_VIEWERS = ("operator", "dispatcher", "official", "admin")
 POSTER_PRINTERS = STAFF
 LEDGER_EXPORTERS = STAFF
 REPORT_RECIPIENTS = ("official",)  # receive the monthly report when it is archived
+USER_ADMINS = ADMINS  # add, edit, deactivate users; reset passwords; end sessions; revoke API tokens
+ORGANISATION_KEEPERS = DISTRICT  # the registry of the fallback operator and the property firms
+AUDIT_READERS = DISTRICT  # the audit log and its export
+PHONE_READERS = ("admin", "dispatcher")  # a colleague's mobile number in full (they call operators)

@@ -9,17 +9,21 @@ from ..assignments.labels import STATUS_LABELS as ASSIGNMENT_STATUS_LABELS
 from ..assignments.queries import compound_assignments
 from ..audit.queries import compound_timeline
 from ..auth.access import roles_required
+from ..auth.labels import ROLE_LABELS
 from ..auth.roles import CASE_TEXT_READERS, LEDGER_EXPORTERS, REGISTER_EDITORS, REGISTER_READERS
 from ..clock import local_today, utcnow
 from ..complaints.labels import PROBLEM_LABELS, SOURCE_LABELS
 from ..complaints.labels import STATUS_LABELS as CASE_STATUS_LABELS
 from ..errors import DomainError
 from ..extensions import db
-from ..handovers.labels import STAGE_LABELS
+from ..handovers.labels import DECISION_RESULT_LABELS, FACILITY_LABELS, INSPECTION_RESULT_LABELS, STAGE_LABELS
 from ..handovers.queries import open_handover_of
+from ..orgs.labels import STATUS_LABELS as ORGANISATION_STATUS_LABELS
 from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
 from ..request_args import choice_arg, int_arg, page_arg, text_arg
 from ..tables import ImportRejected, read_table
+from ..users.labels import ACCOUNT_STATE_LABELS
+from ..users.privacy import visible_phone
 from ..web import refused, transaction
 from .exports import register_xlsx
 from .forms import CompoundForm, ImportForm, NewCompoundForm
@@ -44,10 +48,15 @@ def register_labels():
 
 # The words for the states an audit entry of each kind moves between, on the compound's timeline.
 TIMELINE_STATES = {"compound": MODE_LABELS, "assignment": ASSIGNMENT_STATUS_LABELS, "task": TASK_STATUS_LABELS,
-                   "complaint": CASE_STATUS_LABELS, "handover": STAGE_LABELS, "service_plan": PLAN_STATUS_LABELS}
+                   "complaint": CASE_STATUS_LABELS, "handover": STAGE_LABELS | DECISION_RESULT_LABELS,
+                   "service_plan": PLAN_STATUS_LABELS,
+                   "user": ACCOUNT_STATE_LABELS, "organisation": ORGANISATION_STATUS_LABELS}
 # ... and for the values of a change, by the field that changed.
 TIMELINE_VALUES = {"category": PROBLEM_LABELS, "management_mode": MODE_LABELS, "renovation_tier": TIER_LABELS,
-                   "renovation_status": STATUS_LABELS, "stage": STAGE_LABELS, "source": SOURCE_LABELS}
+                   "renovation_status": STATUS_LABELS, "stage": STAGE_LABELS, "source": SOURCE_LABELS,
+                   "role": ROLE_LABELS, "facility": FACILITY_LABELS, "result": INSPECTION_RESULT_LABELS}
+# Changed values that are private: a colleague's mobile number, masked for roles with no need of it.
+PRIVATE_VALUES = {"phone": visible_phone}
 
 
 @bp.app_template_global()
@@ -75,6 +84,8 @@ def timeline_value(field: str, value) -> str:
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if field in PRIVATE_VALUES:
+        return PRIVATE_VALUES[field](str(value), current_user)
     return str(TIMELINE_VALUES.get(field, {}).get(value, value))
 
 

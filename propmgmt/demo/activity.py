@@ -66,7 +66,8 @@ class Cast:
             User.username.in_(("official", "dispatcher", "operator", "firm"))))}
         self.official, self.dispatcher = users["official"], users["dispatcher"]
         self.operator, self.firm_user = users["operator"], users["firm"]
-        self.firms = db.session.scalars(select(Organisation).where(Organisation.kind == "property_firm")
+        self.firms = db.session.scalars(select(Organisation).where(Organisation.kind == "property_firm",
+                                                                   Organisation.active)
                                         .order_by(Organisation.id)).all()
 
     def signer_of(self, firm: Organisation) -> User:

@@ -29,6 +29,7 @@ from ..models import (
     assignment_service_type,
     crew_compound,
 )
+from .people import people_in_every_state, registry_details
 
 SEED = 20260101
 DEMO_PASSWORD = "demo1234"
@@ -175,10 +176,12 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
     progress("organisations")
     org_ids = _bulk(Organisation, [
         {"kind": "fallback_operator", "name": FALLBACK_OPERATOR, "licence_no": "示例-国有-0001",
-         "contact_name": "调度中心", "contact_phone": "0353-0000000", "address": "阳泉市城区（示例地址）"},
+         "contact_name": "调度中心", "contact_phone": "0353-0000000", "address": "阳泉市城区（示例地址）",
+         **registry_details(0)},
     ] + [
         {"kind": "property_firm", "name": f"示例物业服务有限公司{i + 1:02d}", "licence_no": f"示例-{i + 1:04d}",
-         "contact_name": "示例联系人", "contact_phone": f"0353-10{i:05d}", "address": "阳泉市（示例地址）"}
+         "contact_name": "示例联系人", "contact_phone": f"0353-10{i:05d}", "address": "阳泉市（示例地址）",
+         **registry_details(i + 1)}
         for i in range(scale.firms)
     ], Organisation.id)
     operator_org = org_ids[0]
@@ -229,6 +232,8 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
          "reason": "", "changes": None}
         for aid, (cid, row) in zip(assignment_ids, fallback)
     ])
+    people_in_every_state(now=now, locked_hash=db.session.scalar(
+        select(User.password_hash).where(User.username.like("op%")).limit(1)))
     db.session.flush()
     return {
         "accounts": accounts,
@@ -300,8 +305,8 @@ def _people(rng, scale, operator_org, firm_ids):
     ]
     rows = [
         {"username": u, "role": r, "display_name": n, "organisation_id": o, "crew_id": c,
-         "password_hash": demo_hash, "active": True, "phone": "", "email": f"{u}@example.invalid"}
-        for u, r, n, o, c in demo
+         "password_hash": demo_hash, "active": True, "phone": f"1390353{i:04d}", "email": f"{u}@example.invalid"}
+        for i, (u, r, n, o, c) in enumerate(demo)
     ]
     surnames = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗"
     for n in range(scale.operators - 1):

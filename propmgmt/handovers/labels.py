@@ -25,3 +25,5 @@ CRITERION_LABELS = {
     "months_in_fallback": _l("Long enough in fallback service"),
     "satisfaction": _l("Residents satisfied (average rating at least 3.5 of 5)"),
 }
+# The owners' decision's result, as its audit entry records it (services.record_owners_decision).
+DECISION_RESULT_LABELS = {"passed": _l("Decision passed"), "failed": _l("Decision not passed")}

@@ -116,3 +116,12 @@ def pipeline(*, now: datetime, subdistrict_id: int | None = None,
 def open_handover_of(compound_id: int) -> Handover | None:
     return db.session.scalar(select(Handover).options(joinedload(Handover.firm))
                              .where(Handover.compound_id == compound_id, Handover.stage.in_(OPEN_STAGES)))
+
+
+def firm_handovers(firm_id: int, limit: int) -> tuple[int, list[Handover]]:
+    """How many handovers a firm takes part in (selected as the incoming firm), and the newest `limit`."""
+    query = select(Handover).where(Handover.firm_id == firm_id)
+    count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.options(joinedload(Handover.compound))
+                              .order_by(Handover.id.desc()).limit(limit)).all()
+    return count, rows

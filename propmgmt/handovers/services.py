@@ -217,6 +217,8 @@ def record_inspection(actor, handover: Handover, *, facility: str, result: str, 
     db.session.add(item)
     _clear_signatures(handover)
     db.session.flush()
+    record(actor, "handover", handover.id, "inspection_item_recorded", now=now, compound_id=handover.compound_id,
+           reason=item.defect, changes={"facility": [None, facility], "result": [None, result]})
     db.session.refresh(handover)
     return item
 
@@ -230,6 +232,8 @@ def mark_fixed(actor, item: InspectionItem, *, now: datetime) -> InspectionItem:
     item.result, item.fixed_at = "fixed", now
     _clear_signatures(item.handover)
     db.session.flush()
+    record(actor, "handover", item.handover_id, "defect_fixed", now=now, compound_id=item.handover.compound_id,
+           reason=item.defect, changes={"facility": [None, item.facility], "result": ["defect", "fixed"]})
     return item
 
 
@@ -305,11 +309,21 @@ def update_readiness(actor, compound: Compound, *, owners_committee: bool | None
     if fee_willingness is not None and not (0 <= fee_willingness <= 100):
         raise DomainError(_l("Fee willingness is a percentage from 0 to 100."), field="fee_willingness")
     facts = db.session.get(CompoundReadiness, compound.id) or CompoundReadiness(compound_id=compound.id)
+    changes = {key: [_audit_number(getattr(facts, key, None)), _audit_number(value)]
+               for key, value in (("owners_committee", owners_committee), ("fee_willingness", fee_willingness))
+               if getattr(facts, key, None) != value}
     facts.owners_committee, facts.fee_willingness = owners_committee, fee_willingness
     facts.evidence, facts.updated_at, facts.updated_by_id = (evidence or "").strip()[:2000], now, actor.id
     db.session.add(facts)
     db.session.flush()
+    record(actor, "compound", compound.id, "readiness_recorded", now=now, compound_id=compound.id,
+           reason=facts.evidence, changes=changes or None)
     return facts
+
+
+def _audit_number(value):
+    """JSON keeps no Decimal: a percentage as its text."""
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def update_policy(actor, *, fee_willingness_min: Decimal, months_in_fallback_min: int, stuck_after_days: int,

@@ -35,11 +35,13 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(120), unique=True)
-    licence_no: Mapped[str] = mapped_column(String(60), default="")
+    # 统一社会信用代码 (GB 32100-2015), check digit validated in orgs.credit_code; unique when given.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True, index=True)
+    licence_no: Mapped[str] = mapped_column(String(60), default="")  # qualification / licence
     contact_name: Mapped[str] = mapped_column(String(60), default="")
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
-    active: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)  # False: suspended (no new handovers or users)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     crews: Mapped[list["Crew"]] = relationship(back_populates="organisation")

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..audit.services import record
+from ..clock import utcnow
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..outbox.models import Notification
@@ -40,7 +41,7 @@ def mark_all_read(user, *, now: datetime) -> int:
 
 
 def update_preferences(user, *, email: str, notify_email: bool, notify_webhook: bool,
-                       quiet_start: time | None, quiet_end: time | None) -> None:
+                       quiet_start: time | None, quiet_end: time | None, now: datetime | None = None) -> None:
     """Where the user's reminders go besides the centre, and when they must stay silent."""
     email = (email or "").strip()
     if email and (len(email) > 120 or not EMAIL_RE.match(email)):
@@ -55,11 +56,19 @@ def update_preferences(user, *, email: str, notify_email: bool, notify_webhook: 
         raise DomainError(_l("Give both the start and the end of the quiet hours, or neither."), field=field)
     if quiet_start is not None and quiet_start == quiet_end:
         raise DomainError(_l("The quiet hours must start and end at different times."), field="quiet_end")
-    user.email = email
-    user.notify_email = bool(notify_email)
-    user.notify_webhook = bool(notify_webhook)
-    user.quiet_start, user.quiet_end = quiet_start, quiet_end
+    wanted = {"email": email, "notify_email": bool(notify_email), "notify_webhook": bool(notify_webhook),
+              "quiet_start": quiet_start, "quiet_end": quiet_end}
+    changes = {key: [_audit_value(getattr(user, key)), _audit_value(value)]
+               for key, value in wanted.items() if getattr(user, key) != value}
+    for key, value in wanted.items():
+        setattr(user, key, value)
     db.session.flush()
+    if changes:
+        record(user, "user", user.id, "preferences_changed", now=now or utcnow(), changes=changes)
+
+
+def _audit_value(value):
+    return value.strftime("%H:%M") if isinstance(value, time) else value
 
 
 def requeue_notification(actor, notification_id: int, *, now: datetime) -> None:

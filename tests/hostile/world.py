@@ -121,7 +121,8 @@ def route_values(w: dict) -> dict[str, dict]:
                 "photo_id": w["photo"].id,
                 "code": w["served"].public_code, "tracking_code": w["resolved"].tracking_code,
                 "subdistrict_id": w["served"].community.subdistrict_id, "filename": "css/app.css", "token": "x",
-                "month": "2026-10", "kind": "pdf"}
+                "month": "2026-10", "kind": "pdf", "user_id": w["setting"].dispatcher.id,
+                "organisation_id": w["firm"].id}
     per_endpoint = {
         "assignments.approve": {"assignment_id": w["proposed"].id},
         "assignments.reject": {"assignment_id": w["proposed"].id},
