@@ -118,6 +118,13 @@ ACCESS = {
     "complaints.close": {"admin", "dispatcher"},
     "complaints.match": {"admin", "dispatcher"},
     "complaints.hotline_import": {"admin", "dispatcher"},
+    "complaints.hotline_sign": {"admin", "dispatcher"},
+    "complaints.hotline_return": {"admin", "dispatcher"},
+    "complaints.hotline_extension": {"admin", "dispatcher"},
+    "complaints.hotline_extension_decide": {"admin", "dispatcher"},
+    "complaints.hotline_reply": {"admin", "dispatcher"},
+    "complaints.hotline_categories": {"admin", "official"},
+    "complaints.hotline_category_delete": {"admin", "official"},
     "complaints.hotline_replies": {"admin", "dispatcher"},
 }
 

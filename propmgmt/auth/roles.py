@@ -19,6 +19,7 @@ STANDARD_EDITORS = ("admin",)
 OPERATORS = ("operator",)
 TASK_VERIFIERS = ("admin", "dispatcher")
 CASE_HANDLERS = ("admin", "dispatcher")
+HOTLINE_MAPPING_EDITORS = DISTRICT  # which hotline classification is which category of ours
 CONTACT_READERS = ("dispatcher",)  # see a resident's phone number in full (they call back)
 CASE_TEXT_READERS = ("admin", "official", "dispatcher")  # residents' and dispatchers' words about a case
 HANDOVER_DECIDERS = DISTRICT
