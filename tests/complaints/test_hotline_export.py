@@ -171,3 +171,30 @@ def test_dispatcher_signs_extends_and_the_reply_sheet_says_so(client, db, regist
     from propmgmt.errors import DomainError
     with pytest.raises(DomainError, match="passed|超过|已过"):
         hotline_steps.send_back(setting.dispatcher, late, "不是我们的", now=now + timedelta(hours=25))
+
+
+def test_the_hotlines_figures_show_on_the_overview_beside_residents_ratings(client, db, register, login_as):
+    from propmgmt.clock import utcnow
+    from propmgmt.complaints.queries import hotline_figures
+    now = utcnow()  # the overview counts the last 30 days of the real clock
+    from propmgmt.complaints.services import HotlineTicket, receive_hotline_ticket
+    received = now - timedelta(days=3)
+    made = [receive_hotline_ticket(None, HotlineTicket(f"F-{n}", "保洁", "脏", "育英小区", received_at=received),
+                                   now=received)[0] for n in range(5)]
+    for case, result, reached in zip(made, ("satisfied", "basic", "unsatisfied", None, None),
+                                     (True, True, True, False, None), strict=True):
+        case.visit_result, case.visit_reached = result, reached
+    made[0].resolved_at = made[1].resolved_at = made[2].resolved_at = now - timedelta(days=2)
+    made[0].rating = 4
+    made[3].resolve_due_at = now + timedelta(days=1)  # not yet owing an answer
+    db.session.flush()
+    figures = hotline_figures(now - timedelta(days=30), now, now)
+    # Replied 3 of the 4 that owe an answer; 2 of 3 reached callers satisfied or basically satisfied.
+    assert (figures.tickets, figures.owing, figures.replied, figures.reply_rate) == (5, 4, 3, 75.0)
+    assert (figures.reached, figures.satisfied, figures.satisfaction_rate) == (3, 2, 66.7)
+    assert (figures.ratings, figures.rating_average) == (1, 4.0)
+    db.session.commit()
+    login_as("official")
+    html = client.get("/oversight").get_data(as_text=True)
+    block = html.split('id="satisfaction"')[1].split("</div>\n  </div>")[0]
+    assert "75.0%" in block and "66.7%" in block and "4.0" in block
