@@ -118,6 +118,8 @@ ACCESS = {
     "complaints.close": {"admin", "dispatcher"},
     "complaints.match": {"admin", "dispatcher"},
     "complaints.hotline_import": {"admin", "dispatcher"},
+    "reminders.robots": {"admin"},
+    "reminders.robot_delete": {"admin"},
     "complaints.hotline_sign": {"admin", "dispatcher"},
     "complaints.hotline_return": {"admin", "dispatcher"},
     "complaints.hotline_extension": {"admin", "dispatcher"},

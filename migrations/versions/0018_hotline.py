@@ -67,9 +67,45 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_hotline_category_map')),
         sa.UniqueConstraint('classification', name=op.f('uq_hotline_category_map_classification')),
     )
+    op.create_table(
+        'robot',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('scope', sa.String(length=12), nullable=False),
+        sa.Column('target', sa.String(length=30), nullable=False),
+        sa.Column('crew_id', sa.Integer(), nullable=True),
+        sa.Column('subdistrict_id', sa.Integer(), nullable=True),
+        sa.Column('platform', sa.String(length=10), nullable=False),
+        sa.Column('url', sa.Text(), nullable=False),
+        sa.Column('secret', sa.String(length=200), nullable=False),
+        sa.Column('keyword', sa.String(length=40), nullable=False),
+        sa.Column('url_hint', sa.String(length=80), nullable=False),
+        sa.Column('created_at', UTCDateTime(), nullable=False),
+        sa.Column('updated_at', UTCDateTime(), nullable=False),
+        sa.CheckConstraint("scope IN ('crew', 'subdistrict', 'default')", name=op.f('ck_robot_scope')),
+        sa.CheckConstraint("platform IN ('wecom', 'dingtalk')", name=op.f('ck_robot_platform')),
+        sa.ForeignKeyConstraint(['crew_id'], ['crew.id'], name=op.f('fk_robot_crew_id_crew'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['subdistrict_id'], ['subdistrict.id'], name=op.f('fk_robot_subdistrict_id_subdistrict'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_robot')),
+        sa.UniqueConstraint('target', name=op.f('uq_robot_target')),
+    )
+    op.create_table(
+        'robot_send',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('robot_id', sa.Integer(), nullable=False),
+        sa.Column('at', UTCDateTime(), nullable=False),
+        sa.Column('notifications', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['robot_id'], ['robot.id'], name=op.f('fk_robot_send_robot_id_robot'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_robot_send')),
+    )
+    op.create_index('ix_robot_send_robot_at', 'robot_send', ['robot_id', 'at'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_robot_send_robot_at', table_name='robot_send')
+    op.drop_table('robot_send')
+    op.drop_table('robot')
     op.drop_table('hotline_category_map')
     op.drop_index(op.f('ix_hotline_step_complaint_id'), table_name='hotline_step')
     op.drop_table('hotline_step')

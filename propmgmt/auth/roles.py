@@ -27,6 +27,7 @@ HANDOVER_PARTIES = ("admin", "official", "dispatcher", "firm")  # see a handover
 HANDOVER_SIGNERS = ("admin", "official", "firm")  # sign the joint inspection
 READINESS_POLICY_EDITORS = ADMINS
 OUTBOX_KEEPERS = ADMINS  # see and requeue undelivered messages
+ROBOT_KEEPERS = ADMINS  # set the group robots (their addresses and secrets)
 TASK_PHOTO_VIEWERS = ("operator", "dispatcher", "official", "admin")
 POSTER_PRINTERS = STAFF
 LEDGER_EXPORTERS = STAFF

@@ -93,6 +93,8 @@ TIMELINE_LABELS = {
     "hotline_reply_recorded": _l("Reply to the hotline recorded"),
     "hotline_visit_recorded": _l("Hotline follow-up result recorded"),
     "hotline_mapping_changed": _l("Hotline classification mapping changed"),
+    "robot_saved": _l("Group robot set"),
+    "robot_removed": _l("Group robot removed"),
     "handover_started": _l("Handover started"),
     "handover_stage": _l("Handover moved to the next stage"),
     "owners_decision": _l("Owners' decision recorded"),
