@@ -65,10 +65,6 @@ def nature_of(text: str) -> str:
     return NATURES.get(text) or next((code for word, code in NATURES.items() if text.startswith(word)), "")
 
 
-def category_of(text: str) -> str:
-    return category_match(text)[0]
-
-
 def category_match(text: str) -> tuple[str, bool]:
     """(category, matched) for the hotline's classification: the officials' table first (exact, then the
     longest entry the text contains), then the built-in words of policy.HOTLINE_CATEGORIES; nothing

@@ -24,7 +24,7 @@ from ..extensions import db
 from ..outbox.models import Notification
 from .channels import WEBHOOK_FORMATS, DeliveryError, Mailer, UnbuildableMessage, post_webhook, webhook_body
 from .messages import render
-from .robots import Item, messages_for, robots_for, signed_url, take_slot
+from .robots import Item, forget_old_sends, messages_for, robots_for, signed_url, take_slot
 
 INTERRUPTED = "the sender stopped while sending; tried again"
 MAX_RETRY_MINUTES = 24 * 60
@@ -42,6 +42,7 @@ def send_due_notifications(now: datetime, *, batch_size: int = 200) -> dict:
     """
     config = current_app.config
     counts = {"sent": 0, "failed": 0, "parked": 0, "recovered": _recover_interrupted(now, config)}
+    forget_old_sends(now)
     db.session.commit()
     deadline = time.monotonic() + config["NOTIFY_CLAIM_TIMEOUT_MINUTES"] * 60 / 2
     mailer = Mailer(config)

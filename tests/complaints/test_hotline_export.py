@@ -198,3 +198,23 @@ def test_the_hotlines_figures_show_on_the_overview_beside_residents_ratings(clie
     html = client.get("/oversight").get_data(as_text=True)
     block = html.split('id="satisfaction"')[1].split("</div>\n  </div>")[0]
     assert "75.0%" in block and "66.7%" in block and "4.0" in block
+
+
+def test_the_api_takes_nature_working_days_and_a_due_date(client, db, register):
+    from propmgmt.auth.services import create_token
+
+    from ..factories import UserFactory
+    token = create_token(UserFactory(role="dispatcher"))
+    db.session.commit()
+
+    def post(body):
+        return client.post("/api/v1/complaints", json=body, headers={"Authorization": f"Bearer {token}"})
+
+    answer = post({"ticket_no": "A-1", "category": "市政设施/路灯照明", "nature": "投诉", "description": "灯不亮",
+                   "compound_name": "育英小区", "received_at": "2026-11-04T10:31", "resolve_workdays": 1})
+    assert answer.status_code == 201, answer.get_json()
+    case = db.session.scalar(select(Complaint).where(Complaint.hotline_ticket_no == "A-1"))
+    assert (case.hotline_nature, case.category, case.deadline_rule) == ("complaint", "lighting", "hotline_workdays")
+    for bad in ({"resolve_workdays": 0}, {"resolve_workdays": "3"}, {"resolve_due": "soon"}, {"nature": 5}):
+        body = {"ticket_no": "A-2", "category": "保洁", "description": "x", "compound_name": "育英小区", **bad}
+        assert post(body).status_code == 400
