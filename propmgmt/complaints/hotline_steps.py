@@ -129,6 +129,8 @@ def decide_extension(actor, complaint: Complaint, decision: str, *, now: datetim
         if until is None:
             raise Conflict(_l("No extension is waiting for a decision."))
         pending = _step(complaint, "extension", decided_at or now, actor, new_due_at=until.astimezone(timezone.utc))
+        if pending is None:
+            raise Conflict(_l("No extension is waiting for a decision."))
     pending.decision, pending.decided_at = decision, (decided_at or now).astimezone(timezone.utc)
     if until is not None:
         pending.new_due_at = until.astimezone(timezone.utc)
@@ -156,7 +158,9 @@ def urge(actor, complaint: Complaint, *, at: datetime, now: datetime, note: str 
     people = list(db.session.scalars(select(User).where(User.role == "dispatcher", User.active))) + \
         ([leader] if leader else [])
     count = sum(1 for s in steps_of(complaint.id) if s.kind == "urged")
-    notify_users(people, kind="hotline_urged", subject_type="complaint", subject_id=complaint.id,
+    # The outbox sends one row per (subject, kind, recipient): each further reminder has a kind of its own.
+    kind = "hotline_urged" if count == 1 else f"hotline_urged_{count}"
+    notify_users(people, kind=kind, subject_type="complaint", subject_id=complaint.id,
                  payload={"code": complaint.tracking_code, "ticket": complaint.hotline_ticket_no or "",
                           "compound": (complaint.compound.name if complaint.compound
                                        else complaint.hotline_compound_name),

@@ -93,6 +93,8 @@ def _templates(notification):
     if kind in ("escalation", "escalation_leader"):
         level = (notification.payload or {}).get("level") or ("leader" if kind == "escalation_leader" else "dispatcher")
         return ESCALATIONS.get(level, ESCALATIONS["dispatcher"])
+    if kind.startswith("hotline_urged_"):  # the hotline's 2nd, 3rd ... reminder of one case: a row each
+        kind = "hotline_urged"
     return MESSAGES.get(kind) or _fallback(notification.payload or {})
 
 

@@ -58,9 +58,10 @@ def _mentions(items: list[Item]) -> list[str]:
     return list(dict.fromkeys(i.mobile for i in items if i.mobile))
 
 
-def _text_body(robot: Robot, item: Item) -> dict:
-    prefix = f"【{robot.keyword}】" if robot.keyword else ""
-    mobiles = _mentions([item])
+def _text_body(robot: Robot, same: list[Item]) -> dict:
+    """One message (said to one or more members): a text message with its mentions."""
+    prefix, item = (f"【{robot.keyword}】" if robot.keyword else ""), same[0]
+    mobiles = _mentions(same)
     if robot.platform == "wecom":
         # WeCom shows the mentioned member itself: writing "@name" too would show the name twice.
         return {"msgtype": "text", "text": {"content": cut(f"{prefix}{item.title}\n{item.text}"),
@@ -88,27 +89,32 @@ def _content_bytes(body: dict) -> int:
 
 
 def messages_for(robot: Robot, items: list[Item], heading: str) -> list[tuple[dict, list[int]]]:
-    """(request body, outbox row ids) per message: one row alone is a text message; more are folded into
-    markdown digests, as many lines as fit in 2,048 bytes each (a line too long for one is cut)."""
-    if len(items) == 1:
-        return [(_text_body(robot, items[0]), [items[0].row_id])]
-    result, lines, ids, group = [], [], [], []
-
-    def body_of(lines_, group_, part):
-        title = heading if part == 1 and len(items) == len(group_) else f"{heading} ({part})"
-        return _digest_body(robot, title, lines_, _mentions(group_))
-
+    """(request body, outbox row ids) per message. Rows that say the same thing (one reminder to several
+    members of a crew) are one message or line; one such is a text message, more are folded into markdown
+    digests, as many lines as fit in 2,048 bytes each (a line too long for one is cut)."""
+    same: dict[tuple[str, str], list[Item]] = {}
     for item in items:
-        line = cut(f"- {item.title}" + (f"：{item.text}" if item.text and len(items) <= 5 else ""), 400)
-        trial = body_of(lines + [line], group + [item], len(result) + 1)
+        same.setdefault((item.title, item.text), []).append(item)
+    groups = list(same.values())
+    if len(groups) == 1:
+        return [(_text_body(robot, groups[0]), [i.row_id for i in groups[0]])]
+    result, lines, members = [], [], []
+
+    def body_of(lines_, members_, part, whole):
+        title = heading if part == 1 and whole else f"{heading} ({part})"
+        return _digest_body(robot, title, lines_, _mentions(members_))
+
+    for group in groups:
+        first = group[0]
+        line = cut(f"- {first.title}" + (f"：{first.text}" if first.text and len(groups) <= 5 else ""), 400)
+        trial = body_of(lines + [line], members + group, len(result) + 1, False)
         if lines and _content_bytes(trial) > MAX_BYTES:
-            result.append((body_of(lines, group, len(result) + 1), ids))
-            lines, ids, group = [], [], []
+            result.append((body_of(lines, members, len(result) + 1, False), [i.row_id for i in members]))
+            lines, members = [], []
         lines.append(line)
-        ids.append(item.row_id)
-        group.append(item)
+        members += group
     if lines:
-        result.append((body_of(lines, group, len(result) + 1), ids))
+        result.append((body_of(lines, members, len(result) + 1, not result), [i.row_id for i in members]))
     return result
 
 

@@ -218,3 +218,19 @@ def test_the_api_takes_nature_working_days_and_a_due_date(client, db, register):
     for bad in ({"resolve_workdays": 0}, {"resolve_workdays": "3"}, {"resolve_due": "soon"}, {"nature": 5}):
         body = {"ticket_no": "A-2", "category": "保洁", "description": "x", "compound_name": "育英小区", **bad}
         assert post(body).status_code == 400
+
+
+def test_every_reminder_of_the_hotline_reaches_the_leader(db, register, now):
+    from propmgmt.complaints import hotline_steps
+    from propmgmt.complaints.services import HotlineTicket, receive_hotline_ticket
+    from propmgmt.reminders.messages import render
+    assignment = AssignmentFactory(compound=register["yuying"], status="active")
+    case, _, _ = receive_hotline_ticket(None, HotlineTicket("U-1", "保洁", "脏", "育英小区"), now=now)
+    hotline_steps.urge(None, case, at=now, now=now)
+    hotline_steps.urge(None, case, at=now + timedelta(hours=1), now=now + timedelta(hours=1))
+    assert hotline_steps.urge(None, case, at=now, now=now + timedelta(hours=2)) is None  # the same reminder again
+    rows = db.session.scalars(select(Notification).where(Notification.recipient_id == assignment.responsible_leader_id,
+                                                         Notification.channel == "in_app")
+                              .order_by(Notification.id)).all()
+    assert [r.kind for r in rows] == ["hotline_urged", "hotline_urged_2"]
+    assert "U-1" in render(rows[1])[1]

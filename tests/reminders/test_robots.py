@@ -213,3 +213,13 @@ def test_admins_set_a_robot_and_never_see_its_address_or_secret_again(client, db
     bad = client.post("/notifications/robots", data={"csrf_token": token, "scope": "crew", "crew_id": "",
                                                       "platform": "wecom", "url": "not a url"})
     assert bad.status_code == 400 and "has-error" in bad.get_data(as_text=True)
+
+
+def test_one_reminder_to_three_members_of_a_crew_is_one_message_mentioning_all(db, robots, admin):
+    crew = CrewFactory()
+    save_robot(admin, scope="crew", crew_id=crew.id, subdistrict_id=None, platform="dingtalk",
+               url=f"{robots.base}/dingtalk/one", secret=SECRET, keyword=KEYWORD, now=NOW)
+    _remind([_operator(crew, f"1370000000{n}") for n in range(3)], [7])
+    assert send_due_notifications(NOW)["sent"] == 3
+    [body] = robots.accepted["/dingtalk/one"]
+    assert body["msgtype"] == "text" and sorted(body["at"]["atMobiles"]) == [f"1370000000{n}" for n in range(3)]
