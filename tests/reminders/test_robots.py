@@ -223,3 +223,16 @@ def test_one_reminder_to_three_members_of_a_crew_is_one_message_mentioning_all(d
     assert send_due_notifications(NOW)["sent"] == 3
     [body] = robots.accepted["/dingtalk/one"]
     assert body["msgtype"] == "text" and sorted(body["at"]["atMobiles"]) == [f"1370000000{n}" for n in range(3)]
+
+
+def test_a_robot_that_cannot_be_reached_fails_without_its_address_or_secret_in_the_error(db, admin, caplog):
+    from ..reminders.conftest import free_port
+    crew = CrewFactory()
+    save_robot(admin, scope="crew", crew_id=crew.id, subdistrict_id=None, platform="dingtalk",
+               url=f"http://127.0.0.1:{free_port()}/robot/send?access_token=tok-secret-123", secret=SECRET,
+               keyword=KEYWORD, now=NOW)
+    _remind([_operator(crew, "13800000009")], [9])
+    assert send_due_notifications(NOW)["failed"] == 1
+    [row] = db.session.scalars(select(Notification).where(Notification.channel == "webhook")).all()
+    for secret in ("tok-secret-123", SECRET):
+        assert secret not in row.last_error and secret not in caplog.text
