@@ -3,18 +3,33 @@ import math
 from datetime import datetime
 
 from ..clock import district_tz
-from ..complaints.hotline import MAX_RESOLVE_HOURS, MAX_YEAR, MIN_YEAR, MULTILINE
+from ..complaints.hotline import MAX_RESOLVE_HOURS, MAX_WORKDAYS, MAX_YEAR, MIN_YEAR, MULTILINE, nature_of
 from ..complaints.models import Complaint
 from ..complaints.services import HotlineTicket
 from ..tables import cell_text, one_line
 
 TEXT_FIELDS = {"ticket_no": 40, "category": 40, "description": 4000, "compound_name": 120, "subdistrict": 80,
-               "address": 200, "contact_phone": 30}
+               "address": 200, "contact_phone": 30, "nature": 12}
 
 
 class BadTicket(Exception):
     def __init__(self, field: str, message: str):
         self.field, self.message = field, message
+
+
+def _when(body: dict, name: str) -> datetime | None:
+    """An ISO 8601 date-time field; without an offset it is the district's time (the hotline's clock)."""
+    if body.get(name) in (None, ""):
+        return None
+    try:
+        if not isinstance(body[name], str):
+            raise ValueError
+        moment = datetime.fromisoformat(body[name])
+    except ValueError:
+        raise BadTicket(name, f"{name} must be an ISO 8601 date-time.")
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise BadTicket(name, f"{name} must lie between the years {MIN_YEAR} and {MAX_YEAR}.")
+    return moment.replace(tzinfo=district_tz()) if moment.tzinfo is None else moment
 
 
 def ticket_from(body: dict) -> HotlineTicket:
@@ -36,24 +51,20 @@ def ticket_from(body: dict) -> HotlineTicket:
     for name in ("ticket_no", "description", "compound_name"):
         if not values[name]:
             raise BadTicket(name, f"{name} is required.")
-    received_at = None
-    if body.get("received_at") not in (None, ""):
-        try:
-            if not isinstance(body["received_at"], str):
-                raise ValueError
-            received_at = datetime.fromisoformat(body["received_at"])
-        except ValueError:
-            raise BadTicket("received_at", "received_at must be an ISO 8601 date-time.")
-        if not MIN_YEAR <= received_at.year <= MAX_YEAR:
-            raise BadTicket("received_at", f"received_at must lie between the years {MIN_YEAR} and {MAX_YEAR}.")
-        if received_at.tzinfo is None:  # the hotline's clock is the district's
-            received_at = received_at.replace(tzinfo=district_tz())
+    received_at = _when(body, "received_at")
     hours = body.get("resolve_hours")
     if hours is not None and (isinstance(hours, bool) or not isinstance(hours, (int, float))
                               or not math.isfinite(hours) or not 0 < hours <= MAX_RESOLVE_HOURS):
         raise BadTicket("resolve_hours", f"resolve_hours must be a number of hours above 0 and at most "
                                          f"{MAX_RESOLVE_HOURS}.")
+    workdays = body.get("resolve_workdays")
+    if workdays is not None and (isinstance(workdays, bool) or not isinstance(workdays, int)
+                                 or not 0 < workdays <= MAX_WORKDAYS):
+        raise BadTicket("resolve_workdays", f"resolve_workdays must be a whole number of working days from 1 to "
+                                            f"{MAX_WORKDAYS}.")
+    due = _when(body, "resolve_due")
     return HotlineTicket(ticket_no=values["ticket_no"], category_text=values["category"],
+                         nature=nature_of(values["nature"]), resolve_workdays=workdays, resolve_due=due,
                          description=values["description"], compound_name=values["compound_name"],
                          subdistrict=values["subdistrict"], address=values["address"],
                          contact_phone=values["contact_phone"], received_at=received_at,

@@ -31,4 +31,16 @@ HISTORY_LABELS = {
     "complaint_rated": _l("Rated by the resident"),
     "complaint_reopened": _l("Reopened by the resident"),
     "complaint_matched": _l("Matched to the compound"),
+    "hotline_returned": _l("Sent back to the 12345 hotline"),
 }
+NATURE_LABELS = {"consult": _l("Enquiry"), "help": _l("Request for help"), "complaint": _l("Complaint"),
+                 "suggestion": _l("Suggestion"), "report": _l("Report of wrongdoing"), "thanks": _l("Thanks")}
+DEADLINE_RULE_LABELS = {
+    "policy": _l("Our response policy"), "hotline_hours": _l("The hotline's time limit in hours"),
+    "hotline_due": _l("The hotline's due date"), "hotline_workdays": _l("The hotline's working days"),
+    "extension": _l("Extension approved by the hotline"),
+}
+VISIT_LABELS = {"satisfied": _l("Satisfied"), "basic": _l("Basically satisfied"), "unsatisfied": _l("Not satisfied")}
+STEP_LABELS = {"signed": _l("Signed for"), "returned": _l("Sent back"), "extension": _l("Extension"),
+               "urged": _l("Urged")}
+DECISION_LABELS = {"approved": _l("Approved"), "refused": _l("Refused")}

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from flask import current_app, has_app_context
 
 from ..auth.roles import CASE_HANDLERS, CONTACT_READERS
+from ..clock import to_local
+from ..workdays import workday_deadline
 
 RESIDENT = "resident"  # the resident, who has no account: the tracking page acts for them
 
@@ -80,12 +82,15 @@ CASE_SERVICE_TYPES = {
 }
 DEFAULT_CASE_SERVICE_TYPE = "cleaning"  # every other category, and a fallback when the above is missing
 
-# Hotline words (诉求类型) for our categories.
+# The hotline's classification words (工单分类) for our categories: the defaults under the officials'
+# own table (complaints.models.HotlineCategoryMap, /complaints/hotline/categories), which wins.
+DEFAULT_HOTLINE_CATEGORY = "other"
 HOTLINE_CATEGORIES = {
     "污水外溢": "sewage_overflow", "污水": "sewage_overflow",
     "井道堵塞": "blocked_shaft", "下水道堵塞": "blocked_shaft",
     "堵塞": "blocked_shaft", "垃圾清运": "garbage_not_collected", "垃圾": "garbage_not_collected",
     "保洁": "cleaning", "卫生": "cleaning", "照明": "lighting", "路灯": "lighting",
+    "设施损坏": "facility_damage", "健身器材": "facility_damage", "损坏": "facility_damage",
 }
 
 DEFAULT_LIMITS = {
@@ -95,6 +100,8 @@ DEFAULT_LIMITS = {
     "TRACK_MISSES_PER_ADDRESS_PER_HOUR": 20,
     # How long before a deadline the dispatchers hear of it.
     "COMPLAINT_WARN_MINUTES": 30,
+    # How long after the call a ticket may be sent back to the hotline (退单), if it allows that at all.
+    "HOTLINE_RETURN_HOURS": 24,
 }
 
 
@@ -117,3 +124,33 @@ def deadlines(category: str, received_at: datetime, resolve_hours: float | None 
     sla = sla_for(category)
     hours = sla.resolve_hours if resolve_hours is None else min(resolve_hours, sla.resolve_hours)
     return received_at + timedelta(hours=sla.acknowledge_hours), received_at + timedelta(hours=hours)
+
+
+@dataclass(frozen=True)
+class HotlineDeadline:
+    acknowledge_due_at: datetime
+    resolve_due_at: datetime
+    rule: str  # models.DEADLINE_RULES: what set resolve_due_at
+    basis: str  # the hotline's value as given ("4", "3个工作日", "2026-11-05 17:00"), for the case page
+    estimated_years: tuple[int, ...] = ()  # working days counted Monday-Friday: that year's calendar is unknown
+
+
+def hotline_deadlines(category: str, received_at: datetime, *, hours: float | None = None,
+                      workdays: int | None = None, due: datetime | None = None) -> HotlineDeadline:
+    """The policy's deadlines, unless the hotline's (hours, working days or a date-time; the strictest
+    of those given) is stricter for resolving: then the hotline's rule is named on the case."""
+    acknowledge, resolve = deadlines(category, received_at)
+    candidates, estimated = [], ()
+    if hours is not None:
+        candidates.append((received_at + timedelta(hours=hours), "hotline_hours", f"{hours:g}"))
+    if workdays is not None:
+        at, estimated = workday_deadline(received_at, workdays)
+        candidates.append((at, "hotline_workdays", str(workdays)))
+    if due is not None:
+        candidates.append((due.astimezone(received_at.tzinfo), "hotline_due", to_local(due).strftime("%Y-%m-%d %H:%M")))
+    if candidates:
+        at, rule, basis = min(candidates, key=lambda c: c[0])
+        if at < resolve:
+            return HotlineDeadline(min(acknowledge, max(at, received_at)), max(at, received_at), rule, basis,
+                                   estimated if rule == "hotline_workdays" else ())
+    return HotlineDeadline(acknowledge, resolve, "policy", "")

@@ -12,15 +12,65 @@ from .labels import HISTORY_LABELS
 from .models import Complaint, ComplaintPhoto
 from .policy import OPEN_CASE_STATUSES
 
+# Residents' satisfaction, one definition: the number of ratings (1-5 stars) and their average.
+RATINGS, RATING_AVERAGE = func.count(Complaint.rating), func.avg(Complaint.rating)
+
 
 def satisfaction_of(compound_ids: list[int]) -> dict[int, tuple[int, float]]:
     """compound id -> (ratings, average 1-5). For oversight and handover readiness too."""
     if not compound_ids:
         return {}
-    rows = db.session.execute(select(Complaint.compound_id, func.count(Complaint.rating), func.avg(Complaint.rating))
+    rows = db.session.execute(select(Complaint.compound_id, RATINGS, RATING_AVERAGE)
                               .where(Complaint.compound_id.in_(compound_ids), Complaint.rating.is_not(None))
                               .group_by(Complaint.compound_id)).all()
     return {r[0]: (r[1], float(r[2])) for r in rows}
+
+
+@dataclass
+class HotlineFigures:
+    """The 12345 hotline's own figures on the district's tickets, as the hotline computes them, beside the
+    residents' own ratings of the same period.
+
+    回复率 (reply rate): tickets answered to the hotline (resolved, or closed: rated, closed or sent back)
+    among the tickets that owe an answer (answered, or past their resolve deadline). 满意率 (satisfaction
+    rate): 满意 + 基本满意 among the tickets whose caller the hotline reached on its follow-up call (回访)."""
+    tickets: int = 0
+    owing: int = 0
+    replied: int = 0
+    reached: int = 0
+    satisfied: int = 0  # 满意 + 基本满意
+    not_reached: int = 0
+    ratings: int = 0  # residents' ratings (every source) of the period's cases
+    rating_average: float | None = None
+
+    @property
+    def reply_rate(self) -> float | None:
+        return round(100 * self.replied / self.owing, 1) if self.owing else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return round(100 * self.satisfied / self.reached, 1) if self.reached else None
+
+
+def hotline_figures(start: datetime, end: datetime, now: datetime) -> HotlineFigures:
+    """The figures of the cases received in [start, end) (one query)."""
+    received = (Complaint.received_at >= start) & (Complaint.received_at < end)
+    ticket = received & (Complaint.source == "hotline")
+    replied = ticket & (Complaint.resolved_at.is_not(None) | (Complaint.status == "closed"))
+    owing = ticket & (Complaint.resolved_at.is_not(None) | (Complaint.status == "closed")
+                      | (Complaint.resolve_due_at <= now))
+    reached = ticket & (Complaint.visit_reached.is_(True)) & Complaint.visit_result.is_not(None)
+
+    def count(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    row = db.session.execute(select(
+        count(ticket), count(owing), count(replied), count(reached),
+        count(reached & Complaint.visit_result.in_(("satisfied", "basic"))),
+        count(ticket & Complaint.visit_reached.is_(False)),
+        func.count(case((received, Complaint.rating))), func.avg(case((received, Complaint.rating))))).one()
+    *counts, average = row
+    return HotlineFigures(*(int(v or 0) for v in counts), float(average) if average is not None else None)
 
 
 def public_history(complaint: Complaint) -> list[tuple[datetime, str]]:

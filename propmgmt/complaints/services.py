@@ -26,13 +26,15 @@ from ..orgs.models import Crew, crew_compound
 from ..photos import store_photo
 from ..plans.models import ServicePlan, ServiceType, Task
 from ..plans.transitions import create_task_for_case, task_completed
-from .models import Complaint, ComplaintPhoto, LookupMiss, ReportHit
+from .models import HOTLINE_NATURES, Complaint, ComplaintPhoto, LookupMiss, ReportHit
 from .policy import (
     FIELD_CATEGORIES,
     LOCATION_MAX,
     RESIDENT_CATEGORIES,
     TRANSITIONS,
+    HotlineDeadline,
     deadlines,
+    hotline_deadlines,
     limit,
     service_type_codes_for,
     sla_for,
@@ -66,6 +68,12 @@ def mask_phone(phone: str) -> str:
     return f"{digits[:3]}****{digits[-4:]}"
 
 
+def mask_name(name: str) -> str:
+    """王** : what everyone but dispatchers sees of a caller's name (联系人), like the phone."""
+    name = (name or "").strip()
+    return f"{name[0]}{'*' * max(len(name) - 1, 1)}" if name else ""
+
+
 def _clean_phone(phone: str) -> str:
     phone = (phone or "").strip()
     if phone and not PHONE_RE.match(phone):
@@ -85,10 +93,13 @@ def _clean_location(location: str) -> str:
 def open_case(*, compound_id: int | None, source: str, category: str, description: str, now: datetime,
               contact_phone: str = "", location: str = "", reported_by_id: int | None = None,
               hotline_ticket_no: str | None = None, resolve_hours: float | None = None,
-              received_at: datetime | None = None, **extra) -> Complaint:
-    """A new case with its severity and deadlines from the policy."""
+              received_at: datetime | None = None, deadline: HotlineDeadline | None = None, **extra) -> Complaint:
+    """A new case with its severity and deadlines from the policy (or the hotline's `deadline`)."""
     received_at = (received_at or now).astimezone(timezone.utc)  # the hotline's times come in local time
-    acknowledge_due, resolve_due = deadlines(category, received_at, resolve_hours)
+    if deadline is not None:
+        acknowledge_due, resolve_due = deadline.acknowledge_due_at, deadline.resolve_due_at
+    else:
+        acknowledge_due, resolve_due = deadlines(category, received_at, resolve_hours)
     complaint = Complaint(tracking_code=new_tracking_code(), compound_id=compound_id, source=source,
                           category=category, description=description, contact_phone=contact_phone,
                           location=location, severity=sla_for(category).severity, status="received",
@@ -354,7 +365,7 @@ def match_to_compound(actor, complaint: Complaint, compound_id: int, *, now: dat
 @dataclass
 class HotlineTicket:
     ticket_no: str
-    category_text: str
+    category_text: str  # the classification (工单分类), or an older export's 诉求类型
     description: str
     compound_name: str
     subdistrict: str = ""
@@ -362,6 +373,27 @@ class HotlineTicket:
     contact_phone: str = ""
     received_at: datetime | None = None
     resolve_hours: float | None = None
+    resolve_workdays: int | None = None
+    resolve_due: datetime | None = None
+    nature: str = ""  # models.HOTLINE_NATURES, or "" when the hotline did not say
+    title: str = ""
+    urgency: str = ""
+    channel: str = ""
+    place: str = ""
+    lead_unit: str = ""
+    assist_units: str = ""
+    return_allowed: bool | None = None
+    contact_name: str = ""
+    # The hotline's side of a ticket it already sent (read by hotline_steps.apply_hotline_update).
+    status_text: str = ""
+    urged_at: datetime | None = None
+    urge_note: str = ""
+    extension_decision: str | None = None
+    extension_until: datetime | None = None
+    extension_decided_at: datetime | None = None
+    visit_result: str | None = None
+    visit_reached: bool | None = None
+    visited_at: datetime | None = None
 
 
 def match_compound(name: str, subdistrict: str = "") -> tuple[Compound | None, str]:
@@ -379,46 +411,85 @@ def _hotline_location(address: str, compound_name: str) -> str:
     return address[:LOCATION_MAX]
 
 
-def receive_hotline_ticket(actor, ticket: HotlineTicket, *, now: datetime) -> tuple[Complaint, bool, list[str]]:
-    """(case, created, warnings). The ticket number deduplicates: a repeat returns the existing case."""
-    from .hotline import category_of
+@dataclass
+class HotlineReceipt:
+    complaint: Complaint
+    created: bool
+    warnings: list[str]
+    unmatched_classification: str = ""
+
+
+def _ticket_extra(ticket: HotlineTicket, deadline: HotlineDeadline) -> dict:
+    return {"hotline_subdistrict": (ticket.subdistrict or "")[:80],
+            "hotline_compound_name": (ticket.compound_name or "")[:120],
+            "hotline_nature": ticket.nature if ticket.nature in HOTLINE_NATURES else "",
+            "hotline_classification": (ticket.category_text or "")[:80], "hotline_title": (ticket.title or "")[:200],
+            "hotline_urgency": (ticket.urgency or "")[:20], "hotline_channel": (ticket.channel or "")[:20],
+            "hotline_place": (ticket.place or "")[:200], "hotline_lead_unit": (ticket.lead_unit or "")[:120],
+            "hotline_assist_units": (ticket.assist_units or "")[:200], "hotline_return_allowed": ticket.return_allowed,
+            "contact_name": (ticket.contact_name or "").strip()[:40],
+            "deadline_rule": deadline.rule, "deadline_basis": deadline.basis[:60]}
+
+
+def receive_hotline(actor, ticket: HotlineTicket, *, now: datetime) -> HotlineReceipt:
+    """The case of a ticket. The ticket number deduplicates: a repeat returns the existing case.
+
+    The subject (category) comes from the classification through the officials' mapping; the deadline
+    is the policy's unless the hotline's (hours, working days or a date-time) is stricter."""
+    from .hotline import category_match
     ticket_no = (ticket.ticket_no or "").strip()
     if not ticket_no or len(ticket_no) > 40:
         raise DomainError(_l("The ticket number is missing or too long."), field="ticket_no")
     existing = db.session.scalar(select(Complaint).where(Complaint.hotline_ticket_no == ticket_no))
     if existing is not None:
-        return existing, False, []
+        return HotlineReceipt(existing, False, [])
     description = (ticket.description or "").strip()
     if not description:
         raise DomainError(_l("The ticket has no text (诉求内容)."), field="description")
     compound, warning = match_compound(ticket.compound_name, ticket.subdistrict)
     warnings = [warning] if warning else []
+    category, matched = category_match(ticket.category_text)
+    received_at = (ticket.received_at or now).astimezone(timezone.utc)
+    deadline = hotline_deadlines(category, received_at, hours=ticket.resolve_hours, workdays=ticket.resolve_workdays,
+                                 due=ticket.resolve_due)
+    if deadline.estimated_years:
+        warnings.append(str(_l("The holidays of %(years)s are not yet published in the calendar this system has: "
+                               "the deadline counts Monday to Friday as working days.",
+                               years="、".join(str(y) for y in deadline.estimated_years))))
     try:
         with db.session.begin_nested():
             complaint = open_case(
                 compound_id=compound.id if compound else None, source="hotline",
-                category=category_of(ticket.category_text), description=description[:4000],
+                category=category, description=description[:4000],
                 contact_phone=(ticket.contact_phone or "").strip()[:30], hotline_ticket_no=ticket_no,
-                resolve_hours=ticket.resolve_hours, received_at=ticket.received_at, now=now,
-                location=_hotline_location(ticket.address, ticket.compound_name),
-                hotline_subdistrict=(ticket.subdistrict or "")[:80],
-                hotline_compound_name=(ticket.compound_name or "")[:120])
+                received_at=received_at, now=now, deadline=deadline,
+                location=_hotline_location(ticket.place or ticket.address, ticket.compound_name),
+                **_ticket_extra(ticket, deadline))
     except IntegrityError:  # the same ticket arrived twice at once; the other one won
         existing = db.session.scalar(select(Complaint).where(Complaint.hotline_ticket_no == ticket_no))
         if existing is None:
             raise
-        return existing, False, []
+        return HotlineReceipt(existing, False, [])
     record(actor, "complaint", complaint.id, "complaint_received", now=now, compound_id=complaint.compound_id,
            to_state="received", changes={"source": [None, "hotline"], "ticket": [None, ticket_no]})
-    return complaint, True, warnings
+    return HotlineReceipt(complaint, True, warnings, "" if matched or not ticket.category_text else
+                          ticket.category_text)
+
+
+def receive_hotline_ticket(actor, ticket: HotlineTicket, *, now: datetime) -> tuple[Complaint, bool, list[str]]:
+    """(case, created, warnings): receive_hotline for the API and the demo."""
+    receipt = receive_hotline(actor, ticket, now=now)
+    return receipt.complaint, receipt.created, receipt.warnings
 
 
 def import_hotline_rows(actor, rows: list[tuple[int, dict | None, str]], *, now: datetime) -> list:
-    """Each readable row becomes a case (or finds its existing one); a row report says which.
+    """Each readable row becomes a case (or finds its existing one), and the hotline's steps and
+    follow-up on it are recorded; a row report says which.
 
     Unlike the register import this is row by row: a bad row must not hold back an urgent ticket.
     """
     from .hotline import RowReport
+    from .hotline_steps import apply_hotline_update
     _require_handler(actor)
     report = []
     for number, fields, error in rows:
@@ -427,12 +498,19 @@ def import_hotline_rows(actor, rows: list[tuple[int, dict | None, str]], *, now:
             continue
         try:
             with db.session.begin_nested():
-                complaint, created, warnings = receive_hotline_ticket(actor, HotlineTicket(**fields), now=now)
+                ticket = HotlineTicket(**fields)
+                receipt = receive_hotline(actor, ticket, now=now)
+                changes = apply_hotline_update(actor, receipt.complaint, ticket, now=now)
         except DomainError as exc:
             report.append(RowReport(number, fields.get("ticket_no", ""), "error", str(exc.message)))
             continue
-        outcome = "duplicate" if not created else ("unmatched" if complaint.compound_id is None else "created")
-        report.append(RowReport(number, complaint.hotline_ticket_no, outcome, complaint.tracking_code, warnings))
+        complaint = receipt.complaint
+        if receipt.created:
+            outcome = "unmatched" if complaint.compound_id is None else "created"
+        else:
+            outcome = "updated" if changes else "duplicate"
+        report.append(RowReport(number, complaint.hotline_ticket_no, outcome, complaint.tracking_code,
+                                receipt.warnings + changes, receipt.unmatched_classification))
     return report
 
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.access import roles_required
 from ..auth.models import User
-from ..auth.roles import CASE_HANDLERS
-from ..clock import utcnow
+from ..auth.roles import CASE_HANDLERS, HOTLINE_MAPPING_EDITORS
+from ..clock import district_tz, utcnow
 from ..compounds.models import Compound
 from ..errors import DomainError
 from ..extensions import db
@@ -27,11 +27,22 @@ from ..orgs.models import Crew, crew_compound
 from ..request_args import as_id, choice_arg
 from ..tables import ImportRejected
 from ..web import on_refusal_go_to, refused, send_photo, transaction
-from . import services
+from . import hotline_steps, services
 from .hotline import read_tickets, replies_xlsx
-from .labels import PROBLEM_LABELS, SEVERITY_LABELS, SOURCE_LABELS, STATUS_LABELS
+from .labels import (
+    DEADLINE_RULE_LABELS,
+    DECISION_LABELS,
+    NATURE_LABELS,
+    PROBLEM_LABELS,
+    SEVERITY_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    STEP_LABELS,
+    VISIT_LABELS,
+)
+from .mapping import mapping_rows, remove_mapping, save_mapping
 from .models import COMPLAINT_SOURCES, COMPLAINT_STATUSES, Complaint, ComplaintPhoto
-from .policy import available_actions, may_see_contact
+from .policy import DEFAULT_HOTLINE_CATEGORY, HOTLINE_CATEGORIES, SLA, available_actions, may_see_contact
 from .queries import QueueFilter, dispatcher_queue, next_deadline, photos_of_case, public_history, tasks_of_case
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
@@ -42,7 +53,9 @@ MAX_UPLOAD_ROWS = 5000
 @bp.app_context_processor
 def complaint_labels():
     return {"CASE_STATUS_LABELS": STATUS_LABELS, "SEVERITY_LABELS": SEVERITY_LABELS, "SOURCE_LABELS": SOURCE_LABELS,
-            "mask_phone": services.mask_phone}
+            "mask_phone": services.mask_phone, "mask_name": services.mask_name, "NATURE_LABELS": NATURE_LABELS,
+            "DEADLINE_RULE_LABELS": DEADLINE_RULE_LABELS, "VISIT_LABELS": VISIT_LABELS, "STEP_LABELS": STEP_LABELS,
+            "DECISION_LABELS": DECISION_LABELS}
 
 
 @bp.route("")
@@ -83,7 +96,9 @@ def show(complaint_id: int):
                            operator_groups=[g for g in operator_groups if g[1]],
                            compounds=compounds, now=utcnow(), next_deadline=next_deadline,
                            PROBLEM_LABELS=PROBLEM_LABELS, actions=available_actions(complaint, current_user),
-                           show_contact=may_see_contact(current_user))
+                           show_contact=may_see_contact(current_user),
+                           steps=hotline_steps.steps_of(complaint.id) if complaint.source == "hotline" else [],
+                           return_until=hotline_steps.return_window_ends(complaint))
 
 
 @bp.route("/photos/<int:photo_id>")
@@ -167,7 +182,91 @@ def hotline_import():
             except DomainError as exc:
                 refused(exc)
                 error = str(exc.message)
-    return render_template("complaints/import.html", report=report, error=error), (400 if error else 200)
+    return render_template("complaints/import.html", report=report, error=error, PROBLEM_LABELS=PROBLEM_LABELS,
+                           default_category=DEFAULT_HOTLINE_CATEGORY), (400 if error else 200)
+
+
+def _local_time(name: str):
+    """A datetime-local field (2026-11-06T18:00) in district time, None when empty; a bad value is refused."""
+    from datetime import datetime
+    value = (request.form.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise DomainError(_("Give the date and time as on the form."), field=name)
+    if not 2000 <= moment.year <= 2100:
+        raise DomainError(_("Give the date and time as on the form."), field=name)
+    return moment.replace(tzinfo=district_tz()) if moment.tzinfo is None else moment
+
+
+@bp.route("/<int:complaint_id>/hotline/sign", methods=["POST"])
+@roles_required(*HANDLERS)
+@transaction
+def hotline_sign(complaint_id: int):
+    return _act(complaint_id, lambda c: hotline_steps.sign(current_user, c, now=utcnow()),
+                _("Signed for: the reply sheet tells the hotline."))
+
+
+@bp.route("/<int:complaint_id>/hotline/return", methods=["POST"])
+@roles_required(*HANDLERS)
+@transaction
+def hotline_return(complaint_id: int):
+    return _act(complaint_id, lambda c: hotline_steps.send_back(current_user, c, request.form.get("reason", ""),
+                                                                now=utcnow()),
+                _("Sent back to the hotline; the case is closed."))
+
+
+@bp.route("/<int:complaint_id>/hotline/extension", methods=["POST"])
+@roles_required(*HANDLERS)
+@transaction
+def hotline_extension(complaint_id: int):
+    return _act(complaint_id, lambda c: hotline_steps.request_extension(
+        current_user, c, request.form.get("reason", ""), _local_time("until"), now=utcnow()),
+        _("Extension requested: the deadline moves when the hotline approves."))
+
+
+@bp.route("/<int:complaint_id>/hotline/extension/decide", methods=["POST"])
+@roles_required(*HANDLERS)
+@transaction
+def hotline_extension_decide(complaint_id: int):
+    return _act(complaint_id, lambda c: hotline_steps.decide_extension(
+        current_user, c, request.form.get("decision", ""), now=utcnow()), _("The hotline's decision is recorded."))
+
+
+@bp.route("/<int:complaint_id>/hotline/reply", methods=["POST"])
+@roles_required(*HANDLERS)
+@transaction
+def hotline_reply(complaint_id: int):
+    return _act(complaint_id, lambda c: hotline_steps.record_reply(
+        current_user, c, handler_name=request.form.get("handler_name", ""), contacted_at=_local_time("contacted_at"),
+        now=utcnow()), _("Saved for the reply sheet."))
+
+
+@bp.route("/hotline/categories", methods=["GET", "POST"])
+@roles_required(*HOTLINE_MAPPING_EDITORS)
+@transaction
+def hotline_categories():
+    """The officials' table: the hotline's classification -> our category (the defaults apply under it)."""
+    if request.method == "POST":
+        on_refusal_go_to(url_for(".hotline_categories"))
+        save_mapping(current_user, request.form.get("classification", ""), request.form.get("category", ""),
+                     now=utcnow())
+        flash(_("Saved: the next import uses it."), "success")
+        return redirect(url_for(".hotline_categories"))
+    return render_template("complaints/categories.html", rows=mapping_rows(), defaults=HOTLINE_CATEGORIES,
+                           categories=list(SLA), PROBLEM_LABELS=PROBLEM_LABELS)
+
+
+@bp.route("/hotline/categories/<int:item_id>/delete", methods=["POST"])
+@roles_required(*HOTLINE_MAPPING_EDITORS)
+@transaction
+def hotline_category_delete(item_id: int):
+    on_refusal_go_to(url_for(".hotline_categories"))
+    remove_mapping(current_user, item_id, now=utcnow())
+    flash(_("Removed: the default words apply again."), "success")
+    return redirect(url_for(".hotline_categories"))
 
 
 @bp.route("/hotline/replies.xlsx")

@@ -398,7 +398,11 @@ def build_notifications(now: datetime) -> dict:
 
 def build_activity(now: datetime, *, upload_dir: str, scale: str = "district") -> dict:
     """Everything after the history: cases, recent work's photos and send-backs, notifications."""
+    from .hotline import build_hotline
+    from .robots import build_robots
     result = build_cases(now, upload_dir=upload_dir, scale=scale)
+    result |= build_hotline(now)
+    result |= build_robots(now)
     result |= build_recent_work(now, upload_dir=upload_dir)
     result |= build_notifications(now)
     db.session.flush()

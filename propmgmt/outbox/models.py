@@ -48,3 +48,45 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recipient = relationship("User")
+
+
+ROBOT_SCOPES = ("crew", "subdistrict", "default")
+ROBOT_PLATFORMS = ("wecom", "dingtalk")
+
+
+class Robot(db.Model):
+    """A group robot (WeCom group robot or DingTalk custom robot) that webhook messages go to: one per crew,
+    per subdistrict office, and a default. The URL (with its key or access token) and the DingTalk secret
+    are secrets: pages show `url_hint` only, and nothing logs them."""
+
+    __tablename__ = "robot"
+    __table_args__ = (
+        one_of("scope", ROBOT_SCOPES, "scope"),
+        one_of("platform", ROBOT_PLATFORMS, "platform"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(12))
+    # "crew:5", "subdistrict:3" or "default": one robot per target.
+    target: Mapped[str] = mapped_column(String(30), unique=True)
+    crew_id: Mapped[int | None] = mapped_column(ForeignKey("crew.id", ondelete="CASCADE"))
+    subdistrict_id: Mapped[int | None] = mapped_column(ForeignKey("subdistrict.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(10))
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(200), default="")  # DingTalk 加签 (SEC...)
+    keyword: Mapped[str] = mapped_column(String(40), default="")  # DingTalk custom keyword
+    url_hint: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RobotSend(db.Model):
+    """One message posted to a robot, counted against its limit (20 a minute) by every sender process."""
+
+    __tablename__ = "robot_send"
+    __table_args__ = (Index("ix_robot_send_robot_at", "robot_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    robot_id: Mapped[int] = mapped_column(ForeignKey("robot.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    notifications: Mapped[int] = mapped_column(default=1)  # outbox rows folded into this message

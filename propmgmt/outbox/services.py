@@ -6,9 +6,11 @@ retry) never makes a second row. These functions flush, never commit.
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..clock import local_to_utc, to_local
 from ..database import insert_ignoring_duplicates
+from ..extensions import db
 from .models import Notification
 
 
@@ -30,7 +32,11 @@ def after_quiet_hours(user, moment: datetime) -> datetime:
 
 
 def webhook_configured() -> bool:
-    return bool(current_app.config.get("PROPMGMT_WEBHOOK_URL"))
+    """A webhook URL in the config, or a group robot an admin set in the app."""
+    if current_app.config.get("PROPMGMT_WEBHOOK_URL"):
+        return True
+    from .models import Robot
+    return db.session.scalar(select(Robot.id).limit(1)) is not None
 
 
 def notification_rows(users, *, kind: str, subject_type: str, subject_id: int, payload: dict,

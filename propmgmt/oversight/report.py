@@ -21,6 +21,7 @@ from ..auth.models import User
 from ..clock import local_to_utc, local_today
 from ..complaints.models import Complaint
 from ..complaints.policy import OPEN_CASE_STATUSES as OPEN_COMPLAINTS
+from ..complaints.queries import HotlineFigures, hotline_figures
 from ..compounds.models import MANAGEMENT_MODES, Community, Compound
 from ..errors import DomainError
 from ..extensions import db
@@ -103,6 +104,7 @@ class Figures:
     assignments_started: int
     assignments_ended: int
     handovers_completed: int
+    hotline: HotlineFigures = field(default_factory=HotlineFigures)
 
     @property
     def has_activity(self) -> bool:
@@ -164,7 +166,7 @@ def figures(month: Month, *, now: datetime) -> Figures:
     days = Period(first, last - timedelta(days=1))
     service = area_health(DaySplit(days.first, days.last, now), days)
     return Figures(service, *(int(v or 0) for v in complaints), modes_at(end),
-                   *(int(v or 0) for v in assignments), handovers)
+                   *(int(v or 0) for v in assignments), handovers, hotline_figures(start, end, now))
 
 
 def modes_at(moment: datetime) -> dict[str, int]:

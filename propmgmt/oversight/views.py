@@ -17,6 +17,7 @@ from ..auth.access import roles_required
 from ..auth.roles import STAFF
 from ..clock import local_today, utcnow
 from ..complaints.labels import PROBLEM_LABELS
+from ..complaints.queries import hotline_figures
 from ..compounds.models import Subdistrict
 from ..errors import DomainError
 from ..extensions import db
@@ -81,6 +82,7 @@ def render_overview(now) -> str:
                            health=[trend[-1], (month, month_health)],  # the last week is the last 7 days
                            overdue=overdue_now(now), month=month,
                            funnel=handover_funnel(), cases=complaint_figures(month, now),
+                           hotline=hotline_figures(*month.bounds(now), now),
                            subdistricts=by_subdistrict(area_health(split, month, by_subdistrict=True)), trend=trend,
                            trend_labels=[week.last.strftime("%m-%d") for week, _ in trend])
 

@@ -9,6 +9,15 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 WEBHOOK_FORMATS = ("json", "wecom", "dingtalk")
+MAX_BYTES = 2048  # a group robot's limit on a message's content
+
+
+def cut(text: str, limit: int = MAX_BYTES) -> str:
+    """At most `limit` bytes of UTF-8, cut on a character boundary and ended with "…" when cut."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit - len("…".encode())].decode("utf-8", errors="ignore") + "…"
 
 
 class DeliveryError(Exception):
@@ -100,11 +109,13 @@ def webhook_body(fmt: str, *, title: str, text: str, notification, name: str = "
     The robots @-mention the recipient by mobile number when the account has one.
     """
     if fmt in ("wecom", "dingtalk"):
-        content = f"{title}\n{text}" + (f"\n@{name}" if name else "")
         mobiles = [mobile] if mobile else []
         if fmt == "wecom":
-            return {"msgtype": "text", "text": {"content": content, "mentioned_mobile_list": mobiles}}
-        return {"msgtype": "text", "text": {"content": content}, "at": {"atMobiles": mobiles}}
+            # WeCom shows the mentioned member itself: "@name" in the text as well would show the name twice.
+            return {"msgtype": "text", "text": {"content": cut(f"{title}\n{text}"), "mentioned_mobile_list": mobiles}}
+        at = f"\n@{mobile}" if mobile else ""  # DingTalk: the mobile in the text and in at.atMobiles
+        return {"msgtype": "text", "text": {"content": cut(f"{title}\n{text}", MAX_BYTES - len(at.encode())) + at},
+                "at": {"atMobiles": mobiles}}
     return {"id": notification.id, "kind": notification.kind, "title": title, "text": text,
             "subject_type": notification.subject_type, "subject_id": notification.subject_id,
             "recipient": {"user_id": notification.recipient_id, "name": name},

@@ -52,6 +52,11 @@ MESSAGES = {
         _l("Monthly dispatch report ready: %(month)s"),
         _l("The dispatch report of %(month)s is ready: key figures, overdue and stuck items with their leaders."),
     ),
+    "hotline_urged": (
+        _l("Urged by 12345: case %(code)s at %(compound)s"),
+        _l("The hotline urged ticket %(ticket)s (case %(code)s at %(compound)s), reminder %(count)s. "
+           "You are the responsible leader or its dispatcher: please see that it is resolved."),
+    ),
     "complaint_overdue": (
         _l("Overdue: case %(code)s at %(compound)s"),
         _l("Case %(code)s at %(compound)s was due to be resolved by %(deadline_local)s and is still open."),
@@ -88,6 +93,8 @@ def _templates(notification):
     if kind in ("escalation", "escalation_leader"):
         level = (notification.payload or {}).get("level") or ("leader" if kind == "escalation_leader" else "dispatcher")
         return ESCALATIONS.get(level, ESCALATIONS["dispatcher"])
+    if kind.startswith("hotline_urged_"):  # the hotline's 2nd, 3rd ... reminder of one case: a row each
+        kind = "hotline_urged"
     return MESSAGES.get(kind) or _fallback(notification.payload or {})
 
 

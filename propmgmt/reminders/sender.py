@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, select, update
 from sqlalchemy.exc import OperationalError
 
@@ -23,6 +24,7 @@ from ..extensions import db
 from ..outbox.models import Notification
 from .channels import WEBHOOK_FORMATS, DeliveryError, Mailer, UnbuildableMessage, post_webhook, webhook_body
 from .messages import render
+from .robots import Item, forget_old_sends, messages_for, robots_for, signed_url, take_slot
 
 INTERRUPTED = "the sender stopped while sending; tried again"
 MAX_RETRY_MINUTES = 24 * 60
@@ -40,6 +42,7 @@ def send_due_notifications(now: datetime, *, batch_size: int = 200) -> dict:
     """
     config = current_app.config
     counts = {"sent": 0, "failed": 0, "parked": 0, "recovered": _recover_interrupted(now, config)}
+    forget_old_sends(now)
     db.session.commit()
     deadline = time.monotonic() + config["NOTIFY_CLAIM_TIMEOUT_MINUTES"] * 60 / 2
     mailer = Mailer(config)
@@ -107,7 +110,19 @@ def _deliver(rows, token, now, config, mailer, counts, deadline) -> None:
         counts["sent"] += _finish(token, in_app, status="sent", sent_at=now)
     outside = [row for row in rows if row.channel != "in_app"]
     users = _recipients(outside)
+    robots = robots_for([row for row in outside if row.channel == "webhook"], users)
     db.session.commit()  # no transaction stays open while waiting on a mail server or a webhook
+    by_robot: dict[int, list] = {}
+    for row in outside:
+        if row.id in robots:
+            by_robot.setdefault(robots[row.id].id, []).append(row)
+    outside = [row for row in outside if row.id not in robots]
+    for group in by_robot.values():
+        if time.monotonic() >= deadline:
+            _release(token, [r.id for r in group])
+            db.session.commit()
+            continue
+        _deliver_to_robot(robots[group[0].id], group, token, now, config, users, counts)
     for index, row in enumerate(outside):
         if time.monotonic() >= deadline:  # leave the rest to the next run rather than hold them
             _release(token, [r.id for r in outside[index:]])
@@ -127,6 +142,54 @@ def _deliver(rows, token, now, config, mailer, counts, deadline) -> None:
             db.session.commit()
         else:
             counts["sent"] += _record_delivered(token, row.id, now, deadline)
+
+
+def _deliver_to_robot(robot, rows, token, now, config, users, counts) -> None:
+    """A robot's rows of this batch: one text message, or markdown digests of the burst; each message takes a
+    slot of the robot's 20 a minute first (the slot is recorded before the POST). Rows past the limit wait
+    for the next free slot without counting an attempt.
+
+    A robot takes no idempotency key: a sender that dies between the POST and recording it sends that
+    message again after the claim timeout (the one duplicate that cannot be avoided)."""
+    items, unbuildable = [], []
+    for row in rows:
+        user = users.get(row.recipient_id)
+        try:
+            with force_locale((user.locale if user else None) or "zh"):
+                title, text = render(row)
+        except Exception as error:  # this row's alone
+            unbuildable.append((row, f"the message could not be built: {error!r}"))
+            continue
+        items.append(Item(row.id, title, text, (user.phone or "") if user else ""))
+    for row, reason in unbuildable:
+        counts["parked"] += _finish(token, [row.id], status="parked", attempts=row.attempts + 1, last_error=reason)
+    with force_locale("zh"):
+        heading = str(_l("%(n)d reminders", n=len(items)))
+    by_id = {row.id: row for row in rows}
+    messages = messages_for(robot, items, heading) if items else []
+    for index, (body, ids) in enumerate(messages):
+        wait_until = take_slot(robot.id, now, len(ids))
+        if wait_until is not None:
+            rest = [i for _, later in messages[index:] for i in later]
+            db.session.execute(update(Notification).where(Notification.id.in_(rest), Notification.claim_token == token)
+                               .values(status=case((Notification.attempts > 0, "failed"), else_="pending"),
+                                       claim_token=None, next_attempt_at=wait_until)
+                               .execution_options(synchronize_session=False))
+            db.session.commit()
+            return
+        db.session.commit()
+        try:
+            post_webhook(signed_url(robot.url, robot.secret), robot.platform, body,
+                         timeout=config["NOTIFY_TIMEOUT_SECONDS"])
+        except DeliveryError as error:
+            for row_id in ids:
+                outcome = _record_failure(by_id[row_id], token, str(error), now, config)
+                if outcome:
+                    counts[outcome] += 1
+            db.session.commit()
+            continue
+        counts["sent"] += _finish(token, ids, status="sent", sent_at=now, last_error="")
+        db.session.commit()
 
 
 def _record_delivered(token: str, row_id: int, now: datetime, deadline: float) -> int:

@@ -2,20 +2,25 @@
 from flask import Blueprint, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ..auth.access import roles_required, signed_in
-from ..auth.roles import OUTBOX_KEEPERS
+from ..auth.roles import OUTBOX_KEEPERS, ROBOT_KEEPERS
 from ..clock import utcnow
+from ..compounds.models import Subdistrict
 from ..errors import DomainError
 from ..extensions import db
+from ..orgs.models import Crew
 from ..outbox.services import webhook_configured
 from ..request_args import as_id, page_arg
 from ..web import on_refusal_go_to, refused, transaction
-from .forms import ActionForm, PreferencesForm
+from .forms import ActionForm, PreferencesForm, RobotForm
 from .labels import CHANNEL_LABELS, SUBJECT_LABELS
 from .messages import render
 from .queries import inbox, unread_count
 from .queries import parked as parked_query
+from .robots import delete_robot, robot_list, save_robot
 from .services import mark_all_read, mark_read, requeue_notification, update_preferences
 
 bp = Blueprint("reminders", __name__, url_prefix="/notifications")
@@ -116,3 +121,38 @@ def requeue(notification_id: int):
         requeue_notification(current_user, notification_id, now=utcnow())  # an unknown one: 404
         flash(_("The notification will be sent again shortly."), "success")
     return redirect(url_for(".parked"))
+
+
+@bp.route("/robots", methods=["GET", "POST"])
+@roles_required(*ROBOT_KEEPERS)
+@transaction
+def robots():
+    """The group robots: per crew, per subdistrict office, a default. Addresses and secrets are write-only."""
+    form = RobotForm()
+    form.crew_id.choices = [SelectChoice("", "—")] + [SelectChoice(c.id, c.name) for c in db.session.scalars(
+        select(Crew).order_by(Crew.name))]
+    form.subdistrict_id.choices = [SelectChoice("", "—")] + [SelectChoice(s.id, s.name) for s in db.session.scalars(
+        select(Subdistrict).order_by(Subdistrict.name))]
+    if form.validate_on_submit():
+        try:
+            save_robot(current_user, scope=form.scope.data, crew_id=form.crew_id.data,
+                       subdistrict_id=form.subdistrict_id.data, platform=form.platform.data, url=form.url.data,
+                       secret=form.secret.data or "", keyword=form.keyword.data or "", now=utcnow())
+        except DomainError as error:
+            refused(error, form)
+        else:
+            flash(_("The robot was saved. Its address and secret are not shown again."), "success")
+            return redirect(url_for(".robots"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("reminders/robots.html", form=form, robots=robot_list(), delete_form=ActionForm()), status
+
+
+@bp.route("/robots/<int:item_id>/delete", methods=["POST"])
+@roles_required(*ROBOT_KEEPERS)
+@transaction
+def robot_delete(item_id: int):
+    on_refusal_go_to(url_for(".robots"))
+    if ActionForm().validate_on_submit():
+        delete_robot(current_user, item_id, now=utcnow())
+        flash(_("The robot was removed."), "success")
+    return redirect(url_for(".robots"))

@@ -39,6 +39,8 @@ EXPLAINED = {
     "complaints.services.new_tracking_code": "read-only",
     "complaints.services.client_key": "read-only",
     "complaints.services.mask_phone": "read-only",
+    "complaints.services.mask_name": "read-only",
+    "complaints.services.receive_hotline": "receive_hotline_ticket is its caller-facing form (complaint_received, walked there)",
     "complaints.services.open_case": "a step of submit_report / receive_hotline_ticket (audited there)",
     "complaints.services.by_code": "read-only",
     "complaints.services.find_case": "read-only (it counts a miss for the throttle, not a state change)",

@@ -110,9 +110,12 @@ def test_webhook_bodies(db, app, webhook_server, monkeypatch, fmt):
         assert body["recipient"] == {"user_id": user.id, "name": "赵调度"} and body["payload"] == PAYLOAD
     else:
         assert body["msgtype"] == "text"
-        assert body["text"]["content"].startswith("未开始：育英小区 保洁\n") and "@赵调度" in body["text"]["content"]
+        content = body["text"]["content"]
+        assert content.startswith("未开始：育英小区 保洁\n") and "@赵调度" not in content
         mobiles = body["text"]["mentioned_mobile_list"] if fmt == "wecom" else body["at"]["atMobiles"]
         assert mobiles == ["13800000000"]
+        # WeCom shows the mention itself; DingTalk needs "@<mobile>" in the text.
+        assert ("@13800000000" in body["text"]["content"]) == (fmt == "dingtalk")
 
 
 def test_a_robot_refusing_or_a_server_error_is_a_failure(db, app, webhook_server, monkeypatch):
