@@ -249,6 +249,8 @@ def register_template_helpers(app: Flask) -> None:
         """Rows as (value, label) pairs for the select_filter macro."""
         return [(getattr(item, value_attr), getattr(item, label_attr)) for item in items]
 
+    from .auth.models import person_label
+    app.add_template_global(person_label, "person_label")  # every operator, named one way
     from .plans.outcomes import format_rate
     app.add_template_global(format_rate, "pct")  # every rate on every page, formatted one way
 

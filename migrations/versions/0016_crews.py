@@ -1,0 +1,39 @@
+"""crews: a leader for each crew, and since when a crew serves each of its compounds
+
+Revision ID: 0016
+Revises: 0014
+Create Date: 2026-12-02 16:40:00
+
+Both columns are nullable: existing crews have no leader until a dispatcher names one, and the
+compounds they already serve keep no start date. On SQLite the leader's column is added in place
+(ALTER TABLE ... ADD COLUMN ... REFERENCES): batch mode would rebuild "crew", which the foreign
+keys of the tables that reference it refuse.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0016'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE crew ADD COLUMN leader_id INTEGER REFERENCES "user" (id)')
+    else:
+        op.add_column('crew', sa.Column('leader_id', sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f('fk_crew_leader_id_user'), 'crew', 'user', ['leader_id'], ['id'])
+    op.add_column('crew_compound', sa.Column('starts_on', sa.Date(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('crew_compound', schema=None) as batch_op:
+        batch_op.drop_column('starts_on')
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE crew DROP COLUMN leader_id')
+    else:
+        op.drop_constraint(op.f('fk_crew_leader_id_user'), 'crew', type_='foreignkey')
+        op.drop_column('crew', 'leader_id')
