@@ -30,3 +30,6 @@ TASK_PHOTO_VIEWERS = ("operator", "dispatcher", "official", "admin")
 POSTER_PRINTERS = STAFF
 LEDGER_EXPORTERS = STAFF
 REPORT_RECIPIENTS = ("official",)  # receive the monthly report when it is archived
+CREW_READERS = STAFF  # see crews, their members' phones and the compounds they serve
+CREW_EDITORS = ("admin", "dispatcher")  # form crews, move operators and compounds between them
+FIRMS = ("firm",)  # a professional firm's own pages: its handovers and the compounds it serves

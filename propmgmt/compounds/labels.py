@@ -52,6 +52,10 @@ FIELD_LABELS = {
     "rating": _l("Rating"),
     "offline": _l("Recorded offline"),
     "assignee_id": _l("Operator"),
+    "operator": _l("Operator"),
+    "crew": _l("Crew"),
+    "leader": _l("Crew leader"),
+    "starts_on": _l("Served since"),
 }
 
 # The compound's timeline: what each audit action of a compound or its assignments is called.
@@ -84,6 +88,12 @@ TIMELINE_LABELS = {
     "complaint_closed": _l("Case closed"),
     "complaint_rated": _l("Case rated by the resident"),
     "complaint_reopened": _l("Case reopened by the resident"),
+    "crew_created": _l("Crew created"),
+    "crew_changed": _l("Crew details changed"),
+    "operator_moved": _l("Operator moved to another crew"),
+    "operator_deactivated": _l("Operator deactivated (left)"),
+    "compound_crew_changed": _l("Compound handed to another crew"),
+    "compound_crew_removed": _l("Compound no longer served by a crew"),
     "handover_started": _l("Handover started"),
     "handover_stage": _l("Handover moved to the next stage"),
     "owners_decision": _l("Owners' decision recorded"),
