@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth
     from .complaints.views import bp as complaints
     from .compounds.views import bp as compounds
+    from .crews.views import bp as crews
     from .demo.cli import bp as demo_cli
     from .field.views import bp as field
     from .handovers.views import bp as handovers
@@ -138,7 +139,7 @@ def register_blueprints(app: Flask) -> None:
     from .scheduler.cli import bp as scheduler_cli
 
     for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints,
-                      residents, api, health, ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
+                      residents, crews, api, health, ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
         app.register_blueprint(blueprint)
 
 
