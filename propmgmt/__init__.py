@@ -128,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from .crews.views import bp as crews
     from .demo.cli import bp as demo_cli
     from .field.views import bp as field
+    from .handovers.firm_views import bp as firm
     from .handovers.views import bp as handovers
     from .health.views import bp as health
     from .ops.cli import bp as ops_cli
@@ -139,7 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from .scheduler.cli import bp as scheduler_cli
 
     for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints,
-                      residents, crews, api, health, ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
+                      residents, crews, firm, api, health, ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
         app.register_blueprint(blueprint)
 
 

@@ -119,6 +119,7 @@ ACCESS = {
     "complaints.match": {"admin", "dispatcher"},
     "complaints.hotline_import": {"admin", "dispatcher"},
     "complaints.hotline_replies": {"admin", "dispatcher"},
+    "firm.handovers": {"firm"},
     "crews.index": {"admin", "official", "dispatcher"},
     "crews.show": {"admin", "official", "dispatcher"},
     "crews.new": {"admin", "dispatcher"},

@@ -56,6 +56,8 @@ FIELD_LABELS = {
     "crew": _l("Crew"),
     "leader": _l("Crew leader"),
     "starts_on": _l("Served since"),
+    "facility": _l("Facility"),
+    "result": _l("Result"),
 }
 
 # The compound's timeline: what each audit action of a compound or its assignments is called.
@@ -99,6 +101,8 @@ TIMELINE_LABELS = {
     "owners_decision": _l("Owners' decision recorded"),
     "firm_selected": _l("Incoming firm selected"),
     "inspection_signed": _l("Joint inspection signed"),
+    "inspection_recorded": _l("Joint inspection: a facility checked"),
+    "defect_fixed": _l("Joint inspection: defect fixed on re-inspection"),
     "handover_completed": _l("Handover completed"),
     "handover_aborted": _l("Handover aborted"),
     "policy_changed": _l("Readiness criteria changed"),

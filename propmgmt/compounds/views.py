@@ -15,7 +15,7 @@ from ..complaints.labels import PROBLEM_LABELS, SOURCE_LABELS
 from ..complaints.labels import STATUS_LABELS as CASE_STATUS_LABELS
 from ..errors import DomainError
 from ..extensions import db
-from ..handovers.labels import STAGE_LABELS
+from ..handovers.labels import FACILITY_LABELS, INSPECTION_RESULT_LABELS, STAGE_LABELS
 from ..handovers.queries import open_handover_of
 from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
 from ..request_args import choice_arg, int_arg, page_arg, text_arg
@@ -47,7 +47,8 @@ TIMELINE_STATES = {"compound": MODE_LABELS, "assignment": ASSIGNMENT_STATUS_LABE
                    "complaint": CASE_STATUS_LABELS, "handover": STAGE_LABELS, "service_plan": PLAN_STATUS_LABELS}
 # ... and for the values of a change, by the field that changed.
 TIMELINE_VALUES = {"category": PROBLEM_LABELS, "management_mode": MODE_LABELS, "renovation_tier": TIER_LABELS,
-                   "renovation_status": STATUS_LABELS, "stage": STAGE_LABELS, "source": SOURCE_LABELS}
+                   "renovation_status": STATUS_LABELS, "stage": STAGE_LABELS, "source": SOURCE_LABELS,
+                   "facility": FACILITY_LABELS, "result": INSPECTION_RESULT_LABELS}
 
 
 @bp.app_template_global()

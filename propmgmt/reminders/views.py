@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import roles_required, signed_in
-from ..auth.roles import OUTBOX_KEEPERS
+from ..auth.roles import HANDOVER_PARTIES, OUTBOX_KEEPERS
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
@@ -42,6 +42,12 @@ def _subject_url(notification) -> str | None:
         return url_for("field.task", task_id=notification.subject_id)
     if notification.subject_type == "task" and current_user.role in ("admin", "dispatcher"):
         return url_for("field.verify_queue")
+    if notification.subject_type in ("handover", "inspection_item") and current_user.role in HANDOVER_PARTIES:
+        payload = notification.payload or {}
+        if current_user.role == "firm" and payload.get("firm_id") != current_user.organisation_id:
+            return None  # a firm opens only the handovers it takes part in
+        handover_id = notification.subject_id if notification.subject_type == "handover" else payload.get("handover_id")
+        return url_for("handovers.show", handover_id=handover_id) if handover_id else None
     return None
 
 
