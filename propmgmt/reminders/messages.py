@@ -55,7 +55,7 @@ MESSAGES = {
     "handover_firm_selected": (
         _l("Your firm is selected: %(compound)s"),
         _l("Your firm was selected to take over %(compound)s (contract from %(contract_start)s). The joint "
-           "inspection comes next; follow the handover under 我的移交."),
+           "inspection comes next; follow the handover under “My handovers”."),
     ),
     "handover_ready_to_sign": (
         _l("Joint inspection ready to sign: %(compound)s"),

@@ -63,7 +63,7 @@ def test_an_operator_with_future_tasks_cannot_be_deactivated_until_they_are_hand
     login_as("dispatcher")
     response = client.post_form(f"/crews/{crew.id}/members/{zhao.id}/deactivate", {})
     assert response.status_code == 302
-    assert "future tasks" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "项后续任务" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert db.session.get(type(zhao), zhao.id).active
     preview = client.get(f"/crews/{crew.id}/members/{zhao.id}/remove?hand_to_id={qian.id}").get_data(as_text=True)
     assert "钱师傅" in preview
@@ -83,4 +83,4 @@ def test_removing_the_only_crew_of_a_compound_with_scheduled_tasks_says_why(clie
     client.post_form("/logout", page=f"/crews/{crew.id}")
     login_as("dispatcher")
     response = client.get(f"/crews/{crew.id}/compounds/{plan.compound_id}/remove", follow_redirects=True)
-    assert "no other crew serves it" in response.get_data(as_text=True)  # Chinese once translated
+    assert "没有其他班组服务" in response.get_data(as_text=True)
