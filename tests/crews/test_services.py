@@ -47,9 +47,9 @@ def _tasks(db, **where):
 
 def test_a_crew_is_created_named_and_led_by_one_of_its_operators(world, now):
     crew = create_crew(world["dispatcher"], name="南山三组", work_phone="0353-7654321", now=now)
-    with pytest.raises(DomainError, match="exists already"):
+    with pytest.raises(DomainError, match="已有名为"):
         create_crew(world["dispatcher"], name="南山三组", work_phone="", now=now)
-    with pytest.raises(DomainError, match="active operators"):
+    with pytest.raises(DomainError, match="在岗的作业人员"):
         update_crew(world["dispatcher"], crew, name="南山三组", work_phone="", leader_id=world["zhao"].id, now=now)
     update_crew(world["dispatcher"], world["a"], name="东片一组", work_phone="1", leader_id=world["zhao"].id, now=now)
     assert world["a"].leader.display_name == "赵师傅"
@@ -80,19 +80,19 @@ def test_a_compound_starting_later_keeps_the_days_before_with_its_crew(db, world
     assign_compound(world["dispatcher"], world["b"], world["compound"], starts_on=NOW + timedelta(days=3), now=now)
     crews = {t.crew_id for t in _tasks(db, compound_id=world["compound"].id)}
     assert crews == {world["a"].id, world["b"].id}
-    with pytest.raises(DomainError, match="past"):
+    with pytest.raises(DomainError, match="不能早于今天"):
         compound_move_preview(world["a"], world["compound"], starts_on=NOW - timedelta(days=1), now=now)
 
 
 def test_removing_a_compound_from_its_only_crew_while_tasks_are_scheduled_is_refused(db, world, now):
-    with pytest.raises(DomainError, match="no other crew serves it"):
+    with pytest.raises(DomainError, match="没有其他班组服务"):
         remove_compound(world["dispatcher"], world["a"], world["compound"], now=now)
     assert [c.id for c in world["a"].compounds] == [world["compound"].id]  # nothing changed
 
 
 def test_an_operator_leaving_hands_future_work_to_a_member_then_is_deactivated(db, world, now):
     zhao, qian = world["zhao"], world["qian"]
-    with pytest.raises(DomainError, match="future tasks"):
+    with pytest.raises(DomainError, match="项后续任务"):
         deactivate_operator(world["dispatcher"], zhao, now=now)
     assert zhao.active
     preview = operator_move_preview(zhao, hand_to_id=qian.id, now=now)
@@ -109,5 +109,5 @@ def test_an_operator_leaving_hands_future_work_to_a_member_then_is_deactivated(d
 def test_an_operator_moved_without_a_taker_leaves_the_work_to_the_crew(db, world, now):
     move_operator(world["dispatcher"], world["zhao"], None, hand_to_id=None, now=now)
     assert {(t.crew_id, t.assignee_id) for t in _tasks(db, compound_id=world["compound"].id)} == {(world["a"].id, None)}
-    with pytest.raises(DomainError, match="another active member"):
+    with pytest.raises(DomainError, match="另一名在岗成员"):
         operator_move_preview(world["qian"], hand_to_id=world["zhao"].id, now=now)
