@@ -127,8 +127,10 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth
     from .complaints.views import bp as complaints
     from .compounds.views import bp as compounds
+    from .crews.views import bp as crews
     from .demo.cli import bp as demo_cli
     from .field.views import bp as field
+    from .handovers.firm_views import bp as firm
     from .handovers.views import bp as handovers
     from .health.views import bp as health
     from .ops.cli import bp as ops_cli
@@ -142,8 +144,8 @@ def register_blueprints(app: Flask) -> None:
     from .users.views import bp as users
 
     for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints,
-                      residents, users, organisations, audit, api, health, ops, auth_cli, demo_cli, scheduler_cli,
-                      ops_cli):
+                      residents, users, organisations, audit, crews, firm, api, health, ops, auth_cli, demo_cli,
+                      scheduler_cli, ops_cli):
         app.register_blueprint(blueprint)
 
 
@@ -265,6 +267,8 @@ def register_template_helpers(app: Flask) -> None:
         """Rows as (value, label) pairs for the select_filter macro."""
         return [(getattr(item, value_attr), getattr(item, label_attr)) for item in items]
 
+    from .auth.models import person_label
+    app.add_template_global(person_label, "person_label")  # every operator, named one way
     from .plans.outcomes import format_rate
     app.add_template_global(format_rate, "pct")  # every rate on every page, formatted one way
 

@@ -148,6 +148,20 @@ ACCESS = {
     "organisations.reinstate": {"admin", "official"},
     "audit.log": {"admin", "official"},
     "audit.export": {"admin", "official"},
+    "firm.handovers": {"firm"},
+    "crews.index": {"admin", "official", "dispatcher"},
+    "crews.show": {"admin", "official", "dispatcher"},
+    "crews.new": {"admin", "dispatcher"},
+    "crews.edit": {"admin", "dispatcher"},
+    "crews.member_preview": {"admin", "dispatcher"},
+    "crews.add_member": {"admin", "dispatcher"},
+    "crews.member_removal_preview": {"admin", "dispatcher"},
+    "crews.remove_member": {"admin", "dispatcher"},
+    "crews.deactivate_member": {"admin", "dispatcher"},
+    "crews.compound_preview": {"admin", "dispatcher"},
+    "crews.add_compound": {"admin", "dispatcher"},
+    "crews.compound_removal": {"admin", "dispatcher"},
+    "crews.remove_compound_post": {"admin", "dispatcher"},
 }
 
 
@@ -160,7 +174,7 @@ def _requests(app, compound_id, assignment_id, type_id=1, plan_id=1):
               "type_id": type_id, "plan_id": plan_id, "token": "not-a-token",
               "notification_id": 1, "task_id": 1, "photo_id": 1, "handover_id": 1, "item_id": 1,
               "complaint_id": 1, "tracking_code": "NOSUCHCODE", "subdistrict_id": 1, "month": "2026-10",
-              "kind": "pdf", "user_id": 1, "organisation_id": 1}
+              "kind": "pdf", "crew_id": 1, "user_id": 1, "organisation_id": 1}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

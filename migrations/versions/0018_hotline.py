@@ -2,7 +2,7 @@
 set its deadline), the hotline's steps (签收/退单/延期/催办), its follow-up (回访), the classification mapping
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-02 17:00:00
 
 Existing cases get empty texts and the deadline rule "policy" (what set their deadlines so far); the
@@ -16,7 +16,7 @@ from propmgmt.database import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -15,6 +15,15 @@ from ..extensions import db
 ROLES = ("admin", "official", "dispatcher", "operator", "firm")
 
 
+def person_label(name: str, work_no: str | None = None, crew: str | None = None) -> str:
+    """徐师傅（JC0013 · 东片一组）: a name with what tells two of that name apart. The one way every page,
+    list and export names an operator (User.full_label; queries that read the three columns call it)."""
+    details = [part for part in (work_no, crew) if part]
+    if not details:
+        return name
+    return _("%(name)s (%(details)s)", name=name, details=" · ".join(details))
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
     __table_args__ = (one_of("role", ROLES, "role"),)
@@ -44,7 +53,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation = relationship("Organisation")
-    crew = relationship("Crew")
+    crew = relationship("Crew", foreign_keys=[crew_id])
 
     def set_password(self, password: str) -> None:
         # Tests configure a cheaper method; production keeps Werkzeug's default (scrypt).
@@ -67,11 +76,8 @@ class User(UserMixin, db.Model):
 
     @property
     def full_label(self) -> str:
-        """徐师傅（JC0013 · 东片一组）: the name with what tells two of that name apart, in every list."""
-        details = [part for part in (self.work_no, self.crew.name if self.crew_id and self.crew else None) if part]
-        if not details:
-            return self.label
-        return _("%(name)s (%(details)s)", name=self.label, details=" · ".join(details))
+        """The name with the work number and crew (person_label)."""
+        return person_label(self.label, self.work_no, self.crew.name if self.crew_id and self.crew else None)
 
 
 class ApiToken(db.Model):

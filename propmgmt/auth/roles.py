@@ -36,3 +36,6 @@ USER_ADMINS = ADMINS  # add, edit, deactivate users; reset passwords; end sessio
 ORGANISATION_KEEPERS = DISTRICT  # the registry of the fallback operator and the property firms
 AUDIT_READERS = DISTRICT  # the audit log and its export
 PHONE_READERS = ("admin", "dispatcher")  # a colleague's mobile number in full (they call operators)
+CREW_READERS = STAFF  # see crews, their members' phones and the compounds they serve
+CREW_EDITORS = ("admin", "dispatcher")  # form crews, move operators and compounds between them
+FIRMS = ("firm",)  # a professional firm's own pages: its handovers and the compounds it serves

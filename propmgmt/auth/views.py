@@ -37,6 +37,8 @@ def home():
         return redirect(url_for("field.day"))
     if current_user.role in ("admin", "official"):
         return redirect(url_for("oversight.overview"))
+    if current_user.role == "firm":
+        return redirect(url_for("firm.handovers"))
     return redirect(url_for("compounds.list_compounds"))
 
 

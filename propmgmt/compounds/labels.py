@@ -75,6 +75,9 @@ FIELD_LABELS = {
     "result": _l("Result"),
     "owners_committee": _l("Owners' committee"),
     "fee_willingness": _l("Fee willingness (%)"),
+    "operator": _l("Operator"),
+    "leader": _l("Crew leader"),
+    "starts_on": _l("Served since"),
 }
 
 # The compound's timeline: what each audit action of a compound or its assignments is called.
@@ -118,6 +121,12 @@ TIMELINE_LABELS = {
     "hotline_mapping_changed": _l("Hotline classification mapping changed"),
     "robot_saved": _l("Group robot set"),
     "robot_removed": _l("Group robot removed"),
+    "crew_created": _l("Crew created"),
+    "crew_changed": _l("Crew details changed"),
+    "operator_moved": _l("Operator moved to another crew"),
+    "operator_deactivated": _l("Operator deactivated (left)"),
+    "compound_crew_changed": _l("Compound handed to another crew"),
+    "compound_crew_removed": _l("Compound no longer served by a crew"),
     "handover_started": _l("Handover started"),
     "handover_stage": _l("Handover moved to the next stage"),
     "owners_decision": _l("Owners' decision recorded"),

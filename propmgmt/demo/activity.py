@@ -194,7 +194,8 @@ def _run_handover(cast: Cast, rng, compound: Compound, firm: Organisation, final
     record_inspection(official, handover, facility="access_control", result="defect",
                       defect="北门门禁读卡器失灵", blocking=False, fixer="接管物业（示例）", fix_by=due(5, 30),
                       now=at[5])
-    if final == "joint_inspection":
+    if final == "joint_inspection":  # the blocking defect fixed: the firm is told it may sign, and has not yet
+        mark_fixed(official, drains, now=at[6])
         return
     mark_fixed(official, drains, now=at[6])
     sign_inspection(cast.signer_of(firm), handover, now=at[6])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text, update
 from werkzeug.security import generate_password_hash
 
 from ..audit.models import AuditEntry
@@ -110,6 +110,7 @@ def wipe_database() -> None:
         names = ", ".join(f'"{table.name}"' for table in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        db.session.execute(update(Crew).values(leader_id=None))  # crew and user refer to each other
         for table in reversed(tables):
             db.session.execute(delete(table))
 
@@ -201,7 +202,9 @@ def seed_demo(scale_name: str, *, now: datetime, progress=lambda label: None) ->
     # Crews serve neighbouring compounds: deal them out in register order.
     crew_of = {cid: operator_crew_ids[i * len(operator_crew_ids) // max(len(fallback), 1)]
                for i, (cid, _row) in enumerate(fallback)}
-    _bulk(crew_compound, [{"crew_id": crew, "compound_id": cid} for cid, crew in crew_of.items()])
+    since = {cid: row["mode_since"].date() for cid, row in fallback}
+    _bulk(crew_compound, [{"crew_id": crew, "compound_id": cid, "starts_on": since[cid]}
+                          for cid, crew in crew_of.items()])
 
     progress("assignments")
     assignment_ids = _bulk(Assignment, [
@@ -320,5 +323,10 @@ def _people(rng, scale, operator_org, firm_ids):
     for row in rows:
         row["work_no"] = f"JC{next(numbers):04d}" if row["role"] == "operator" else None
     user_ids = _bulk(User, rows, User.id)
+    # Each crew's leader: its first operator (the demo account leads the first crew).
+    first = (select(func.min(User.id)).where(User.crew_id == Crew.id, User.role == "operator")
+             .correlate(Crew).scalar_subquery())
+    db.session.execute(update(Crew).where(Crew.id.in_(crew_ids)).values(leader_id=first)
+                       .execution_options(synchronize_session=False))
     accounts = [(u, r, n) for u, r, n, _o, _c in demo]
     return accounts, user_ids[1], crew_ids

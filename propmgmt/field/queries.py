@@ -2,10 +2,10 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..auth.models import User
+from ..auth.models import User, person_label
 from ..clock import district_tz
 from ..complaints.models import Complaint, ComplaintPhoto
 from ..extensions import db
@@ -140,15 +140,16 @@ def operator_rates(period: Period, *, now: datetime) -> tuple[list[RateRow], lis
     """(per operator, per crew) figures of the tasks due in `period`: plans.outcomes' definitions,
     grouped by the task's crew and assignee as the crews page groups them, so the two agree."""
     rows = db.session.execute(
-        select(Crew.name, User.display_name, User.id, *health_columns())
+        select(Crew.name, func.coalesce(func.nullif(User.display_name, ""), User.username), User.work_no, User.id,
+               *health_columns())
         .select_from(Task).outerjoin(Crew, Crew.id == Task.crew_id).outerjoin(User, User.id == Task.assignee_id)
         .where(due_between(*period.bounds(now)))
-        .group_by(Crew.name, User.display_name, User.id)).all()
+        .group_by(Crew.name, User.display_name, User.username, User.work_no, User.id)).all()
     operators, crews = [], {}
-    for crew, name, user_id, *figures in rows:
+    for crew, name, work_no, user_id, *figures in rows:
         health = Health.of(period.days, figures)
         if user_id is not None:
-            operators.append(RateRow(crew or "—", name, health))
+            operators.append(RateRow(crew or "—", person_label(name, work_no, crew), health))
         total = crews.setdefault(crew or "—", [0] * len(FIGURES))
         for i, name in enumerate(FIGURES):
             total[i] += getattr(health, name)

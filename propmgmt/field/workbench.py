@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Select, cast, exists, func, literal, select
 from sqlalchemy.orm import joinedload
 
-from ..auth.models import User
+from ..auth.models import User, person_label
 from ..auth.roles import OPERATORS
 from ..clock import district_tz, local_to_utc
 from ..compounds.models import Community, Compound, Subdistrict
@@ -61,8 +61,7 @@ def workbench_choices(*, chinese: bool) -> Choices:
             select(Compound.id, Compound.name).where(exists().where(Task.compound_id == Compound.id))
             .order_by(Compound.name))],
         crews=[tuple(r) for r in db.session.execute(select(Crew.id, Crew.name).order_by(Crew.name))],
-        operators=[(i, " · ".join(part for part in (label, work_no, crew) if part))
-                   for i, label, work_no, crew in operators],
+        operators=[(i, person_label(label, work_no, crew)) for i, label, work_no, crew in operators],
         service_types=[tuple(r) for r in db.session.execute(select(ServiceType.id, name).order_by(ServiceType.id))],
     )
 

@@ -63,6 +63,28 @@ def _remind_owner(handover: Handover, owner: User | None, due_on: date | None, n
                           "due_on": due_on.isoformat()}, due_at=due_at, now=now)
 
 
+def firm_users(firm_id: int | None) -> list[User]:
+    if not firm_id:
+        return []
+    return list(db.session.scalars(select(User).where(User.organisation_id == firm_id, User.role == "firm",
+                                                      User.active)))
+
+
+def _tell_firm(handover: Handover, kind: str, now: datetime, *, subject_type: str = "handover",
+               subject_id: int | None = None, **payload) -> None:
+    """The incoming firm's users hear (in the app, and by email or robot where they chose it)."""
+    notify_users(firm_users(handover.firm_id), kind=kind, subject_type=subject_type,
+                 subject_id=subject_id or handover.id, payload={"compound": handover.compound.name,
+                                                                "handover_id": handover.id,
+                                                                "firm_id": handover.firm_id, **payload},
+                 due_at=now, now=now)
+
+
+def _tell_firm_if_ready_to_sign(handover: Handover, now: datetime) -> None:
+    if handover.inspection_items and not _open_blocking_defects(handover) and handover.firm_signed_at is None:
+        _tell_firm(handover, "handover_ready_to_sign", now)
+
+
 def start_handover(actor, compound: Compound, *, owner_id: int | None, due_on: date | None,
                    now: datetime) -> Handover:
     _require_official(actor)
@@ -192,6 +214,7 @@ def select_firm(actor, handover: Handover, *, firm_id: int | None, contract_star
     db.session.flush()
     record(actor, "handover", handover.id, "firm_selected", now=now, compound_id=handover.compound_id,
            to_state=firm.name[:30])
+    _tell_firm(handover, "handover_firm_selected", now, contract_start=contract_start.isoformat())
     return handover
 
 
@@ -220,6 +243,10 @@ def record_inspection(actor, handover: Handover, *, facility: str, result: str, 
     record(actor, "handover", handover.id, "inspection_item_recorded", now=now, compound_id=handover.compound_id,
            reason=item.defect, changes={"facility": [None, facility], "result": [None, result]})
     db.session.refresh(handover)
+    if result == "defect":
+        _tell_firm(handover, "handover_defect", now, subject_type="inspection_item", subject_id=item.id,
+                   facility=facility, defect=item.defect[:200], fixer=item.fixer, fix_by=item.fix_by.isoformat())
+    _tell_firm_if_ready_to_sign(handover, now)
     return item
 
 
@@ -234,6 +261,7 @@ def mark_fixed(actor, item: InspectionItem, *, now: datetime) -> InspectionItem:
     db.session.flush()
     record(actor, "handover", item.handover_id, "defect_fixed", now=now, compound_id=item.handover.compound_id,
            reason=item.defect, changes={"facility": [None, item.facility], "result": ["defect", "fixed"]})
+    _tell_firm_if_ready_to_sign(item.handover, now)
     return item
 
 

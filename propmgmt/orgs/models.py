@@ -1,10 +1,10 @@
 """Organisations (the one fallback operator, professional firms) and their crews."""
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint, text
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import utcnow
+from ..clock import local_today, utcnow
 from ..database import UTCDateTime, one_of
 from ..extensions import db
 
@@ -15,6 +15,8 @@ crew_compound = Table(
     db.metadata,
     Column("crew_id", ForeignKey("crew.id", ondelete="CASCADE"), primary_key=True),
     Column("compound_id", ForeignKey("compound.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # Since when the crew serves the compound (the district's day); rows older than the column have none.
+    Column("starts_on", Date, default=local_today),
 )
 
 
@@ -58,6 +60,9 @@ class Crew(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     # The crew's work phone is public (residents call it); operators' own phones are not.
     work_phone: Mapped[str] = mapped_column(String(30), default="")
+    # One of its operators, who answers for the crew (crews.services keeps it a member).
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", use_alter=True))
 
     organisation: Mapped[Organisation] = relationship(back_populates="crews")
     compounds = relationship("Compound", secondary=crew_compound, lazy="selectin")
+    leader = relationship("User", foreign_keys=[leader_id])

@@ -10,7 +10,7 @@ from ..extensions import db
 
 CHANNELS = ("in_app", "email", "webhook")
 NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed", "parked")
-SUBJECT_TYPES = ("task", "complaint", "handover", "assignment", "report")
+SUBJECT_TYPES = ("task", "complaint", "handover", "assignment", "report", "inspection_item")
 
 
 class Notification(db.Model):

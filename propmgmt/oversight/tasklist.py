@@ -71,7 +71,8 @@ class TaskList:
 
 def task_rows(tasks: TaskList, now: datetime) -> Select:
     """Latest window first, with the compound, service type and operator loaded in the same statement."""
-    return (select(Task).options(joinedload(Task.compound), joinedload(Task.service_type), joinedload(Task.assignee))
+    return (select(Task).options(joinedload(Task.compound), joinedload(Task.service_type),
+                                 joinedload(Task.assignee).joinedload(User.crew))
             .where(*tasks.condition(now)).order_by(Task.window_end.desc(), Task.id.desc()))
 
 
@@ -112,16 +113,24 @@ def _rolled_up(tasks: TaskList, now: datetime):
 
 
 def describe(tasks: TaskList) -> list[tuple[str, str]]:
-    """(what, name) of each narrowing the list has, for its heading; unknown ids are a DomainError."""
+    """(what, name) of each narrowing the list has, for its heading; unknown ids are a DomainError.
+    An operator is named as everywhere: name, work number and crew."""
+    def operator(user_id: int) -> str | None:
+        user = db.session.get(User, user_id)
+        return user.full_label if user else None
+
+    def name_of(model, column):
+        return lambda value: db.session.scalar(select(column).where(model.id == value))
+
     found = []
-    for label, model, value, column in ((_l("Subdistrict"), Subdistrict, tasks.subdistrict_id, Subdistrict.name),
-                                        (_l("Compound"), Compound, tasks.compound_id, Compound.name),
-                                        (_l("Crew"), Crew, tasks.crew_id, Crew.name),
-                                        (_l("Operator"), User, tasks.assignee_id,
-                                         func.coalesce(User.display_name, User.username)),
-                                        (_l("Service type"), ServiceType, tasks.service_type_id, ServiceType.name_zh)):
+    for label, value, lookup in ((_l("Subdistrict"), tasks.subdistrict_id, name_of(Subdistrict, Subdistrict.name)),
+                                 (_l("Compound"), tasks.compound_id, name_of(Compound, Compound.name)),
+                                 (_l("Crew"), tasks.crew_id, name_of(Crew, Crew.name)),
+                                 (_l("Operator"), tasks.assignee_id, operator),
+                                 (_l("Service type"), tasks.service_type_id,
+                                  name_of(ServiceType, ServiceType.name_zh))):
         if value:
-            name = db.session.scalar(select(column).where(model.id == value))
+            name = lookup(value)
             if name is None:
                 raise DomainError(_l("Nothing with that number exists; start again from the overview."))
             found.append((label, name))

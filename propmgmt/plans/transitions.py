@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from blinker import signal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 
 from ..audit.services import record
 from ..auth.roles import TASK_VERIFIERS
@@ -240,3 +240,45 @@ def reassign_task(actor, task: Task, *, assignee_id: int | None, crew_id: int | 
            changes={"assignee_id": [previous, assignee_id]})
     return task
 
+
+
+def future_work(now: datetime):
+    """The conditions of work that lies ahead and nobody has started: what a move between crews hands on."""
+    return (Task.status == "scheduled", Task.window_end > now)
+
+
+def reassign_tasks(actor, *conditions, assignee_id: int | None, crew_id: int | None, now: datetime) -> int:
+    """reassign_task for every future task matching `conditions` (a bulk UPDATE, one audit entry each,
+    written in one INSERT); returns how many moved."""
+    from ..audit.models import AuditEntry
+
+    rows = db.session.execute(select(Task.id, Task.compound_id, Task.assignee_id, Task.crew_id)
+                              .where(*future_work(now), *conditions)).all()
+    if not rows:
+        return 0
+    ids = [row.id for row in rows]
+    operators, crews = _names(rows, assignee_id, crew_id)
+    moved = 0
+    for start in range(0, len(ids), 500):
+        moved += db.session.execute(update(Task).where(Task.id.in_(ids[start:start + 500]), *future_work(now))
+                                    .values(assignee_id=assignee_id, crew_id=crew_id)
+                                    .execution_options(synchronize_session=False)).rowcount
+    db.session.execute(insert(AuditEntry), [
+        {"at": now, "actor_id": getattr(actor, "id", None), "entity_type": "task", "entity_id": row.id,
+         "compound_id": row.compound_id, "action": "task_reassigned", "from_state": None, "to_state": None,
+         "reason": "", "changes": {"operator": [operators.get(row.assignee_id), operators.get(assignee_id)],
+                                   "crew": [crews.get(row.crew_id), crews.get(crew_id)]}}
+        for row in rows])
+    return moved
+
+
+def _names(rows, assignee_id: int | None, crew_id: int | None) -> tuple[dict, dict]:
+    """The operators' and crews' names for the audit (it keeps what a reader recognises, not ids)."""
+    from ..auth.models import User
+    from ..orgs.models import Crew
+
+    user_ids = {row.assignee_id for row in rows} | {assignee_id}
+    crew_ids = {row.crew_id for row in rows} | {crew_id}
+    users = db.session.scalars(select(User).where(User.id.in_([i for i in user_ids if i]))).all()
+    crews = dict(db.session.execute(select(Crew.id, Crew.name).where(Crew.id.in_([i for i in crew_ids if i]))).all())
+    return {u.id: u.full_label for u in users}, crews

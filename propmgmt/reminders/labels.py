@@ -10,6 +10,7 @@ SUBJECT_LABELS = {
     "task": _l("Task"),
     "complaint": _l("Complaint"),
     "handover": _l("Handover"),
+    "inspection_item": _l("Joint inspection"),
     "assignment": _l("Assignment"),
     "report": _l("Report"),
 }

@@ -57,6 +57,19 @@ MESSAGES = {
         _l("The hotline urged ticket %(ticket)s (case %(code)s at %(compound)s), reminder %(count)s. "
            "You are the responsible leader or its dispatcher: please see that it is resolved."),
     ),
+    "handover_firm_selected": (
+        _l("Your firm is selected: %(compound)s"),
+        _l("Your firm was selected to take over %(compound)s (contract from %(contract_start)s). The joint "
+           "inspection comes next; follow the handover under “My handovers”."),
+    ),
+    "handover_ready_to_sign": (
+        _l("Joint inspection ready to sign: %(compound)s"),
+        _l("The joint inspection of %(compound)s is recorded and has no blocking defect: please check and sign it."),
+    ),
+    "handover_defect": (
+        _l("Defect to fix by %(fix_by)s: %(compound)s"),
+        _l("The joint inspection of %(compound)s found a defect: %(defect)s. Fixed by %(fixer)s by %(fix_by)s."),
+    ),
     "complaint_overdue": (
         _l("Overdue: case %(code)s at %(compound)s"),
         _l("Case %(code)s at %(compound)s was due to be resolved by %(deadline_local)s and is still open."),

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..auth.access import roles_required, signed_in
-from ..auth.roles import OUTBOX_KEEPERS, ROBOT_KEEPERS
+from ..auth.roles import HANDOVER_PARTIES, OUTBOX_KEEPERS, ROBOT_KEEPERS
 from ..clock import utcnow
 from ..compounds.models import Subdistrict
 from ..errors import DomainError
@@ -47,6 +47,12 @@ def _subject_url(notification) -> str | None:
         return url_for("field.task", task_id=notification.subject_id)
     if notification.subject_type == "task" and current_user.role in ("admin", "dispatcher"):
         return url_for("field.verify_queue")
+    if notification.subject_type in ("handover", "inspection_item") and current_user.role in HANDOVER_PARTIES:
+        payload = notification.payload or {}
+        if current_user.role == "firm" and payload.get("firm_id") != current_user.organisation_id:
+            return None  # a firm opens only the handovers it takes part in
+        handover_id = notification.subject_id if notification.subject_type == "handover" else payload.get("handover_id")
+        return url_for("handovers.show", handover_id=handover_id) if handover_id else None
     return None
 
 

@@ -238,3 +238,21 @@ def test_seeding_again_with_if_empty_changes_nothing(app, db, living_district):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--history-days", "4", "--if-empty"])
     assert result.exit_code == 0 and "skipped" in result.output
     assert [_count(db, column) for column in counted] == before
+
+
+def test_crews_have_leaders_and_start_dates_and_the_firm_a_handover_to_sign(client, db, living_district):
+    from propmgmt.auth.models import User
+    from propmgmt.orgs.models import Crew, crew_compound
+    from propmgmt.outbox.models import Notification
+
+    crews = db.session.scalars(select(Crew)).all()
+    assert crews and all(c.leader is not None and c.leader.crew_id == c.id for c in crews)
+    assert db.session.scalar(select(func.count()).select_from(crew_compound).where(
+        crew_compound.c.starts_on.is_(None))) == 0
+    firm = db.session.scalar(select(User).where(User.username == "firm"))
+    kinds = set(db.session.scalars(select(Notification.kind).where(Notification.recipient_id == firm.id,
+                                                                    Notification.status == "sent")))
+    assert {"handover_firm_selected", "handover_ready_to_sign"} <= kinds
+    client.post_form("/login", {"username": "firm", "password": "demo1234"})
+    home = client.get("/my/handovers").get_data(as_text=True)
+    assert "data-handover" in home

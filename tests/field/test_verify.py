@@ -96,8 +96,8 @@ def test_an_item_shows_who_when_late_checklist_note_and_photos(client, dispatche
     photo = db.session.scalar(db.select(TaskPhoto.id).where(TaskPhoto.task_id == task.id))
     html = client.get("/field/verify").get_data(as_text=True)
     item = html.split(f'data-task-id="{task.id}"')[1].split("</article>")[0]
-    assert "赵师傅 · NS0007 · 南山一组" in item and "超时完成" in item
-    assert ">赵师傅 · NS0007 · 南山一组<" in html and ">赵师傅 · NS0012 · 南山一组<" in html  # the filter too
+    assert "赵师傅（NS0007 · 南山一组）" in item and "超时完成" in item
+    assert ">赵师傅（NS0007 · 南山一组）<" in html and ">赵师傅（NS0012 · 南山一组）<" in html  # the filter too
     assert "完成于 11-25 09:25" in item and "离线记录，11-25 10:25 同步到服务器" in item
     assert "检查项：完成 1 / 2" in item and "未完成：楼道清扫" in item and "门口堆放杂物" in item
     assert f'href="/field/photos/{photo}"' in item and f'src="/field/photos/{photo}?size=thumb"' in item

@@ -49,6 +49,7 @@ def build_world(db, setting, upload_dir: str) -> dict:
     w = {"setting": setting, "admin": UserFactory(role="admin"), "official": official,
          "dispatcher": setting.dispatcher, "anonymous": None}
     w["operator"] = UserFactory(role="operator", crew=setting.crew, organisation=setting.operator)
+    w["free_operator"] = UserFactory(role="operator", organisation=setting.operator, work_no="JC9001")
     w["served"] = _served(setting, now, name="育英小区")
     w["unmanaged"] = CompoundFactory(name="印刷厂小区")
     w["professional"] = CompoundFactory(name="新华西街二区", management_mode="professional")
@@ -121,7 +122,7 @@ def route_values(w: dict) -> dict[str, dict]:
                 "photo_id": w["photo"].id,
                 "code": w["served"].public_code, "tracking_code": w["resolved"].tracking_code,
                 "subdistrict_id": w["served"].community.subdistrict_id, "filename": "css/app.css", "token": "x",
-                "month": "2026-10", "kind": "pdf", "user_id": w["setting"].dispatcher.id,
+                "month": "2026-10", "kind": "pdf", "crew_id": w["setting"].crew.id, "user_id": w["operator"].id,
                 "organisation_id": w["firm"].id}
     per_endpoint = {
         "assignments.approve": {"assignment_id": w["proposed"].id},
@@ -147,7 +148,10 @@ def route_values(w: dict) -> dict[str, dict]:
 
 def extra_pages(w: dict) -> list[str]:
     """Pages whose forms only appear with a query string."""
-    return [f"/assignments/propose?compound_ids={w['unmanaged'].id}&compound_ids={w['proposed'].compound_id}"]
+    crew = w["setting"].crew.id
+    return [f"/assignments/propose?compound_ids={w['unmanaged'].id}&compound_ids={w['proposed'].compound_id}",
+            f"/crews/{crew}/members/add?operator_id={w['free_operator'].id}",
+            f"/crews/{crew}/compounds/add?compound_id={w['ready'].id}&starts_on=2099-01-01"]
 
 
 def url_for_rule(rule, values: dict[str, dict]) -> str:
