@@ -12,7 +12,7 @@ from ..clock import utcnow
 from ..database import UTCDateTime, one_of
 from ..extensions import db
 
-ROLES = ("admin", "official", "dispatcher", "operator", "firm")
+ROLES = ("admin", "official", "dispatcher", "operator", "firm", "inspector")
 
 
 class User(UserMixin, db.Model):
