@@ -31,7 +31,7 @@ def spot_findings(month: date, compound_ids=None) -> list[tuple[int, int, str, i
              .where(SpotCheck.checked_at >= start, SpotCheck.checked_at < end))
     if compound_ids is not None:
         query = query.where(SpotCheck.compound_id.in_(compound_ids))
-    return list(db.session.execute(query.order_by(SpotCheck.id)).tuples())
+    return list(db.session.execute(query.order_by(SpotCheck.id)).all())
 
 
 def unfixed_condition(month: date):
@@ -47,7 +47,7 @@ def unfixed_counts(month: date, now: datetime, compound_ids=None) -> dict[int, i
              .where(unfixed_condition(month), Rectification.deadline <= now).group_by(Rectification.compound_id))
     if compound_ids is not None:
         query = query.where(Rectification.compound_id.in_(compound_ids))
-    return dict(db.session.execute(query).tuples().all())
+    return dict(db.session.execute(query).all())
 
 
 def checks_of_compound(compound_id: int, month: date) -> list[SpotCheck]:

@@ -1,0 +1,151 @@
+"""The statement of October 2026 for a dataset computed by hand, line by line, to the fen.
+
+Policy: spot-check item "clean" 60 points (10 per defect, at most 30), on-time rate 40 points (linear,
+none at 50 %, all at 100 %); bands [0, 60) 60 %, [60, 80) 80 %, [80, 100] 100 %; cleaning 600 fen per
+household, garbage sorting 3 fen per m²; 5,000 fen per rectification not fixed by its deadline;
+floor 50 %, cap 100 %. October has 31 days.
+
+A  120 households, cleaning, all month. Tasks: 9 of 10 on time -> 90.0 % -> 40 × 40/50 = 32 points.
+   One check, 1 defect -> 50 points; its rectification (deadline 13 Oct) is never fixed.
+   Score (50 + 32) / 100 × 100 = 82.0 -> 100 %. Base 600 × 120 = 72,000; less 5,000 -> 67,000.
+B  200 households and 12,345.67 m², cleaning and garbage sorting, from 17 October: 15 days.
+   Base (600 × 200 + 3 × 12,345.67) × 15 / 31 = 75,985.65 -> 75,986.
+   Tasks: 2 of 4 on time (1 late, 1 missed) -> 50.0 % -> 0 points. One check, 2 defects -> 40 points;
+   its rectification is fixed in time. Score 40.0 -> 60 %: 75,986 × 0.6 = 45,591.6 -> 45,592 (floor 37,993).
+C  80 households, cleaning, all month, no check ("no check this month": the item is left out).
+   Tasks: 4 of 5 on time -> 80.0 % -> 24 of 40 points -> score 24 / 40 × 100 = 60.0 -> 80 %.
+   Base 48,000 -> 38,400.
+Total 67,000 + 45,592 + 38,400 = 150,992 fen.
+"""
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from propmgmt.assessment.scores import month_scores
+from propmgmt.assessment.services import CheckIn, Finding, record_spot_check, report_fixed, save_policy
+from propmgmt.assessment import policy as rules
+from propmgmt.errors import Conflict
+from propmgmt.settlement.models import Statement
+from propmgmt.settlement.services import approve_statement, draft_due, draft_statement
+
+from ..factories import AssignmentFactory, CompoundFactory, CrewFactory, ServiceTypeFactory, TaskFactory, UserFactory
+
+OCTOBER = date(2026, 10, 1)
+NOW = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 on 2 November in Yangquan
+POLICY = {
+    "total": 100,
+    "items": [
+        {"code": "clean", "section": "环境卫生", "name": "公共区域保洁", "kind": "spot_check", "points": 60,
+         "deduct": 10, "cap": 30},
+        {"code": "on_time", "section": "服务响应", "name": "按时完成率", "kind": "figure", "figure": "on_time_rate",
+         "rule": "linear", "zero_at": 50, "full_at": 100, "points": 40},
+    ],
+    "fees": {"cleaning": {"basis": "household", "fen": 600}, "garbage_sorting": {"basis": "area", "fen": 3}},
+    "bands": [{"from": 0, "to": 60, "percent": 60}, {"from": 60, "to": 80, "percent": 80},
+              {"from": 80, "to": 100, "percent": 100}],
+    "rectification_deduction_fen": 5000, "rectification_days": 3, "floor_percent": 50, "cap_percent": 100,
+}
+
+
+def at(day: int, hour: int = 2) -> datetime:
+    return datetime(2026, 10, day, hour, 0, tzinfo=timezone.utc)
+
+
+def tasks(compound, on_time: int, late: int = 0, missed: int = 0) -> None:
+    for n in range(on_time):
+        TaskFactory(compound=compound, end=at(2 + n), status="done", finished=-10)
+    for n in range(late):
+        TaskFactory(compound=compound, end=at(12 + n), status="done", finished=30)
+    for n in range(missed):
+        TaskFactory(compound=compound, end=at(22 + n), status="missed")
+
+
+@pytest.fixture
+def october(app, db):
+    official, inspector = UserFactory(role="official"), UserFactory(role="inspector")
+    save_policy(official, POLICY, effective_month=date(2026, 1, 1), now=at(1))
+    cleaning = ServiceTypeFactory(code="cleaning")
+    sorting = ServiceTypeFactory(code="garbage_sorting", name_zh="垃圾分类督导", name_en="Garbage sorting")
+    crew = CrewFactory()
+    operator = UserFactory(role="operator", crew=crew)
+    a = CompoundFactory(name="甲小区", households=120, management_mode="fallback")
+    b = CompoundFactory(name="乙小区", households=200, floor_area=Decimal("12345.67"), management_mode="fallback")
+    c = CompoundFactory(name="丙小区", households=80, management_mode="fallback")
+    lines = {}
+    for compound, start, types in ((a, date(2026, 1, 1), [cleaning]), (b, date(2026, 10, 17), [cleaning, sorting]),
+                                   (c, date(2026, 1, 1), [cleaning])):
+        lines[compound.name] = AssignmentFactory(compound=compound, status="active", start_date=start,
+                                                 service_types=types, crew_id=crew.id)
+    tasks(a, on_time=9, missed=1)
+    tasks(b, on_time=2, late=1, missed=1)
+    tasks(c, on_time=4, missed=1)
+    upload = app.config["UPLOAD_DIR"]
+    record_spot_check(inspector, a, CheckIn(at(10)), [Finding("clean", 1, "3号楼楼道有垃圾")], now=at(10),
+                      upload_dir=upload)
+    check_b = record_spot_check(inspector, b, CheckIn(at(25)), [Finding("clean", 2)], now=at(25), upload_dir=upload)
+    fixed = check_b.items[0]
+    from propmgmt.assessment.models import Rectification
+    from propmgmt.extensions import db as _db
+    rectification = _db.session.query(Rectification).filter_by(check_item_id=fixed.id).one()
+    report_fixed(operator, rectification.id, now=at(26), note="已清理")
+    _db.session.commit()
+    return {"a": a, "b": b, "c": c, "official": official}
+
+
+def test_every_line_equals_the_hand_computation(october):
+    statement, drafted = draft_statement(OCTOBER, now=NOW)
+    assert drafted and statement.status == "draft"
+    got = {line.compound.name: (line.days, line.base_fen, line.score, line.percent, line.scored_fen,
+                                line.unfixed_rectifications, line.deductions_fen, line.due_fen)
+           for line in statement.lines}
+    assert got == {
+        "甲小区": (31, 72000, Decimal("82.0"), 100, 72000, 1, 5000, 67000),
+        "乙小区": (15, 75986, Decimal("40.0"), 60, 45592, 0, 0, 45592),
+        "丙小区": (31, 48000, Decimal("60.0"), 80, 38400, 0, 0, 38400),
+    }
+    assert statement.total_fen == 150992
+
+
+def test_the_month_page_figures_say_when_there_was_no_check(october):
+    scores = month_scores(OCTOBER, rules.parse(POLICY), NOW).scores
+    c = scores[october["c"].id]
+    assert c.no_check and c.items[0].points is None and c.items[1].points == Decimal(24)
+    assert scores[october["a"].id].figures.health.on_time_rate == 90.0
+
+
+def test_drafting_twice_gives_one_statement_and_the_job_waits_for_the_2nd(october, db):
+    assert draft_due(datetime(2026, 10, 31, 17, 0, tzinfo=timezone.utc)) == {"drafted": 0}  # 1 Nov, local
+    first = draft_due(NOW)
+    second = draft_due(NOW + timedelta(hours=1))
+    assert first["drafted"] == 1 and second["drafted"] == 0
+    assert db.session.query(Statement).filter_by(month=OCTOBER).count() == 1
+
+
+def test_approving_twice_is_refused_with_a_clear_message(october):
+    statement, _ = draft_statement(OCTOBER, now=NOW)
+    approve_statement(october["official"], statement.id, now=NOW)
+    with pytest.raises(Conflict) as error:
+        approve_statement(UserFactory(role="official"), statement.id, now=NOW)
+    assert "already been approved" in str(error.value.message)
+
+
+def test_a_change_after_approval_is_a_correction_line_next_month(october, db):
+    statement, _ = draft_statement(OCTOBER, now=NOW)
+    approve_statement(october["official"], statement.id, now=NOW)
+    october["a"].households = 130  # the register is corrected after October was approved
+    db.session.commit()
+    november, _ = draft_statement(date(2026, 11, 1), now=datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc))
+    corrections = [line for line in november.lines if line.kind == "correction"]
+    assert [(line.compound.name, line.corrects_month, line.base_fen, line.due_fen) for line in corrections] == [
+        ("甲小区", OCTOBER, 78000, 6000)]
+    db.session.refresh(statement)
+    assert statement.total_fen == 150992 and statement.status == "approved"  # October itself is untouched
+
+
+def test_the_scheduler_runs_the_draft_job(app, october, db):
+    from propmgmt.scheduler.cli import INTERVALS
+    from propmgmt.scheduler.jobs import JOBS
+
+    assert "draft_statements" in INTERVALS
+    assert JOBS["draft_statements"](app, NOW) == {"drafted": 1, "lines": 3}
