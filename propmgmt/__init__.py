@@ -120,6 +120,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api
+    from .assessment.views import bp as assessment
     from .assignments.views import bp as assignments
     from .auth.cli import bp as auth_cli
     from .auth.views import bp as auth
@@ -136,9 +137,10 @@ def register_blueprints(app: Flask) -> None:
     from .reminders.views import bp as reminders
     from .residents.views import bp as residents
     from .scheduler.cli import bp as scheduler_cli
+    from .settlement.views import bp as settlement
 
     for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints,
-                      residents, api, health, ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
+                      residents, assessment, settlement, api, health, ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
         app.register_blueprint(blueprint)
 
 

@@ -36,14 +36,19 @@ def current_month(now: datetime) -> date:
     return month_start(local_today(now))
 
 
+def month_named(text: str | None) -> date:
+    """"2026-11" as the month's first day, any month."""
+    try:
+        return date.fromisoformat(f"{(text or '').strip()}-01")
+    except ValueError:
+        raise DomainError(_l("Give the month as YYYY-MM."), field="effective_month")
+
+
 def parse_month(text: str | None, *, now: datetime, default: date | None = None) -> date:
     """"2026-11" as the month's first day; refuses a month that has not begun."""
     if not text:
         return default or previous_month(current_month(now))
-    try:
-        month = date.fromisoformat(f"{text.strip()}-01")
-    except ValueError:
-        raise DomainError(_l("Give the month as YYYY-MM."), field="month")
+    month = month_named(text)
     if month > current_month(now):
         raise DomainError(_l("That month has not begun yet."), field="month")
     return month

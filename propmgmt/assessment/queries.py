@@ -90,4 +90,6 @@ def open_for_crew(crew_id: int | None) -> list[Rectification]:
     """What the operator's day shows: the crew's rectifications still to fix, soonest deadline first."""
     if crew_id is None:
         return []
-    return rectifications(status="open", crew_id=crew_id, limit=20)[0]
+    return list(db.session.scalars(select(Rectification).options(joinedload(Rectification.compound))
+                                   .where(Rectification.status == "open", Rectification.crew_id == crew_id)
+                                   .order_by(Rectification.deadline, Rectification.id).limit(20)))

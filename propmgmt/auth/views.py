@@ -37,6 +37,8 @@ def home():
         return redirect(url_for("field.day"))
     if current_user.role in ("admin", "official"):
         return redirect(url_for("oversight.overview"))
+    if current_user.role == "inspector":
+        return redirect(url_for("assessment.checks"))
     return redirect(url_for("compounds.list_compounds"))
 
 

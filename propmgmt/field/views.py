@@ -25,6 +25,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 
+from ..assessment.queries import open_for_crew
 from ..auth.access import public, roles_required
 from ..auth.roles import OPERATORS, TASK_PHOTO_VIEWERS, TASK_VERIFIERS
 from ..clock import local_today, to_local, utcnow
@@ -133,7 +134,8 @@ def day():
     now = utcnow()  # one moment: the days and the overdue marks are read at the same time
     days = my_days(current_user, now=now)
     cases = cases_of([t for d in days for g in d.groups for t in g.tasks])
-    return render_template("field/day.html", days=days, now=now, is_overdue=is_overdue, cases=cases)
+    return render_template("field/day.html", days=days, now=now, is_overdue=is_overdue, cases=cases,
+                           rectifications=open_for_crew(current_user.crew_id))
 
 
 def _task_page(item, *, entered: dict | None = None, error: DomainError | None = None, status: int = 200):
