@@ -53,3 +53,42 @@ def subdistrict_totals(rows: list[tuple]) -> list[SubdistrictTotal]:
         total.deductions_fen += line.deductions_fen if line.kind == "regular" else 0
         total.due_fen += line.due_fen
     return sorted(totals.values(), key=lambda t: t.name)
+
+
+@dataclass
+class MonthSummary:
+    """The overview's and the report's view of a month's statement: average score, the lowest."""
+    statement: Statement
+    average_score: float | None
+    lowest: list[tuple]  # (compound, score, percent, responsible leader)
+
+
+def month_summary(month: date | None = None, lowest: int = 5) -> MonthSummary | None:
+    """The statement of `month` (default: the latest one), its average score and the lowest compounds."""
+    from ..assignments.models import Assignment
+
+    query = select(Statement).order_by(Statement.month.desc()).limit(1)
+    statement = db.session.scalar(query.where(Statement.month == month) if month else query)
+    if statement is None:
+        return None
+    regular = (StatementLine.statement_id == statement.id) & (StatementLine.kind == "regular")
+    average = db.session.scalar(select(func.avg(StatementLine.score)).where(regular))
+    rows = db.session.execute(
+        select(Compound, StatementLine.score, StatementLine.percent, Assignment)
+        .join(StatementLine, StatementLine.compound_id == Compound.id)
+        .join(Assignment, Assignment.id == StatementLine.assignment_id)
+        .options(joinedload(Assignment.responsible_leader))
+        .where(regular, StatementLine.score.is_not(None))
+        .order_by(StatementLine.score, Compound.name).limit(lowest)).all()
+    return MonthSummary(statement, round(float(average), 1) if average is not None else None,
+                        [(c, score, percent, a.responsible_leader) for c, score, percent, a in rows])
+
+
+def latest_score_of(compound_id: int) -> tuple[date, object] | None:
+    """(month, score) of the compound's line in the latest approved statement: what residents see."""
+    row = db.session.execute(
+        select(Statement.month, StatementLine.score).join(StatementLine, StatementLine.statement_id == Statement.id)
+        .where(Statement.status == "approved", StatementLine.compound_id == compound_id,
+               StatementLine.kind == "regular", StatementLine.score.is_not(None))
+        .order_by(Statement.month.desc(), StatementLine.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None

@@ -60,3 +60,25 @@ def test_the_month_page_and_the_compound_history(client, login_as, october):
     history = client.get(f"/assessment/compounds/{october['a'].id}").get_data(as_text=True)
     assert "2026-10" in history and "82.0" in history
     assert client.get("/assessment/months/2026-13").status_code in (400, 422)
+
+
+def test_overview_report_and_residents_page_show_the_scores(client, login_as, october, db):
+    from propmgmt.settlement.services import approve_statement
+
+    statement = _draft(db)
+    approve_statement(october["official"], statement.id, now=NOW)
+    db.session.commit()
+    login_as("official")
+    overview = client.get("/oversight").get_data(as_text=True)
+    assert "2026-10" in overview and "60.7" in overview  # (82.0 + 40.0 + 60.0) / 3
+    report = client.get("/oversight/report?month=2026-10").get_data(as_text=True)
+    assert "乙小区" in report and "丙小区" in report and "1,509.92" in report
+    client.post("/logout", data={"csrf_token": client.csrf_token("/oversight")})
+    public = client.get(f"/r/{october['a'].public_code}")
+    assert "82.0" in public.get_data(as_text=True)
+
+
+def test_the_qr_poster_opens_the_inspectors_form(client, login_as, october):
+    login_as("inspector")
+    response = client.get(f"/r/{october['a'].public_code}")
+    assert response.status_code == 302 and "/assessment/checks/new" in response.headers["Location"]
