@@ -60,12 +60,15 @@ class PolicyForm(FlaskForm):
     items = FieldList(FormField(ItemForm), min_entries=1)
     fees = FieldList(FormField(FeeForm), min_entries=1)
     bands = FieldList(FormField(BandForm), min_entries=1)
-    rectification_deduction_yuan = DecimalField(_l("Deduction per rectification not fixed in time (yuan)"), places=2,
-                                                 validators=[REQUIRED, NumberRange(min=0, max=Decimal("1000000"))])
+    rectification_deduction_yuan = DecimalField(
+        _l("Deduction per rectification not fixed in time (yuan)"), places=2,
+        validators=[REQUIRED, NumberRange(min=0, max=Decimal("1000000"), message=_l("The number is too large."))])
     rectification_days = IntegerField(_l("Days to fix a rectification"), validators=[
         REQUIRED, NumberRange(min=1, max=60, message=_l("Between 1 and 60 days."))])
-    floor_percent = IntegerField(_l("Floor (% of the base amount)"), validators=[REQUIRED, NumberRange(min=0, max=200)])
-    cap_percent = IntegerField(_l("Cap (% of the base amount)"), validators=[REQUIRED, NumberRange(min=1, max=200)])
+    floor_percent = IntegerField(_l("Floor (percent of the base amount)"), validators=[
+        REQUIRED, NumberRange(min=0, max=200, message=_l("Between 0 and 200."))])
+    cap_percent = IntegerField(_l("Cap (percent of the base amount)"), validators=[
+        REQUIRED, NumberRange(min=1, max=200, message=_l("Between 0 and 200."))])
     note = TextAreaField(_l("What changed"), validators=[Optional(), Length(max=500)])
 
     def document(self) -> dict:

@@ -91,8 +91,7 @@ def test_the_official_saves_a_new_policy_version_through_the_form(client, login_
     form = _policy_form_data(client)
     form["bands-1-low"] = "50"  # overlaps the first band
     refused = client.post("/assessment/policy", data=form)
-    assert refused.status_code == 400 and ("overlap" in refused.get_data(as_text=True)
-                                           or "重叠" in refused.get_data(as_text=True))
+    assert refused.status_code == 400 and "相互重叠" in refused.get_data(as_text=True)
     form = _policy_form_data(client)
     form["effective_month"] = "2027-01"
     assert client.post("/assessment/policy", data=form).status_code == 302

@@ -66,7 +66,7 @@ def test_approving_twice_is_refused_with_a_clear_message(october):
     approve_statement(october["official"], statement.id, now=NOW)
     with pytest.raises(Conflict) as error:
         approve_statement(UserFactory(role="official"), statement.id, now=NOW)
-    assert "already been approved" in str(error.value.message)
+    assert "已被审批" in str(error.value.message)  # 这张结算单已被审批（…），未做任何更改。
 
 
 def test_a_change_after_approval_is_a_correction_line_next_month(october, db):
@@ -88,3 +88,13 @@ def test_the_scheduler_runs_the_draft_job(app, october, db):
 
     assert "draft_statements" in INTERVALS
     assert JOBS["draft_statements"](app, NOW) == {"drafted": 1, "lines": 3}
+
+
+def test_an_approved_statement_refuses_a_contest(october):
+    from propmgmt.settlement.services import contest_line
+
+    statement, _ = draft_statement(OCTOBER, now=NOW)
+    approve_statement(october["official"], statement.id, now=NOW)
+    with pytest.raises(Conflict) as error:
+        contest_line(UserFactory(role="dispatcher"), statement.lines[0].id, "天数不对", now=NOW)
+    assert "已审批" in str(error.value.message) and statement.lines[0].contest_reason == ""

@@ -22,7 +22,7 @@ def test_the_dispatcher_contests_a_line_with_a_reason(client, login_as, october,
     assert "乙小区" in page and "759.86" in page and "1,509.92" in page
     refused = client.post_form(f"/settlement/lines/{line.id}/contest", {"reason": "  "},
                                page=f"/settlement/{statement.id}", follow_redirects=True)
-    assert "Say why the line is wrong." in refused.get_data(as_text=True) or "说明" in refused.get_data(as_text=True)
+    assert "请说明这一行哪里不对。" in refused.get_data(as_text=True)
     client.post_form(f"/settlement/lines/{line.id}/contest", {"reason": "17日才开始服务，应按15天"},
                      page=f"/settlement/{statement.id}")
     assert "17日才开始服务，应按15天" in client.get(f"/settlement/{statement.id}").get_data(as_text=True)
@@ -40,7 +40,7 @@ def test_the_official_approves_once_and_the_statement_is_frozen(client, login_as
     again = client.post(f"{page}/approve", data={"confirm": "on", "csrf_token": client.csrf_token("/settlement/")},
                         follow_redirects=True)
     text = again.get_data(as_text=True)
-    assert "already been approved" in text or "已" in text
+    assert "这张结算单已被审批" in text
 
 
 def test_the_statement_downloads_as_xlsx(client, login_as, october, db):
