@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..assignments.models import Assignment
 from ..extensions import db
@@ -55,8 +56,9 @@ class MonthScores:
 def assignments_in(month: date, compound_ids=None) -> list[Assignment]:
     """The assignments that served some day of the month, by compound."""
     last = next_month(month)
-    query = select(Assignment).where(Assignment.status.in_(SERVED_STATUSES), Assignment.start_date < last,
-                                     (Assignment.end_date.is_(None)) | (Assignment.end_date >= month))
+    query = (select(Assignment).options(joinedload(Assignment.compound))
+             .where(Assignment.status.in_(SERVED_STATUSES), Assignment.start_date < last,
+                    Assignment.end_date.is_(None) | (Assignment.end_date >= month)))
     if compound_ids is not None:
         query = query.where(Assignment.compound_id.in_(compound_ids))
     return list(db.session.scalars(query.order_by(Assignment.compound_id, Assignment.start_date)))

@@ -8,13 +8,12 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..assessment import policy as rules
 from ..assessment.months import current_month, previous_month
 from ..assessment.queries import policy_row_for
 from ..assessment.scores import assignments_in, score_compounds
-from ..assignments.models import Assignment
 from ..audit.services import record
 from ..auth.roles import STATEMENT_APPROVERS, STATEMENT_CONTESTERS
 from ..clock import local_today
@@ -33,17 +32,9 @@ def compute_month(month: date, now: datetime, *, compound_ids=None) -> tuple[obj
     if row is None:
         return None, []
     policy = rules.parse(row.document)
-    assignments = _with_compounds(assignments_in(month, compound_ids))
+    assignments = assignments_in(month, compound_ids)
     scores = score_compounds(month, policy, sorted({a.compound_id for a in assignments}), now)
     return row, lines_for(month, policy, assignments, scores)
-
-
-def _with_compounds(assignments: list[Assignment]) -> list[Assignment]:
-    if not assignments:
-        return []
-    ids = [a.id for a in assignments]
-    return list(db.session.scalars(select(Assignment).options(joinedload(Assignment.compound))
-                                   .where(Assignment.id.in_(ids)).order_by(Assignment.compound_id, Assignment.id)))
 
 
 def _line(figures: LineFigures, **extra) -> StatementLine:
