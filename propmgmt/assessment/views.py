@@ -27,7 +27,7 @@ from . import policy as rules
 from .forms import FixForm, PolicyForm, ReasonForm, form_data
 from .labels import FIGURE_LABELS, KIND_LABELS, RECTIFICATION_LABELS, RULE_LABELS
 from .models import RECTIFICATION_STATUSES, SpotCheck, SpotCheckPhoto
-from .months import current_month, month_named, parse_month, previous_month
+from .months import current_month, month_named, month_period, parse_month, previous_month
 from .queries import checks_of_compound, policy_row_for, policy_versions, recent_checks, rectifications
 from .scores import month_scores
 from .services import CheckIn, Finding, record_spot_check, report_fixed, save_policy, verify_rectification
@@ -35,6 +35,8 @@ from .services import CheckIn, Finding, record_spot_check, report_fixed, save_po
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 HISTORY_MONTHS = 12
 RECTIFICATION_VIEWERS = (*RECTIFICATION_VERIFIERS, "operator")
+# The tasks behind an automatic figure (/oversight/tasks?outcome=...), for the month page's links.
+TASK_OUTCOMES = {"on_time_rate": "on_time", "first_pass_rate": "first_pass", "missed": "missed"}
 
 
 @bp.app_context_processor
@@ -101,7 +103,8 @@ def month_page(month: str):
     rows = sorted(((compounds[cid], s) for cid, s in scores.scores.items()),
                   key=lambda pair: (pair[1].score is None, pair[1].score or 0, pair[0].name))
     return render_template("assessment/month.html", month=chosen, policy=policy, row=row, rows=rows,
-                           previous=previous_month(chosen), current=current_month(now))
+                           previous=previous_month(chosen), current=current_month(now),
+                           period=month_period(chosen).args(), TASK_OUTCOMES=TASK_OUTCOMES)
 
 
 @bp.route("/compounds/<int:compound_id>")

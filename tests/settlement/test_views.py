@@ -82,3 +82,12 @@ def test_the_qr_poster_opens_the_inspectors_form(client, login_as, october):
     login_as("inspector")
     response = client.get(f"/r/{october['a'].public_code}")
     assert response.status_code == 302 and "/assessment/checks/new" in response.headers["Location"]
+
+
+def test_the_month_page_links_a_figure_to_its_tasks(client, login_as, october):
+    login_as("official")
+    month = client.get("/assessment/months/2026-10").get_data(as_text=True)
+    link = f"/oversight/tasks?outcome=on_time&amp;compound={october['a'].id}&amp;from=2026-10-01&amp;to=2026-10-31"
+    assert link in month
+    tasks = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert tasks.count("甲小区") >= 9
