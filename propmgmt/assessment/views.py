@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.access import roles_required
 from ..auth.roles import (
@@ -231,9 +232,13 @@ def submit_check():
             flash(_("This check was already received."), "success")
             return redirect(url_for(".checks"))
     try:
-        check = record_spot_check(current_user, compound, _check_in(now), _findings(policy), now=now,
-                                  upload_dir=current_app.config["UPLOAD_DIR"], key=key,
-                                  note=request.form.get("note") or "")
+        with db.session.begin_nested():
+            check = record_spot_check(current_user, compound, _check_in(now), _findings(policy), now=now,
+                                      upload_dir=current_app.config["UPLOAD_DIR"], key=key,
+                                      note=request.form.get("note") or "")
+    except IntegrityError:  # the same key sent twice at the same moment: the other request saved it
+        flash(_("This check was already received."), "success")
+        return redirect(url_for(".checks"))
     except DomainError as error:
         refused(error)
         values = request.form.to_dict()
