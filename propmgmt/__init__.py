@@ -121,6 +121,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api
+    from .assessment.views import bp as assessment
     from .assignments.views import bp as assignments
     from .audit.views import bp as audit
     from .auth.cli import bp as auth_cli
@@ -141,11 +142,12 @@ def register_blueprints(app: Flask) -> None:
     from .reminders.views import bp as reminders
     from .residents.views import bp as residents
     from .scheduler.cli import bp as scheduler_cli
+    from .settlement.views import bp as settlement
     from .users.views import bp as users
 
     for blueprint in (auth, compounds, assignments, plans, field, handovers, oversight, reminders, complaints,
-                      residents, users, organisations, audit, crews, firm, api, health, ops, auth_cli, demo_cli,
-                      scheduler_cli, ops_cli):
+                      residents, users, organisations, audit, crews, firm, assessment, settlement, api, health, ops,
+                      auth_cli, demo_cli, scheduler_cli, ops_cli):
         app.register_blueprint(blueprint)
 
 

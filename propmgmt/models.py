@@ -1,4 +1,5 @@
 """Imports every domain's models so the metadata (and Alembic) sees the whole schema."""
+from .assessment.models import AssessmentPolicy, Rectification, SpotCheck, SpotCheckItem, SpotCheckPhoto  # noqa: F401
 from .assignments.models import Assignment, assignment_service_type  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, LoginAttempt, User, UserSession  # noqa: F401
@@ -11,3 +12,4 @@ from .outbox.models import Notification  # noqa: F401
 from .oversight.models import ReportArchive, RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew  # noqa: F401
 from .plans.models import ServicePlan, ServiceStandard, ServiceType, Task, TaskPhoto  # noqa: F401
 from .scheduler.models import SchedulerCount, SchedulerRun  # noqa: F401
+from .settlement.models import Statement, StatementLine  # noqa: F401

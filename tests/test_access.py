@@ -162,6 +162,22 @@ ACCESS = {
     "crews.add_compound": {"admin", "dispatcher"},
     "crews.compound_removal": {"admin", "dispatcher"},
     "crews.remove_compound_post": {"admin", "dispatcher"},
+    "assessment.policy_page": {"admin", "official", "dispatcher", "inspector"},
+    "assessment.save_policy_version": {"admin", "official"},
+    "assessment.month_page": {"admin", "official", "dispatcher", "inspector"},
+    "assessment.compound_history": {"admin", "official", "dispatcher", "inspector"},
+    "assessment.checks": {"admin", "official", "inspector"},
+    "assessment.new_check": {"admin", "official", "inspector"},
+    "assessment.submit_check": {"admin", "official", "inspector"},
+    "assessment.photo": {"admin", "official", "dispatcher", "inspector", "operator"},
+    "assessment.rectification_list": {"admin", "official", "dispatcher", "inspector", "operator"},
+    "assessment.fixed": {"operator"},
+    "assessment.verify": {"admin", "official", "dispatcher", "inspector"},
+    "settlement.statement_list": {"admin", "official", "dispatcher"},
+    "settlement.show": {"admin", "official", "dispatcher"},
+    "settlement.export": {"admin", "official", "dispatcher"},
+    "settlement.contest": {"admin", "dispatcher"},
+    "settlement.approve": {"admin", "official"},
 }
 
 
@@ -174,7 +190,8 @@ def _requests(app, compound_id, assignment_id, type_id=1, plan_id=1):
               "type_id": type_id, "plan_id": plan_id, "token": "not-a-token",
               "notification_id": 1, "task_id": 1, "photo_id": 1, "handover_id": 1, "item_id": 1,
               "complaint_id": 1, "tracking_code": "NOSUCHCODE", "subdistrict_id": 1, "month": "2026-10",
-              "kind": "pdf", "crew_id": 1, "user_id": 1, "organisation_id": 1}
+              "kind": "pdf", "crew_id": 1, "user_id": 1, "organisation_id": 1, "rectification_id": 1,
+              "statement_id": 1, "line_id": 1}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

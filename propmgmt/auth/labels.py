@@ -7,4 +7,5 @@ ROLE_LABELS = {
     "dispatcher": _l("Dispatcher"),
     "operator": _l("Field operator"),
     "firm": _l("Property firm"),
+    "inspector": _l("Inspector"),
 }

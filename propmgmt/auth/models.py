@@ -12,7 +12,7 @@ from ..clock import utcnow
 from ..database import UTCDateTime, one_of
 from ..extensions import db
 
-ROLES = ("admin", "official", "dispatcher", "operator", "firm")
+ROLES = ("admin", "official", "dispatcher", "operator", "firm", "inspector")
 
 
 def person_label(name: str, work_no: str | None = None, crew: str | None = None) -> str:

@@ -39,6 +39,8 @@ def home():
         return redirect(url_for("oversight.overview"))
     if current_user.role == "firm":
         return redirect(url_for("firm.handovers"))
+    if current_user.role == "inspector":
+        return redirect(url_for("assessment.checks"))
     return redirect(url_for("compounds.list_compounds"))
 
 

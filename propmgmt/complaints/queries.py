@@ -16,13 +16,17 @@ from .policy import OPEN_CASE_STATUSES
 RATINGS, RATING_AVERAGE = func.count(Complaint.rating), func.avg(Complaint.rating)
 
 
-def satisfaction_of(compound_ids: list[int]) -> dict[int, tuple[int, float]]:
-    """compound id -> (ratings, average 1-5). For oversight and handover readiness too."""
+def satisfaction_of(compound_ids: list[int], *, rated_between: tuple[datetime, datetime] | None = None
+                    ) -> dict[int, tuple[int, float]]:
+    """compound id -> (ratings, average 1-5). For oversight, handover readiness and the monthly
+    assessment too (that one counts the ratings given in [start, end))."""
     if not compound_ids:
         return {}
+    conditions = [Complaint.compound_id.in_(compound_ids), Complaint.rating.is_not(None)]
+    if rated_between:
+        conditions += [Complaint.rated_at >= rated_between[0], Complaint.rated_at < rated_between[1]]
     rows = db.session.execute(select(Complaint.compound_id, RATINGS, RATING_AVERAGE)
-                              .where(Complaint.compound_id.in_(compound_ids), Complaint.rating.is_not(None))
-                              .group_by(Complaint.compound_id)).all()
+                              .where(*conditions).group_by(Complaint.compound_id)).all()
     return {r[0]: (r[1], float(r[2])) for r in rows}
 
 

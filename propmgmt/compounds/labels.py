@@ -152,4 +152,12 @@ TIMELINE_LABELS = {
     "organisation_updated": _l("Organisation details changed"),
     "organisation_suspended": _l("Organisation suspended"),
     "organisation_reinstated": _l("Organisation reinstated"),
+    "assessment_policy_saved": _l("New version of the assessment policy"),
+    "spot_check_recorded": _l("Spot check recorded"),
+    "rectification_fixed": _l("Rectification reported fixed"),
+    "rectification_verified": _l("Rectification verified"),
+    "rectification_reopened": _l("Rectification sent back"),
+    "statement_drafted": _l("Settlement statement drafted"),
+    "statement_line_contested": _l("Settlement line contested"),
+    "statement_approved": _l("Settlement statement approved"),
 }

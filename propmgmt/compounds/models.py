@@ -78,6 +78,9 @@ class Compound(db.Model):
     buildings: Mapped[int] = mapped_column(default=0)
     households: Mapped[int] = mapped_column(default=0)
     floor_area: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    # Where the compound is (WGS-84), when known: a spot check far from it is flagged.
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     renovation_tier: Mapped[str | None] = mapped_column(String(20))
     renovation_status: Mapped[str | None] = mapped_column(String(20))
     renovation_completed_on: Mapped[date | None]

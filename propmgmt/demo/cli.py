@@ -9,6 +9,7 @@ from ..clock import local_today, utcnow
 from ..extensions import db
 from ..oversight.rollups import refresh_rollups
 from .activity import build_activity, build_handovers
+from .assessment import build_assessment
 from .history import build_history
 from .seed import DEMO_PASSWORD, SCALES, database_is_empty, seed_demo, wipe_database
 
@@ -52,6 +53,7 @@ def seed_demo_command(scale, history_days, reset, if_empty):
     if history_days:
         _build_history(history_days)
     _build_activity(scale, history_days)
+    _build_assessment()
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for username, role, name in result["accounts"]:
         click.echo(f"  {role:<11} {username:<11} {name}")
@@ -63,6 +65,15 @@ def _build_history(days: int) -> None:
     with click.progressbar(length=days, label="Building past service", show_pos=True) as bar:
         tasks = build_history(first, days, progress=lambda day, tasks: bar.update(1))
     click.echo(f"Built {tasks} past tasks from {first} in {time.perf_counter() - started:.1f} s.")
+
+
+def _build_assessment() -> None:
+    """The assessment policy, spot checks and rectifications, and the past months' statements."""
+    started = time.perf_counter()
+    result = build_assessment(utcnow(), upload_dir=current_app.config["UPLOAD_DIR"])
+    db.session.commit()
+    click.echo(f"Added {result['checks']} spot checks and {result['statements']} settlement statements in "
+               f"{time.perf_counter() - started:.1f} s.")
 
 
 def _build_activity(scale: str, history_days: int) -> None:

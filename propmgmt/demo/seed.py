@@ -305,6 +305,7 @@ def _people(rng, scale, operator_org, firm_ids):
         ("dispatcher", "dispatcher", "洁诚物业调度 李调度", operator_org, None),
         ("operator", "operator", "保洁员 赵师傅", operator_org, crew_ids[0]),
         ("firm", "firm", "示例物业 陈经理", firm_ids[0] if firm_ids else None, None),
+        ("inspector", "inspector", "南山路街道 刘检查员", None, None),
     ]
     rows = [
         {"username": u, "role": r, "display_name": n, "organisation_id": o, "crew_id": c,

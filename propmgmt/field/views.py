@@ -25,6 +25,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 
+from ..assessment.queries import open_for_crew
 from ..auth.access import public, roles_required
 from ..auth.roles import OPERATORS, TASK_PHOTO_VIEWERS, TASK_VERIFIERS
 from ..clock import local_today, to_local, utcnow
@@ -134,7 +135,7 @@ def day():
     days = my_days(current_user, now=now)
     cases = cases_of([t for d in days for g in d.groups for t in g.tasks])
     return render_template("field/day.html", days=days, now=now, is_overdue=is_overdue, cases=cases,
-                           page_version=page_version)
+                           page_version=page_version, rectifications=open_for_crew(current_user.crew_id))
 
 
 PAGES_AT_ONCE = 100

@@ -24,6 +24,7 @@ from ..extensions import db
 from ..periods import Period
 from ..plans.outcomes import finished_at, finished_late, format_rate
 from ..request_args import int_arg, page_arg
+from ..settlement.queries import month_summary
 from .complaints import CASE_OUTCOME_LABELS, answered_late, case_rows, complaint_figures, count_cases
 from .drilldown import (
     PERSISTENT_LATE_SHARE,
@@ -84,14 +85,18 @@ def render_overview(now) -> str:
                            funnel=handover_funnel(), cases=complaint_figures(month, now),
                            hotline=hotline_figures(*month.bounds(now), now),
                            subdistricts=by_subdistrict(area_health(split, month, by_subdistrict=True)), trend=trend,
-                           trend_labels=[week.last.strftime("%m-%d") for week, _ in trend])
+                           trend_labels=[week.last.strftime("%m-%d") for week, _ in trend],
+                           assessment=month_summary())
+
+
+BELOW_PASS_LISTED = 50  # compounds below the pass band in the report, lowest first
 
 
 def render_report(month: Month, now) -> str:
     report = monthly_report(month, now=now)
     archived = db.session.scalar(select(ReportArchive.created_at).where(ReportArchive.month == month.label))
     return render_template("oversight/report.html", report=report, figures=key_figures(report), error=None,
-                           archived=archived,
+                           archived=archived, settlement=month_summary(month.first_day, lowest=BELOW_PASS_LISTED),
                            asked=month.label, latest=Month.containing(local_today(now)),
                            UNMANAGED_TOO_LONG_DAYS=UNMANAGED_TOO_LONG_DAYS)
 

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import public, roles_required
@@ -27,6 +28,7 @@ from ..compounds.models import Community, Compound, Subdistrict
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..photos import read_photos
+from ..settlement.queries import latest_score_of
 from ..web import on_refusal_go_to, refused, send_photo, transaction
 from .posters import poster_pdf, qr_svg
 from .queries import case_work_photo, case_work_photos, public_photo, public_record
@@ -48,9 +50,13 @@ def _public_url(compound: Compound) -> str:
 @public
 def compound_page(code: str):
     compound = _compound(code)
+    if current_user.is_authenticated and current_user.role == "inspector":
+        # The compound's QR poster, scanned by a signed-in inspector, opens the spot-check form.
+        return redirect(url_for("assessment.new_check", code=code))
     from ..handovers.labels import STAGE_LABELS
     return render_template("residents/compound.html", record=public_record(compound, now=utcnow()),
-                           STATUS_LABELS=STATUS_LABELS, STAGE_LABELS=STAGE_LABELS)
+                           STATUS_LABELS=STATUS_LABELS, STAGE_LABELS=STAGE_LABELS,
+                           latest_score=latest_score_of(compound.id))
 
 
 @bp.route("/<code>/photos/<int:photo_id>")

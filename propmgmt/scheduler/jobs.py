@@ -49,6 +49,13 @@ def monthly_report(app: Flask, now=None) -> dict:
     return announce_monthly_report(now=now or utcnow())
 
 
+def draft_statements(app: Flask, now=None) -> dict:
+    """From the 2nd of each month, the previous month's settlement statement as a draft (once: the
+    month is unique, so the hourly runs after the first find it there)."""
+    from ..settlement.services import draft_due
+    return draft_due(now or utcnow())
+
+
 def refresh_rollups(app: Flask, now=None) -> dict:
     from ..oversight.rollups import refresh_rollups as refresh
     return refresh(now or utcnow())
@@ -74,6 +81,7 @@ JOBS: dict[str, Callable] = {
     "complaint_reminders": complaint_reminders,
     "send_outbox": send_outbox,
     "monthly_report": monthly_report,
+    "draft_statements": draft_statements,
     "refresh_rollups": refresh_rollups,
     "analyze": analyze,
 }

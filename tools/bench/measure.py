@@ -69,6 +69,7 @@ def run_all(runs: int, progress: Callable[[str], None]) -> list[Measurement]:
     try:
         results += missed_sweep(runs, progress) + reminder_sweep(runs, progress) + [outbox_sender(runs, progress)]
         results.append(field_page(runs, progress))
+        results.append(settle_month(runs, progress))
         results += oversight_pages(runs, progress)
     finally:
         clear_generated()
@@ -270,4 +271,34 @@ def field_page(runs: int, progress) -> Measurement:
 
     result = measure("/field, busiest operator (server time)", action, runs=runs, target_ms=30)
     result.label += f", {sizes[-1] // 1024} KB html"
+    return result
+
+
+def settle_month(runs: int, progress) -> Measurement:
+    """Scoring every compound under fallback for last month and drafting its statement (issue 19's
+    budget: under 2 s for a city on SQLite), inside a SAVEPOINT rolled back afterwards."""
+    from propmgmt.assessment.months import current_month, previous_month
+    from propmgmt.assessment.queries import policy_row_for
+    from propmgmt.assessment.services import save_policy
+    from propmgmt.demo.assessment import DISTRICT_POLICY
+    from propmgmt.settlement.services import draft_statement
+
+    now = local(TODAY, 0, 30)
+    month = previous_month(current_month(now))
+    point = Savepoint()
+
+    def prepare() -> None:
+        point.begin()
+        if policy_row_for(month) is None:
+            official = db.session.scalar(select(User).where(User.role == "official").limit(1))
+            save_policy(official, DISTRICT_POLICY, effective_month=month, now=now)
+
+    def settle() -> int:
+        statement, _ = draft_statement(month, now=now)
+        return len(statement.lines) if statement else 0
+
+    progress("scoring and settling a month ...")
+    result = measure("score and settle a month (city)", settle, runs=runs, target_ms=2000,
+                     prepare=prepare, restore=point.rollback)
+    db.session.rollback()
     return result

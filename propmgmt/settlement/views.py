@@ -1,0 +1,117 @@
+"""Settlement pages: the statements, one statement (print-ready), contesting a line, approving, .xlsx."""
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from openpyxl import Workbook
+
+from ..auth.access import roles_required
+from ..auth.roles import STATEMENT_APPROVERS, STATEMENT_CONTESTERS, STATEMENT_READERS
+from ..clock import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..request_args import page_arg
+from ..spreadsheets import append_row
+from ..web import on_refusal_go_to, transaction
+from .compute import ROUNDING_RULE, fen_to_yuan
+from .forms import ApproveForm, ContestForm
+from .models import StatementLine
+from .queries import statement_lines, statements, subdistrict_totals
+from .services import approve_statement, contest_line, statement_with_lines
+
+bp = Blueprint("settlement", __name__, url_prefix="/settlement")
+PER_PAGE = 24
+
+
+@bp.app_template_filter("yuan")
+def yuan(fen):
+    return fen_to_yuan(fen)
+
+
+@bp.route("/")
+@roles_required(*STATEMENT_READERS)
+def statement_list():
+    page = page_arg()
+    rows, total = statements(limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    return render_template("settlement/list.html", rows=rows, page=page, pages=max(1, -(-total // PER_PAGE)))
+
+
+def _page_context(statement_id: int) -> dict:
+    statement = statement_with_lines(statement_id)
+    rows = statement_lines(statement.id)
+    return {"statement": statement, "rows": rows, "totals": subdistrict_totals(rows), "rounding_rule": ROUNDING_RULE}
+
+
+@bp.route("/<int:statement_id>")
+@roles_required(*STATEMENT_READERS)
+def show(statement_id: int):
+    """The statement as it prints (the same template serves the PDF once documents.render_pdf is merged)."""
+    return render_template("settlement/statement.html", **_page_context(statement_id), contest_form=ContestForm(),
+                           approve_form=ApproveForm(),
+                           can_contest=current_user.role in STATEMENT_CONTESTERS,
+                           can_approve=current_user.role in STATEMENT_APPROVERS)
+
+
+@bp.route("/lines/<int:line_id>/contest", methods=["POST"])
+@roles_required(*STATEMENT_CONTESTERS)
+@transaction
+def contest(line_id: int):
+    line = db.session.get(StatementLine, line_id)
+    if line is not None:
+        on_refusal_go_to(url_for(".show", statement_id=line.statement_id))
+    form = ContestForm()
+    form.validate_on_submit()
+    line = contest_line(current_user, line_id, form.reason.data or "", now=utcnow())
+    flash(_("The line is contested; the official sees your reason before approving."), "success")
+    return redirect(url_for(".show", statement_id=line.statement_id) + f"#line-{line.id}")
+
+
+@bp.route("/<int:statement_id>/approve", methods=["POST"])
+@roles_required(*STATEMENT_APPROVERS)
+@transaction
+def approve(statement_id: int):
+    on_refusal_go_to(url_for(".show", statement_id=statement_id))
+    ApproveForm().validate_on_submit()
+    if not request.form.get("confirm"):
+        raise DomainError(_("Tick the box to confirm the approval."), field="confirm")
+    approve_statement(current_user, statement_id, now=utcnow())
+    flash(_("The statement is approved; it can no longer change."), "success")
+    return redirect(url_for(".show", statement_id=statement_id))
+
+
+@bp.route("/<int:statement_id>.xlsx")
+@roles_required(*STATEMENT_READERS)
+def export(statement_id: int):
+    context = _page_context(statement_id)
+    statement = context["statement"]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Statement"))
+    append_row(sheet, [_("Settlement statement %(month)s", month=statement.month.strftime("%Y-%m")),
+                       _("Approved") if statement.is_frozen else _("Draft")])
+    append_row(sheet, [str(ROUNDING_RULE)])
+    append_row(sheet, [_("Subdistrict"), _("Compound"), _("Line"), _("Households"), _("Floor area (m²)"),
+                       _("Days under fallback"), _("Days in the month"), _("Base amount (yuan)"), _("Score"),
+                       _("Band (%)"), _("After the band (yuan)"), _("Rectifications not fixed in time"),
+                       _("Deductions (yuan)"), _("Amount due (yuan)"), _("Contested")])
+    for line, compound, subdistrict in context["rows"]:
+        kind = _("Correction of %(month)s", month=line.corrects_month.strftime("%Y-%m")) if line.corrects_month \
+            else _("Month")
+        append_row(sheet, [subdistrict, compound.name, kind, line.households,
+                           float(line.floor_area) if line.floor_area is not None else None, line.days,
+                           line.days_in_month, fen_to_yuan(line.base_fen),
+                           str(line.score) if line.score is not None else "—", line.percent,
+                           fen_to_yuan(line.scored_fen), line.unfixed_rectifications, fen_to_yuan(line.deductions_fen),
+                           fen_to_yuan(line.due_fen), line.contest_reason])
+    for total in context["totals"]:
+        append_row(sheet, [total.name, _("Total"), "", "", "", "", "", fen_to_yuan(total.base_fen), "", "", "", "",
+                           fen_to_yuan(total.deductions_fen), fen_to_yuan(total.due_fen), ""])
+    append_row(sheet, [_("District"), _("Total"), "", "", "", "", "", "", "", "", "", "", "",
+                       fen_to_yuan(statement.total_fen), ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"statement-{statement.month:%Y-%m}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+

@@ -1,0 +1,23 @@
+// The spot-check form: the device's time and location at check-in, and an idempotency key so a
+// resend (a lost answer, a second tap) is applied once.
+(function () {
+  "use strict";
+  var form = document.getElementById("spot-check");
+  if (!form) { return; }
+  var key = form.querySelector("[data-idempotency-key]");
+  if (!key.value) {
+    key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
+      : String(Date.now()) + "-" + Math.random().toString(16).slice(2);
+  }
+  var status = form.querySelector("[data-check-in-status]");
+  function set(name, value) { form.elements[name].value = value; }
+  if (!form.elements.checked_at.value) { set("checked_at", new Date().toISOString()); }
+  if (navigator.geolocation) {
+    navigator.geolocation.getCurrentPosition(function (position) {
+      set("latitude", position.coords.latitude.toFixed(6));
+      set("longitude", position.coords.longitude.toFixed(6));
+      set("accuracy", Math.round(position.coords.accuracy));
+      if (status) { status.textContent = status.textContent + " ✓ ±" + Math.round(position.coords.accuracy) + " m"; }
+    }, function () { /* no location: the check is kept without one */ }, {enableHighAccuracy: true, timeout: 15000});
+  }
+})();

@@ -1,0 +1,118 @@
+"""The inspector's phone form, the rectification it makes on the operator's day, the policy form."""
+import io
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from propmgmt.assessment.models import AssessmentPolicy, Rectification, SpotCheck
+from propmgmt.assessment.services import save_policy
+from propmgmt.clock import utcnow
+from propmgmt.demo.assessment import DISTRICT_POLICY
+
+from ..conftest import jpeg
+from ..factories import AssignmentFactory, CompoundFactory, CrewFactory, ServiceTypeFactory, UserFactory
+
+
+def _setup(db):
+    save_policy(UserFactory(role="official"), DISTRICT_POLICY, effective_month=date(2026, 1, 1), now=utcnow())
+    ServiceTypeFactory(code="cleaning")
+    crew = CrewFactory()
+    compound = CompoundFactory(name="育英小区", management_mode="fallback", latitude=Decimal("37.857000"),
+                               longitude=Decimal("113.583000"))
+    AssignmentFactory(compound=compound, status="active", start_date=date(2026, 1, 1), crew_id=crew.id)
+    operator = UserFactory(role="operator", crew=crew)
+    db.session.commit()
+    return compound, operator
+
+
+def _post_check(client, compound, **fields):
+    data = {"compound": str(compound.id), "checked_at": "", "latitude": "37.857100", "longitude": "113.583100",
+            "accuracy": "12", "result_public_areas": "pass", "key": "k-1"} | fields
+    data["csrf_token"] = client.csrf_token(f"/assessment/checks/new?compound={compound.id}")
+    return client.post("/assessment/checks", data=data, content_type="multipart/form-data")
+
+
+def test_a_check_with_no_item_answered_is_refused_and_keeps_the_entries(client, login_as, db):
+    compound, _ = _setup(db)
+    login_as("inspector")
+    response = _post_check(client, compound, result_public_areas="", note="三号楼")
+    assert response.status_code == 400
+    assert db.session.scalar(select(SpotCheck)) is None
+    assert "三号楼" in response.get_data(as_text=True)
+
+
+def test_a_defect_becomes_the_crews_rectification_and_the_inspector_verifies_the_fix(client, login_as, db):
+    compound, operator = _setup(db)
+    inspector = login_as("inspector")
+    no_photo = _post_check(client, compound, result_public_areas="defects", defects_public_areas="2")
+    assert no_photo.status_code == 400 and db.session.scalar(select(SpotCheck)) is None
+    response = _post_check(client, compound, result_public_areas="defects", defects_public_areas="2",
+                           photo_public_areas=(io.BytesIO(jpeg()), "defect.jpg"), note_public_areas="楼道堆物")
+    assert response.status_code == 302
+    again = _post_check(client, compound, result_public_areas="pass")  # the same key sent again
+    assert again.status_code == 302
+    checks = db.session.scalars(select(SpotCheck)).all()
+    assert len(checks) == 1 and checks[0].items[0].points == Decimal(15) and not checks[0].far_away
+    rectification = db.session.scalar(select(Rectification))
+    assert rectification.status == "open" and rectification.crew_id == operator.crew_id
+
+    client.post("/logout", data={"csrf_token": client.csrf_token("/assessment/checks")})
+    client.post_form("/login", {"username": operator.username, "password": "password123"})
+    day = client.get("/field").get_data(as_text=True)
+    assert "楼道堆物" in day
+    client.post_form(f"/assessment/rectifications/{rectification.id}/fixed", {"note": "已清理"},
+                     page="/assessment/rectifications")
+    db.session.refresh(rectification)
+    assert rectification.status == "fixed"
+
+    client.post("/logout", data={"csrf_token": client.csrf_token("/field")})
+    client.post_form("/login", {"username": inspector.username, "password": "password123"})
+    client.post_form(f"/assessment/rectifications/{rectification.id}/verify", {"decision": "accept"},
+                     page="/assessment/rectifications")
+    db.session.refresh(rectification)
+    assert rectification.status == "verified"
+
+
+def test_a_check_in_far_from_the_compound_is_kept_and_flagged(client, login_as, db):
+    compound, _ = _setup(db)
+    login_as("inspector")
+    response = _post_check(client, compound, latitude="37.900000", key="k-far")
+    assert response.status_code == 302
+    check = db.session.scalar(select(SpotCheck))
+    assert check.far_away and check.distance_m > 2000 and check.accuracy_m == 12
+
+
+def test_the_official_saves_a_new_policy_version_through_the_form(client, login_as, db):
+    _setup(db)
+    login_as("official")
+    page = client.get("/assessment/policy").get_data(as_text=True)
+    assert "楼道及公共区域保洁" in page
+    form = _policy_form_data(client)
+    form["bands-1-low"] = "50"  # overlaps the first band
+    refused = client.post("/assessment/policy", data=form)
+    assert refused.status_code == 400 and "相互重叠" in refused.get_data(as_text=True)
+    form = _policy_form_data(client)
+    form["effective_month"] = "2027-01"
+    assert client.post("/assessment/policy", data=form).status_code == 302
+    newest = db.session.scalar(select(AssessmentPolicy).order_by(AssessmentPolicy.version.desc()))
+    assert newest.version == 2 and newest.effective_month == date(2027, 1, 1)
+    assert newest.document["bands"] == DISTRICT_POLICY["bands"]
+    assert newest.document["fees"]["cleaning"] == {"basis": "household", "fen": 600}
+
+
+def _policy_form_data(client) -> dict:
+    """The form's fields as the page renders them (inputs and selected options)."""
+    import re
+    html = client.get("/assessment/policy").get_data(as_text=True)
+    form = html[html.index('action="/assessment/policy"'):]
+    data = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form):
+        data[name] = value
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body)
+        data[name] = next(g for g in chosen.groups() if g is not None) if chosen else \
+            re.search(r'value="([^"]*)"', body).group(1)
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        data[name] = body.strip()
+    return data

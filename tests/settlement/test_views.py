@@ -1,0 +1,93 @@
+"""The statement's pages: the dispatcher contests a line, the official approves once, the .xlsx."""
+import io
+
+from openpyxl import load_workbook
+
+from propmgmt.settlement.services import draft_statement
+
+from .conftest import NOW, OCTOBER
+
+
+def _draft(db):
+    statement, _ = draft_statement(OCTOBER, now=NOW)
+    db.session.commit()
+    return statement
+
+
+def test_the_dispatcher_contests_a_line_with_a_reason(client, login_as, october, db):
+    statement = _draft(db)
+    line = next(line for line in statement.lines if line.compound_id == october["b"].id)
+    login_as("dispatcher")
+    page = client.get(f"/settlement/{statement.id}").get_data(as_text=True)
+    assert "乙小区" in page and "759.86" in page and "1,509.92" in page
+    refused = client.post_form(f"/settlement/lines/{line.id}/contest", {"reason": "  "},
+                               page=f"/settlement/{statement.id}", follow_redirects=True)
+    assert "请说明这一行哪里不对。" in refused.get_data(as_text=True)
+    client.post_form(f"/settlement/lines/{line.id}/contest", {"reason": "17日才开始服务，应按15天"},
+                     page=f"/settlement/{statement.id}")
+    assert "17日才开始服务，应按15天" in client.get(f"/settlement/{statement.id}").get_data(as_text=True)
+
+
+def test_the_official_approves_once_and_the_statement_is_frozen(client, login_as, october, db):
+    statement = _draft(db)
+    login_as("official")
+    page = f"/settlement/{statement.id}"
+    unconfirmed = client.post_form(f"{page}/approve", {}, page=page, follow_redirects=True)
+    assert statement.status == "draft" and unconfirmed.status_code == 200
+    client.post_form(f"{page}/approve", {"confirm": "on"}, page=page)
+    db.session.refresh(statement)
+    assert statement.status == "approved"
+    again = client.post(f"{page}/approve", data={"confirm": "on", "csrf_token": client.csrf_token("/settlement/")},
+                        follow_redirects=True)
+    text = again.get_data(as_text=True)
+    assert "这张结算单已被审批" in text
+
+
+def test_the_statement_downloads_as_xlsx(client, login_as, october, db):
+    statement = _draft(db)
+    login_as("dispatcher")
+    response = client.get(f"/settlement/{statement.id}.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+    assert any(row[1] == "乙小区" and row[13] == "455.92" for row in rows)
+    assert rows[-1][13] == "1,509.92"
+
+
+def test_the_month_page_and_the_compound_history(client, login_as, october):
+    login_as("official")
+    month = client.get("/assessment/months/2026-10").get_data(as_text=True)
+    assert "丙小区" in month and "82.0" in month
+    history = client.get(f"/assessment/compounds/{october['a'].id}").get_data(as_text=True)
+    assert "2026-10" in history and "82.0" in history
+    assert client.get("/assessment/months/2026-13").status_code in (400, 422)
+
+
+def test_overview_report_and_residents_page_show_the_scores(client, login_as, october, db):
+    from propmgmt.settlement.services import approve_statement
+
+    statement = _draft(db)
+    approve_statement(october["official"], statement.id, now=NOW)
+    db.session.commit()
+    login_as("official")
+    overview = client.get("/oversight").get_data(as_text=True)
+    assert "2026-10" in overview and "60.7" in overview  # (82.0 + 40.0 + 60.0) / 3
+    report = client.get("/oversight/report?month=2026-10").get_data(as_text=True)
+    assert "乙小区" in report and "丙小区" in report and "1,509.92" in report
+    client.post("/logout", data={"csrf_token": client.csrf_token("/oversight")})
+    public = client.get(f"/r/{october['a'].public_code}")
+    assert "82.0" in public.get_data(as_text=True)
+
+
+def test_the_qr_poster_opens_the_inspectors_form(client, login_as, october):
+    login_as("inspector")
+    response = client.get(f"/r/{october['a'].public_code}")
+    assert response.status_code == 302 and "/assessment/checks/new" in response.headers["Location"]
+
+
+def test_the_month_page_links_a_figure_to_its_tasks(client, login_as, october):
+    login_as("official")
+    month = client.get("/assessment/months/2026-10").get_data(as_text=True)
+    link = f"/oversight/tasks?outcome=on_time&amp;compound={october['a'].id}&amp;from=2026-10-01&amp;to=2026-10-31"
+    assert link in month
+    tasks = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert tasks.count("甲小区") >= 9
