@@ -52,6 +52,18 @@ FIELD_LABELS = {
     "rating": _l("Rating"),
     "offline": _l("Recorded offline"),
     "assignee_id": _l("Operator"),
+    "project_name": _l("Project"),
+    "leader": _l("Responsible leader"),
+    "contractor": _l("Contractor"),
+    "budget": _l("Budget (yuan)"),
+    "compounds": _l("Compounds"),
+    "content": _l("Content"),
+    "planned_new_start_on": _l("Planned works start"),
+    "planned_under_construction_on": _l("Planned on site"),
+    "planned_completed_on": _l("Planned completion"),
+    "planned_accepted_on": _l("Planned acceptance"),
+    "percent": _l("Progress (%)"),
+    "problems": _l("Problems"),
 }
 
 # The compound's timeline: what each audit action of a compound or its assignments is called.
@@ -93,4 +105,12 @@ TIMELINE_LABELS = {
     "handover_aborted": _l("Handover aborted"),
     "policy_changed": _l("Readiness criteria changed"),
     "notification_requeued": _l("Message queued again"),
+    "renovation_project_created": _l("Renovation project created"),
+    "renovation_project_changed": _l("Renovation project changed"),
+    "renovation_stage": _l("Renovation project moved to the next stage"),
+    "renovation_progress": _l("Monthly renovation progress reported"),
+    "renovation_problem_solved": _l("Renovation problem solved"),
+    "renovation_item_added": _l("Renovation content item added"),
+    "renovation_item_withdrawn": _l("Renovation content item withdrawn"),
+    "renovation_item_restored": _l("Renovation content item restored"),
 }

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..handovers.labels import STAGE_LABELS
 from ..handovers.queries import open_handover_of
 from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
+from ..renovation.labels import STAGE_LABELS as RENOVATION_STAGE_LABELS
 from ..request_args import choice_arg, int_arg, page_arg, text_arg
 from ..tables import ImportRejected, read_table
 from ..web import refused, transaction
@@ -44,7 +45,8 @@ def register_labels():
 
 # The words for the states an audit entry of each kind moves between, on the compound's timeline.
 TIMELINE_STATES = {"compound": MODE_LABELS, "assignment": ASSIGNMENT_STATUS_LABELS, "task": TASK_STATUS_LABELS,
-                   "complaint": CASE_STATUS_LABELS, "handover": STAGE_LABELS, "service_plan": PLAN_STATUS_LABELS}
+                   "complaint": CASE_STATUS_LABELS, "handover": STAGE_LABELS, "service_plan": PLAN_STATUS_LABELS,
+                   "renovation_project": RENOVATION_STAGE_LABELS}
 # ... and for the values of a change, by the field that changed.
 TIMELINE_VALUES = {"category": PROBLEM_LABELS, "management_mode": MODE_LABELS, "renovation_tier": TIER_LABELS,
                    "renovation_status": STATUS_LABELS, "stage": STAGE_LABELS, "source": SOURCE_LABELS}
