@@ -19,6 +19,7 @@ from ..handovers.labels import STAGE_LABELS
 from ..handovers.queries import open_handover_of
 from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
 from ..renovation.labels import STAGE_LABELS as RENOVATION_STAGE_LABELS
+from ..renovation.queries import compound_projects
 from ..request_args import choice_arg, int_arg, page_arg, text_arg
 from ..tables import ImportRejected, read_table
 from ..web import refused, transaction
@@ -129,7 +130,7 @@ def show_compound(compound_id: int):
     actions = available_actions(compound, current_user, open_assignment=any(a.is_open for a in assignments))
     return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id),
                            assignments=assignments, actions=actions, handover=open_handover_of(compound.id),
-                           )
+                           renovation_projects=compound_projects(compound.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])

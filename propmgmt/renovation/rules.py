@@ -87,3 +87,15 @@ def compound_status(projects) -> tuple[str, str, date | None] | None:
                    key=lambda p: p.actual_on("completed") or date.min)
         return "completed", done.tier, done.actual_on("completed")
     return COMPOUND_STATUS[project.stage], project.tier, None
+
+
+def next_planned_on(project) -> date | None:
+    """The planned date of the stage the project is to enter next (None once accepted)."""
+    stage = NEXT_STAGE.get(project.stage)
+    return project.planned_on(stage) if stage else None
+
+
+def is_late(project, today: date) -> bool:
+    """Late: the planned date of its next stage has passed (queries.late_expression says it in SQL)."""
+    planned = next_planned_on(project)
+    return planned is not None and planned < today
