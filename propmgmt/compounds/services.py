@@ -11,6 +11,7 @@ from ..audit.models import AuditEntry
 from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
+from ..renovation.models import project_compound
 from ..tables import ImportRejected, RowError
 from .models import RENOVATION_STATUSES, RENOVATION_TIERS, Community, Compound
 
@@ -20,6 +21,8 @@ EDITABLE_FIELDS = (
     "name", "community_id", "aliases", "address", "year_built", "buildings", "households",
     "floor_area", "renovation_tier", "renovation_status", "renovation_completed_on",
 )
+# Written by the compound's renovation projects once it has any (renovation.services.sync_compounds).
+RENOVATION_FIELDS = ("renovation_tier", "renovation_status", "renovation_completed_on")
 
 
 def new_public_code() -> str:
@@ -111,6 +114,11 @@ def update_compound(actor, compound: Compound, fields: dict, *, now: datetime) -
     merged = {key: getattr(compound, key) for key in EDITABLE_FIELDS} | fields
     _check(merged, today=now.date(), exclude_id=compound.id)
     merged["name"] = merged["name"].strip()
+    renovation = [key for key in RENOVATION_FIELDS if merged[key] != getattr(compound, key)]
+    if renovation and db.session.scalar(
+            select(project_compound.c.project_id).where(project_compound.c.compound_id == compound.id).limit(1)):
+        raise DomainError(_l("This compound's renovation follows its renovation projects: change it there."),
+                          field=renovation[0])
     changes = {}
     for key in EDITABLE_FIELDS:
         old, new = getattr(compound, key), merged[key]

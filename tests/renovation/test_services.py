@@ -153,3 +153,15 @@ def test_officials_keep_the_content_list(db, official, now):
     set_content_item_active(official, item, False, now=now)
     with pytest.raises(DomainError):
         create_project(official, _data([CompoundFactory()], official, item_ids=[item.id]), now=now)
+
+
+def test_the_register_leaves_the_renovation_of_a_compound_with_projects_to_them(db, official, now):
+    from propmgmt.compounds.services import update_compound
+
+    compound = CompoundFactory(renovation_status=None)
+    create_project(official, _data([compound], official), now=now)
+    with pytest.raises(DomainError) as refused:
+        update_compound(official, compound, {"renovation_status": "completed"}, now=now)
+    assert refused.value.field == "renovation_status"
+    assert update_compound(official, compound, {"households": 300, "renovation_status": "reserve"}, now=now) == {
+        "households": [120, 300]}
