@@ -38,6 +38,7 @@ from .drilldown import (
 from .exports import key_figures, report_pdf, report_xlsx
 from .models import ReportArchive
 from .queries import by_subdistrict, coverage, handover_funnel, overdue_now, unmanaged_days, weekly_periods
+from ..renovation.queries import month_in_renovation
 from .report import UNMANAGED_TOO_LONG_DAYS, Month, monthly_report
 from .rollups import DaySplit, area_health, area_health_of
 from .tasklist import OUTCOME_LABELS, TaskList, count_rows, crew_names, describe, task_rows
@@ -89,7 +90,8 @@ def render_report(month: Month, now) -> str:
     report = monthly_report(month, now=now)
     archived = db.session.scalar(select(ReportArchive.created_at).where(ReportArchive.month == month.label))
     return render_template("oversight/report.html", report=report, figures=key_figures(report), error=None,
-                           archived=archived,
+                           archived=archived, renovation=month_in_renovation(
+                               month.first_day, month.next.first_day, local_today(now)),
                            asked=month.label, latest=Month.containing(local_today(now)),
                            UNMANAGED_TOO_LONG_DAYS=UNMANAGED_TOO_LONG_DAYS)
 

@@ -130,3 +130,32 @@ def compound_projects(compound_id: int) -> list[Project]:
     return db.session.scalars(select(Project).join(project_compound, project_compound.c.project_id == Project.id)
                               .where(project_compound.c.compound_id == compound_id)
                               .order_by(Project.created_at.desc())).all()
+
+
+@dataclass
+class MonthInRenovation:
+    """The renovation section of the monthly dispatch report."""
+
+    started: list  # Project entering 新开工 in the month
+    completed: list  # Project reaching 竣工 in the month
+    late: list  # Project whose next planned date has passed (as of today)
+    problems_overdue: list  # (Problem, Project) past the date they were to be solved by
+
+
+def month_in_renovation(first: date, last: date, today: date) -> MonthInRenovation:
+    """Projects started and completed between `first` and `last` (exclusive); late ones and overdue
+    problems as of `today`, each with its responsible leader (4 statements)."""
+    def projects(*where):
+        return db.session.scalars(select(Project).options(joinedload(Project.leader),
+                                                          selectinload(Project.compounds))
+                                  .where(*where).order_by(Project.name, Project.id)).all()
+
+    problems = db.session.execute(
+        select(Problem, Project).join(ProgressEntry, ProgressEntry.id == Problem.entry_id)
+        .join(Project, Project.id == ProgressEntry.project_id).options(joinedload(Project.leader))
+        .where(Problem.solved_on.is_(None), Problem.solve_by < today)
+        .order_by(Problem.solve_by, Problem.id)).all()
+    return MonthInRenovation(
+        projects(Project.actual_new_start_on >= first, Project.actual_new_start_on < last),
+        projects(Project.actual_completed_on >= first, Project.actual_completed_on < last),
+        projects(late_expression(today)), [(problem, project) for problem, project in problems])

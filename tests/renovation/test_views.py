@@ -126,3 +126,17 @@ def test_officials_keep_the_content_list(client, db):
     assert not item.active
     form = client.get("/renovation/new").get_data(as_text=True)
     assert "加装电梯" not in form and "口袋公园" in form
+
+
+def test_the_monthly_report_has_a_renovation_section(client, db):
+    today = local_today()
+    leader = UserFactory(role="official", display_name="张副局长")
+    RenovationProjectFactory(name="滞后的储备项目", leader=leader, planned_new_start_on=today - timedelta(days=5),
+                             planned_under_construction_on=None, planned_completed_on=None, planned_accepted_on=None)
+    RenovationProjectFactory(name="本月开工项目", stage="new_start", actual_new_start_on=today.replace(day=1),
+                             planned_under_construction_on=today + timedelta(days=40), planned_completed_on=None,
+                             planned_accepted_on=None)
+    _sign_in(client)
+    html = client.get(f"/oversight/report?month={today.strftime('%Y-%m')}").get_data(as_text=True)
+    section = html.split("/renovation/")[0:]  # the section links every project it names
+    assert "滞后的储备项目" in html and "张副局长" in html and "本月开工项目" in html and len(section) > 2
