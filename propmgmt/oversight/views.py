@@ -22,6 +22,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..periods import Period
 from ..plans.outcomes import finished_at, finished_late, format_rate
+from ..renovation.queries import month_in_renovation
 from ..request_args import int_arg, page_arg
 from .complaints import CASE_OUTCOME_LABELS, answered_late, case_rows, complaint_figures, count_cases
 from .drilldown import (
@@ -38,7 +39,6 @@ from .drilldown import (
 from .exports import key_figures, report_pdf, report_xlsx
 from .models import ReportArchive
 from .queries import by_subdistrict, coverage, handover_funnel, overdue_now, unmanaged_days, weekly_periods
-from ..renovation.queries import month_in_renovation
 from .report import UNMANAGED_TOO_LONG_DAYS, Month, monthly_report
 from .rollups import DaySplit, area_health, area_health_of
 from .tasklist import OUTCOME_LABELS, TaskList, count_rows, crew_names, describe, task_rows
