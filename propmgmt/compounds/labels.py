@@ -56,7 +56,7 @@ FIELD_LABELS = {
     "leader": _l("Responsible leader"),
     "contractor": _l("Contractor"),
     "budget": _l("Budget (yuan)"),
-    "compounds": _l("Compounds"),
+    "compounds": _l("Compounds covered"),
     "content": _l("Content"),
     "planned_new_start_on": _l("Planned works start"),
     "planned_under_construction_on": _l("Planned on site"),

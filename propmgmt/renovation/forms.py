@@ -49,7 +49,7 @@ def _fen(amount: Decimal | None) -> int:
 
 class ProjectForm(FlaskForm):
     name = StringField(_l("Project name"), validators=[REQUIRED, Length(max=120)])
-    compound_ids = SelectMultipleField(_l("Compounds"), coerce=coerce_id, render_kw={"size": 10})
+    compound_ids = SelectMultipleField(_l("Compounds covered"), coerce=coerce_id, render_kw={"size": 10})
     tier = SelectField(_l("Tier"), choices=[SelectChoice(k, v) for k, v in PROJECT_TIER_LABELS.items()])
     item_ids = SelectMultipleField(_l("Content"), coerce=coerce_id, widget=ListWidget(prefix_label=False),
                                    option_widget=CheckboxInput())
@@ -101,7 +101,7 @@ class ProgressForm(FlaskForm):
     month = MonthField(_l("Month"), validators=[REQUIRED])
     percent = IntegerField(_l("Progress (%)"), validators=[
         REQUIRED, NumberRange(min=0, max=100, message=_l("The progress is a percentage from 0 to 100."))])
-    done = TextAreaField(_l("What was done"), validators=[Optional(), Length(max=2000)])
+    done = TextAreaField(_l("Work done in the month"), validators=[Optional(), Length(max=2000)])
     problems = FieldList(FormField(ProblemForm), min_entries=2, max_entries=5)
 
     def problem_data(self) -> list[ProblemData]:

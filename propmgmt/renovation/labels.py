@@ -14,8 +14,8 @@ STAGE_LABELS = {
 STAGE_DATE_LABELS = {
     "new_start": _l("Works start"),
     "under_construction": _l("On site"),
-    "completed": _l("Completion"),
-    "accepted": _l("Acceptance"),
+    "completed": _l("Works completion"),
+    "accepted": _l("Final acceptance"),
 }
 FUNDING_LABELS = {
     "central": _l("Central funds"),
