@@ -21,6 +21,7 @@ from ..renovation.services import (
     ProjectData,
     advance_stage,
     create_project,
+    ensure_content_items,
     record_progress,
     solve_problem,
     update_project,
@@ -62,6 +63,7 @@ def build_renovation(now: datetime) -> dict:
     dispatcher = db.session.scalar(select(User).where(User.username == "dispatcher"))
     if official is None:
         return {"renovation_projects": 0}
+    ensure_content_items()
     items = {i.name: i.id for i in db.session.scalars(select(ContentItem))}
     in_handover = select(Handover.compound_id)
     taken: set[int] = set()

@@ -22,7 +22,6 @@ from ..errors import DomainError
 from ..extensions import db
 from ..periods import Period
 from ..plans.outcomes import finished_at, finished_late, format_rate
-from ..renovation.queries import month_in_renovation
 from ..request_args import int_arg, page_arg
 from .complaints import CASE_OUTCOME_LABELS, answered_late, case_rows, complaint_figures, count_cases
 from .drilldown import (
@@ -90,8 +89,7 @@ def render_report(month: Month, now) -> str:
     report = monthly_report(month, now=now)
     archived = db.session.scalar(select(ReportArchive.created_at).where(ReportArchive.month == month.label))
     return render_template("oversight/report.html", report=report, figures=key_figures(report), error=None,
-                           archived=archived, renovation=month_in_renovation(
-                               month.first_day, month.next.first_day, local_today(now)),
+                           archived=archived,
                            asked=month.label, latest=Month.containing(local_today(now)),
                            UNMANAGED_TOO_LONG_DAYS=UNMANAGED_TOO_LONG_DAYS)
 

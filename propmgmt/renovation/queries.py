@@ -132,30 +132,26 @@ def compound_projects(compound_id: int) -> list[Project]:
                               .order_by(Project.created_at.desc())).all()
 
 
-@dataclass
-class MonthInRenovation:
-    """The renovation section of the monthly dispatch report."""
+def started_and_completed(first: date, last: date) -> tuple[int, int]:
+    """Projects that entered 新开工, and that reached 竣工, from `first` to `last` (exclusive)."""
+    started, completed = db.session.execute(select(
+        func.sum(case(((Project.actual_new_start_on >= first) & (Project.actual_new_start_on < last), 1), else_=0)),
+        func.sum(case(((Project.actual_completed_on >= first) & (Project.actual_completed_on < last), 1), else_=0)),
+    )).one()
+    return int(started or 0), int(completed or 0)
 
-    started: list  # Project entering 新开工 in the month
-    completed: list  # Project reaching 竣工 in the month
-    late: list  # Project whose next planned date has passed (as of today)
-    problems_overdue: list  # (Problem, Project) past the date they were to be solved by
+
+def late_projects(today: date) -> list[Project]:
+    """Projects whose next planned date has passed, with their leader, the longest overdue first."""
+    return db.session.scalars(select(Project).options(joinedload(Project.leader), selectinload(Project.compounds))
+                              .where(late_expression(today))
+                              .order_by(next_planned_expression(), Project.name, Project.id)).all()
 
 
-def month_in_renovation(first: date, last: date, today: date) -> MonthInRenovation:
-    """Projects started and completed between `first` and `last` (exclusive); late ones and overdue
-    problems as of `today`, each with its responsible leader (4 statements)."""
-    def projects(*where):
-        return db.session.scalars(select(Project).options(joinedload(Project.leader),
-                                                          selectinload(Project.compounds))
-                                  .where(*where).order_by(Project.name, Project.id)).all()
-
-    problems = db.session.execute(
+def problems_past_their_date(today: date) -> list[tuple[Problem, Project]]:
+    """Unsolved problems of the monthly progress past the date they were to be solved by, with the project."""
+    return [tuple(row) for row in db.session.execute(
         select(Problem, Project).join(ProgressEntry, ProgressEntry.id == Problem.entry_id)
         .join(Project, Project.id == ProgressEntry.project_id).options(joinedload(Project.leader))
         .where(Problem.solved_on.is_(None), Problem.solve_by < today)
-        .order_by(Problem.solve_by, Problem.id)).all()
-    return MonthInRenovation(
-        projects(Project.actual_new_start_on >= first, Project.actual_new_start_on < last),
-        projects(Project.actual_completed_on >= first, Project.actual_completed_on < last),
-        projects(late_expression(today)), [(problem, project) for problem, project in problems])
+        .order_by(Problem.solve_by, Problem.id)).all()]

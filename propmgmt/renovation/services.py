@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..auth.models import User
@@ -31,6 +32,9 @@ from .models import (
 from .rules import BUILDING_STAGES, DATED_STAGES, NEXT_STAGE, compound_status, dates_out_of_order, missing_for
 
 MAX_FEN = 10**15  # ten thousand billion 元: more is a typing error
+# The content list a district starts with (migration 0018r writes the same); officials keep it after.
+STARTING_ITEMS = ("拆除违建", "整修道路", "外墙", "管线", "立面",
+                  "口袋公园", "智能门禁", "视频监控", "停车管理", "引入物业")
 
 
 @dataclass
@@ -265,13 +269,16 @@ def record_progress(actor, project: Project, *, month: date, percent: int, done:
             continue
         if not problem.solver.strip() or problem.solve_by is None:
             raise DomainError(_l("Say who solves the problem and by when."), field="solver")
-    entry = ProgressEntry(project=project, month=month, percent=percent, done=done.strip(),
+    entry = ProgressEntry(project_id=project.id, month=month, percent=percent, done=done.strip(),
                           recorded_by_id=actor.id, recorded_at=now)
     entry.problems = [Problem(description=p.description.strip(), solver=p.solver.strip(), solve_by=p.solve_by)
                       for p in problems if p.description.strip()]
-    db.session.add(entry)
-    db.session.flush()
-    project.progress.sort(key=lambda e: e.month, reverse=True)
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+    except IntegrityError:  # the same month, recorded by someone else meanwhile
+        raise Conflict(_l("The progress of %(month)s is already recorded.", month=month.strftime("%Y-%m")))
+    db.session.expire(project, ["progress"])  # read again, newest month first
     _record(actor, project, "renovation_progress", now=now,
             changes={"percent": [None, percent], "problems": [None, len(entry.problems)]})
     return entry
@@ -301,6 +308,13 @@ def add_content_item(actor, name: str, *, now: datetime) -> ContentItem:
     db.session.flush()
     record(actor, "renovation_content_item", item.id, "renovation_item_added", now=now, reason=name)
     return item
+
+
+def ensure_content_items() -> None:
+    """The starting list, when the list is empty (a database emptied by `seed-demo --reset`)."""
+    if db.session.scalar(select(ContentItem.id).limit(1)) is None:
+        db.session.add_all(ContentItem(name=name, active=True, position=i) for i, name in enumerate(STARTING_ITEMS))
+        db.session.flush()
 
 
 def set_content_item_active(actor, item: ContentItem, active: bool, *, now: datetime) -> ContentItem:

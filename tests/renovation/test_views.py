@@ -131,12 +131,35 @@ def test_officials_keep_the_content_list(client, db):
 def test_the_monthly_report_has_a_renovation_section(client, db):
     today = local_today()
     leader = UserFactory(role="official", display_name="张副局长")
-    RenovationProjectFactory(name="滞后的储备项目", leader=leader, planned_new_start_on=today - timedelta(days=5),
-                             planned_under_construction_on=None, planned_completed_on=None, planned_accepted_on=None)
+    late = RenovationProjectFactory(name="滞后的储备项目", leader=leader,
+                                    planned_new_start_on=today - timedelta(days=5),
+                                    planned_under_construction_on=None, planned_completed_on=None,
+                                    planned_accepted_on=None)
     RenovationProjectFactory(name="本月开工项目", stage="new_start", actual_new_start_on=today.replace(day=1),
                              planned_under_construction_on=today + timedelta(days=40), planned_completed_on=None,
                              planned_accepted_on=None)
     _sign_in(client)
-    html = client.get(f"/oversight/report?month={today.strftime('%Y-%m')}").get_data(as_text=True)
-    section = html.split("/renovation/")[0:]  # the section links every project it names
-    assert "滞后的储备项目" in html and "张副局长" in html and "本月开工项目" in html and len(section) > 2
+    month = today.strftime("%Y-%m")
+    html = client.get(f"/oversight/report?month={month}").get_data(as_text=True)
+    assert "滞后的储备项目" in html and "张副局长" in html and f"/renovation/{late.id}" in html
+    figures = html.split("改造项目新开工")[1].split("</tr>")[0]
+    assert ">1<" in figures  # the project started this month
+    book = load_workbook(io.BytesIO(client.get(f"/oversight/report.xlsx?month={month}").data))
+    rows = list(book["滞后的改造项目"].iter_rows(values_only=True))
+    assert rows[1] == ("滞后的储备项目", "储备", "张副局长")
+    assert client.get(f"/oversight/report.pdf?month={month}").status_code == 200
+
+
+def test_the_pipeline_and_a_project_page_take_the_same_statements_whatever_the_number(client, db, count_queries):
+    _sign_in(client)
+    project = RenovationProjectFactory(compounds=[CompoundFactory(), CompoundFactory()])
+    counts = []
+    for extra in (0, 8):
+        for _ in range(extra):
+            RenovationProjectFactory(compounds=[CompoundFactory(), CompoundFactory()])
+        with count_queries() as pipeline:
+            assert client.get("/renovation").status_code == 200
+        with count_queries() as detail:
+            assert client.get(f"/renovation/{project.id}").status_code == 200
+        counts.append((pipeline.count, detail.count))
+    assert counts[0] == counts[1]
