@@ -11,7 +11,6 @@ from ..audit.models import AuditEntry
 from ..audit.services import record
 from ..errors import DomainError
 from ..extensions import db
-from ..renovation.models import project_compound
 from ..tables import ImportRejected, RowError
 from .models import RENOVATION_STATUSES, RENOVATION_TIERS, Community, Compound
 
@@ -23,6 +22,7 @@ EDITABLE_FIELDS = (
 )
 # Written by the compound's renovation projects once it has any (renovation.services.sync_compounds).
 RENOVATION_FIELDS = ("renovation_tier", "renovation_status", "renovation_completed_on")
+KEPT_ELSEWHERE = {"renovation": _l("This compound's renovation follows its renovation projects: change it there.")}
 
 
 def new_public_code() -> str:
@@ -108,17 +108,18 @@ def create_compound(actor, fields: dict, *, now: datetime) -> Compound:
     return compound
 
 
-def update_compound(actor, compound: Compound, fields: dict, *, now: datetime) -> dict:
-    """Applies the editable fields and returns what changed; the mode is not editable here."""
+def update_compound(actor, compound: Compound, fields: dict, *, now: datetime, kept: tuple[str, ...] = ()) -> dict:
+    """Applies the editable fields and returns what changed; the mode is not editable here.
+
+    `kept` names the groups of fields another domain writes for this compound (the caller knows:
+    "renovation" when it has renovation projects); changing one of them is refused."""
     fields = {key: value for key, value in fields.items() if key in EDITABLE_FIELDS}
     merged = {key: getattr(compound, key) for key in EDITABLE_FIELDS} | fields
     _check(merged, today=now.date(), exclude_id=compound.id)
     merged["name"] = merged["name"].strip()
     renovation = [key for key in RENOVATION_FIELDS if merged[key] != getattr(compound, key)]
-    if renovation and db.session.scalar(
-            select(project_compound.c.project_id).where(project_compound.c.compound_id == compound.id).limit(1)):
-        raise DomainError(_l("This compound's renovation follows its renovation projects: change it there."),
-                          field=renovation[0])
+    if renovation and "renovation" in kept:
+        raise DomainError(KEPT_ELSEWHERE["renovation"], field=renovation[0])
     changes = {}
     for key in EDITABLE_FIELDS:
         old, new = getattr(compound, key), merged[key]

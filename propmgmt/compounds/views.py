@@ -160,7 +160,8 @@ def edit_compound(compound_id: int):
     form.set_communities(area_choices()[1])
     if form.validate_on_submit():
         try:
-            changes = update_compound(current_user, compound, form.fields_dict(), now=utcnow())
+            changes = update_compound(current_user, compound, form.fields_dict(), now=utcnow(),
+                                      kept=("renovation",) if compound_projects(compound.id) else ())
         except DomainError as error:
             refused(error, form)
         else:

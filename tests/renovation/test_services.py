@@ -155,13 +155,20 @@ def test_officials_keep_the_content_list(db, official, now):
         create_project(official, _data([CompoundFactory()], official, item_ids=[item.id]), now=now)
 
 
-def test_the_register_leaves_the_renovation_of_a_compound_with_projects_to_them(db, official, now):
+def test_the_register_leaves_the_renovation_of_a_compound_with_projects_to_them(db, official, now, client):
     from propmgmt.compounds.services import update_compound
 
     compound = CompoundFactory(renovation_status=None)
     create_project(official, _data([compound], official), now=now)
     with pytest.raises(DomainError) as refused:
-        update_compound(official, compound, {"renovation_status": "completed"}, now=now)
+        update_compound(official, compound, {"renovation_status": "completed"}, now=now, kept=("renovation",))
     assert refused.value.field == "renovation_status"
-    assert update_compound(official, compound, {"households": 300, "renovation_status": "reserve"}, now=now) == {
-        "households": [120, 300]}
+    assert update_compound(official, compound, {"households": 300, "renovation_status": "reserve"}, now=now,
+                           kept=("renovation",)) == {"households": [120, 300]}
+
+    from ..factories import UserFactory as Users
+    editor = Users(role="official")
+    client.post_form("/login", {"username": editor.username, "password": "password123"})
+    page = f"/compounds/{compound.id}/edit"
+    form = client.get(page).get_data(as_text=True)
+    assert "renovation_status" in form
