@@ -11,5 +11,6 @@ from .orgs.models import Crew, Organisation, crew_compound  # noqa: F401
 from .outbox.models import Notification  # noqa: F401
 from .oversight.models import ReportArchive, RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew  # noqa: F401
 from .plans.models import ServicePlan, ServiceStandard, ServiceType, Task, TaskPhoto  # noqa: F401
+from .renovation.models import ContentItem, Funding, Problem, ProgressEntry, Project, TeamMember  # noqa: F401
 from .scheduler.models import SchedulerCount, SchedulerRun  # noqa: F401
 from .settlement.models import Statement, StatementLine  # noqa: F401

@@ -18,8 +18,10 @@ from propmgmt.models import (
     Compound,
     Crew,
     District,
+    Funding,
     Handover,
     Organisation,
+    Project,
     ServicePlan,
     ServiceStandard,
     ServiceType,
@@ -212,3 +214,21 @@ class HandoverFactory(Base):
 
     compound = factory.SubFactory(CompoundFactory, management_mode="fallback")
     stage = "assessing"
+
+
+class RenovationProjectFactory(Base):
+    """A renovation project in 储备 over one compound, with a leader, a budget and planned dates."""
+
+    class Meta:
+        model = Project
+
+    name = factory.Sequence(lambda n: f"测试改造项目{n}")
+    tier = "basic"
+    stage = "reserve"
+    leader = factory.SubFactory(UserFactory, role="official")
+    planned_new_start_on = date(2026, 12, 1)
+    planned_under_construction_on = date(2027, 1, 1)
+    planned_completed_on = date(2027, 6, 30)
+    planned_accepted_on = date(2027, 8, 31)
+    compounds = factory.LazyFunction(lambda: [CompoundFactory()])
+    funding = factory.LazyFunction(lambda: [Funding(source="district", amount_fen=50_000_000)])

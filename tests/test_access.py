@@ -76,6 +76,17 @@ ACCESS = {
     "handovers.policy_page": {"admin", "official", "dispatcher"},
     "handovers.save_policy": {"admin"},
     "handovers.inspection_photo": {"admin", "official", "dispatcher", "firm"},
+    "renovation.pipeline": {"admin", "official", "dispatcher"},
+    "renovation.export_ledger": {"admin", "official", "dispatcher"},
+    "renovation.show": {"admin", "official", "dispatcher"},
+    "renovation.items": {"admin", "official", "dispatcher"},
+    "renovation.new_project": {"admin", "official"},
+    "renovation.edit_project": {"admin", "official"},
+    "renovation.advance": {"admin", "official"},
+    "renovation.progress": {"admin", "official"},
+    "renovation.solve": {"admin", "official"},
+    "renovation.add_item": {"admin", "official"},
+    "renovation.item_active": {"admin", "official"},
     "oversight.overview": {"admin", "official", "dispatcher"},
     "oversight.report": {"admin", "official", "dispatcher"},
     "oversight.report_as_pdf": {"admin", "official", "dispatcher"},
@@ -191,7 +202,7 @@ def _requests(app, compound_id, assignment_id, type_id=1, plan_id=1):
               "notification_id": 1, "task_id": 1, "photo_id": 1, "handover_id": 1, "item_id": 1,
               "complaint_id": 1, "tracking_code": "NOSUCHCODE", "subdistrict_id": 1, "month": "2026-10",
               "kind": "pdf", "crew_id": 1, "user_id": 1, "organisation_id": 1, "rectification_id": 1,
-              "statement_id": 1, "line_id": 1}
+              "statement_id": 1, "line_id": 1, "project_id": 1, "problem_id": 1}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

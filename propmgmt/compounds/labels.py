@@ -76,8 +76,19 @@ FIELD_LABELS = {
     "owners_committee": _l("Owners' committee"),
     "fee_willingness": _l("Fee willingness (%)"),
     "operator": _l("Operator"),
-    "leader": _l("Crew leader"),
+    "leader": _l("Leader"),
     "starts_on": _l("Served since"),
+    "project_name": _l("Project"),
+    "contractor": _l("Contractor"),
+    "budget": _l("Budget (yuan)"),
+    "compounds": _l("Compounds covered"),
+    "content": _l("Content"),
+    "planned_new_start_on": _l("Planned works start"),
+    "planned_under_construction_on": _l("Planned on site"),
+    "planned_completed_on": _l("Planned completion"),
+    "planned_accepted_on": _l("Planned acceptance"),
+    "percent": _l("Progress (%)"),
+    "problems": _l("Problems"),
 }
 
 # The compound's timeline: what each audit action of a compound or its assignments is called.
@@ -160,4 +171,12 @@ TIMELINE_LABELS = {
     "statement_drafted": _l("Settlement statement drafted"),
     "statement_line_contested": _l("Settlement line contested"),
     "statement_approved": _l("Settlement statement approved"),
+    "renovation_project_created": _l("Renovation project created"),
+    "renovation_project_changed": _l("Renovation project changed"),
+    "renovation_stage": _l("Renovation project moved to the next stage"),
+    "renovation_progress": _l("Monthly renovation progress reported"),
+    "renovation_problem_solved": _l("Renovation problem solved"),
+    "renovation_item_added": _l("Renovation content item added"),
+    "renovation_item_withdrawn": _l("Renovation content item withdrawn"),
+    "renovation_item_restored": _l("Renovation content item restored"),
 }

@@ -20,6 +20,9 @@ EDITABLE_FIELDS = (
     "name", "community_id", "aliases", "address", "year_built", "buildings", "households",
     "floor_area", "renovation_tier", "renovation_status", "renovation_completed_on",
 )
+# Written by the compound's renovation projects once it has any (renovation.services.sync_compounds).
+RENOVATION_FIELDS = ("renovation_tier", "renovation_status", "renovation_completed_on")
+KEPT_ELSEWHERE = {"renovation": _l("This compound's renovation follows its renovation projects: change it there.")}
 
 
 def new_public_code() -> str:
@@ -105,12 +108,18 @@ def create_compound(actor, fields: dict, *, now: datetime) -> Compound:
     return compound
 
 
-def update_compound(actor, compound: Compound, fields: dict, *, now: datetime) -> dict:
-    """Applies the editable fields and returns what changed; the mode is not editable here."""
+def update_compound(actor, compound: Compound, fields: dict, *, now: datetime, kept: tuple[str, ...] = ()) -> dict:
+    """Applies the editable fields and returns what changed; the mode is not editable here.
+
+    `kept` names the groups of fields another domain writes for this compound (the caller knows:
+    "renovation" when it has renovation projects); changing one of them is refused."""
     fields = {key: value for key, value in fields.items() if key in EDITABLE_FIELDS}
     merged = {key: getattr(compound, key) for key in EDITABLE_FIELDS} | fields
     _check(merged, today=now.date(), exclude_id=compound.id)
     merged["name"] = merged["name"].strip()
+    renovation = [key for key in RENOVATION_FIELDS if merged[key] != getattr(compound, key)]
+    if renovation and "renovation" in kept:
+        raise DomainError(KEPT_ELSEWHERE["renovation"], field=renovation[0])
     changes = {}
     for key in EDITABLE_FIELDS:
         old, new = getattr(compound, key), merged[key]

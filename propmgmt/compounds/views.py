@@ -20,6 +20,8 @@ from ..handovers.labels import DECISION_RESULT_LABELS, FACILITY_LABELS, INSPECTI
 from ..handovers.queries import open_handover_of
 from ..orgs.labels import STATUS_LABELS as ORGANISATION_STATUS_LABELS
 from ..plans.labels import PLAN_STATUS_LABELS, TASK_STATUS_LABELS
+from ..renovation.labels import STAGE_LABELS as RENOVATION_STAGE_LABELS
+from ..renovation.queries import compound_projects
 from ..request_args import choice_arg, int_arg, page_arg, text_arg
 from ..tables import ImportRejected, read_table
 from ..users.labels import ACCOUNT_STATE_LABELS
@@ -50,7 +52,8 @@ def register_labels():
 TIMELINE_STATES = {"compound": MODE_LABELS, "assignment": ASSIGNMENT_STATUS_LABELS, "task": TASK_STATUS_LABELS,
                    "complaint": CASE_STATUS_LABELS, "handover": STAGE_LABELS | DECISION_RESULT_LABELS,
                    "service_plan": PLAN_STATUS_LABELS,
-                   "user": ACCOUNT_STATE_LABELS, "organisation": ORGANISATION_STATUS_LABELS}
+                   "user": ACCOUNT_STATE_LABELS, "organisation": ORGANISATION_STATUS_LABELS,
+                   "renovation_project": RENOVATION_STAGE_LABELS}
 # ... and for the values of a change, by the field that changed.
 TIMELINE_VALUES = {"category": PROBLEM_LABELS, "management_mode": MODE_LABELS, "renovation_tier": TIER_LABELS,
                    "renovation_status": STATUS_LABELS, "stage": STAGE_LABELS, "source": SOURCE_LABELS,
@@ -138,7 +141,7 @@ def show_compound(compound_id: int):
     actions = available_actions(compound, current_user, open_assignment=any(a.is_open for a in assignments))
     return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id),
                            assignments=assignments, actions=actions, handover=open_handover_of(compound.id),
-                           )
+                           renovation_projects=compound_projects(compound.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -168,7 +171,8 @@ def edit_compound(compound_id: int):
     form.set_communities(area_choices()[1])
     if form.validate_on_submit():
         try:
-            changes = update_compound(current_user, compound, form.fields_dict(), now=utcnow())
+            changes = update_compound(current_user, compound, form.fields_dict(), now=utcnow(),
+                                      kept=("renovation",) if compound_projects(compound.id) else ())
         except DomainError as error:
             refused(error, form)
         else:

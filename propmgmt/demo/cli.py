@@ -11,6 +11,7 @@ from ..oversight.rollups import refresh_rollups
 from .activity import build_activity, build_handovers
 from .assessment import build_assessment
 from .history import build_history
+from .renovation import build_renovation
 from .seed import DEMO_PASSWORD, SCALES, database_is_empty, seed_demo, wipe_database
 
 bp = Blueprint("demo_cli", __name__, cli_group=None)
@@ -45,10 +46,13 @@ def seed_demo_command(scale, history_days, reset, if_empty):
         # Before the history, so a compound handed over has no fallback service after its handover.
         handovers = build_handovers(now, upload_dir=current_app.config["UPLOAD_DIR"], scale=scale)
         db.session.commit()
+        renovation = build_renovation(now)
+        db.session.commit()
     click.echo(
         f"Seeded {result['compounds']} compounds, {result['households']} households, "
         f"{result['fallback']} under fallback service, {result['operators']} operators, "
-        f"{handovers['handovers']} handovers in {time.perf_counter() - started:.1f} s."
+        f"{handovers['handovers']} handovers, {renovation['renovation_projects']} renovation projects "
+        f"in {time.perf_counter() - started:.1f} s."
     )
     if history_days:
         _build_history(history_days)

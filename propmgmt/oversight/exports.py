@@ -16,6 +16,7 @@ from ..clock import to_local
 from ..compounds.labels import MODE_LABELS
 from ..handovers.labels import STAGE_LABELS
 from ..plans.outcomes import format_rate
+from ..renovation.labels import STAGE_LABELS as RENOVATION_STAGE_LABELS
 from ..residents.posters import FONT  # registers reportlab's built-in Chinese CID font
 from ..spreadsheets import append_row
 from .report import MonthlyReport
@@ -49,6 +50,8 @@ def key_figures(report: MonthlyReport) -> list[tuple[str, object, object]]:
         (_l("Assignments started"), lambda f: f.assignments_started),
         (_l("Assignments ended"), lambda f: f.assignments_ended),
         (_l("Handovers completed"), lambda f: f.handovers_completed),
+        (_l("Renovation projects started"), lambda f: f.renovation_started),
+        (_l("Renovation projects completed"), lambda f: f.renovation_completed),
     ):
         rows.append((str(label), get(report.current), get(report.previous)))
     for mode in report.current.modes:
@@ -83,6 +86,12 @@ def topic_rows(report: MonthlyReport) -> list[tuple[str, list[str], list[list]]]
          [[*_place(c), days, _name(a.responsible_leader if a else None)] for c, days, a in items.unmanaged_too_long]),
         (str(_l("Awaiting decision")), [compound, subdistrict, str(_l("Decision no.")), leader],
          [[*_place(a.compound), a.decision_no, _name(a.responsible_leader)] for a in items.awaiting_decision]),
+        (str(_l("Late renovation projects")), [str(_l("Project")), str(_l("Stage")), leader],
+         [[p.name, str(RENOVATION_STAGE_LABELS[p.stage]), _name(p.leader)] for p in items.renovation_late]),
+        (str(_l("Renovation problems past their date")), [str(_l("Project")), str(_l("Problem")),
+                                                          str(_l("Who solves it")), str(_l("By when")), leader],
+         [[p.name, problem.description, problem.solver, problem.solve_by.isoformat(), _name(p.leader)]
+          for problem, p in items.renovation_problems]),
     ]
 
 

@@ -29,6 +29,7 @@ from ..handovers.models import Handover
 from ..handovers.queries import pipeline
 from ..periods import Period
 from ..plans.outcomes import Health
+from ..renovation.queries import late_projects, problems_past_their_date, started_and_completed
 from .rollups import DaySplit, area_health
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -105,11 +106,14 @@ class Figures:
     assignments_ended: int
     handovers_completed: int
     hotline: HotlineFigures = field(default_factory=HotlineFigures)
+    renovation_started: int = 0  # renovation projects entering 新开工 in the month
+    renovation_completed: int = 0  # ... and reaching 竣工
 
     @property
     def has_activity(self) -> bool:
         return bool(self.health.due or self.complaints_received or self.complaints_resolved
-                    or self.assignments_started or self.assignments_ended or self.handovers_completed)
+                    or self.assignments_started or self.assignments_ended or self.handovers_completed
+                    or self.renovation_started or self.renovation_completed)
 
 
 @dataclass
@@ -119,11 +123,13 @@ class OpenItems:
     complaints_overdue: list = field(default_factory=list)  # (Complaint, leader or None)
     unmanaged_too_long: list = field(default_factory=list)  # (Compound, days, proposed Assignment or None)
     awaiting_decision: list = field(default_factory=list)  # proposed Assignment
+    renovation_late: list = field(default_factory=list)  # renovation Project past a planned date
+    renovation_problems: list = field(default_factory=list)  # (renovation Problem, Project) past its date
 
     @property
     def count(self) -> int:
         return (len(self.assignments_past_review) + len(self.handovers_stuck) + len(self.complaints_overdue)
-                + len(self.unmanaged_too_long))
+                + len(self.unmanaged_too_long) + len(self.renovation_late) + len(self.renovation_problems))
 
     @property
     def without_proposal(self) -> int:
@@ -166,7 +172,8 @@ def figures(month: Month, *, now: datetime) -> Figures:
     days = Period(first, last - timedelta(days=1))
     service = area_health(DaySplit(days.first, days.last, now), days)
     return Figures(service, *(int(v or 0) for v in complaints), modes_at(end),
-                   *(int(v or 0) for v in assignments), handovers, hotline_figures(start, end, now))
+                   *(int(v or 0) for v in assignments), handovers, hotline_figures(start, end, now),
+                   *started_and_completed(first, last))
 
 
 def modes_at(moment: datetime) -> dict[str, int]:
@@ -220,6 +227,8 @@ def open_items(*, now: datetime) -> OpenItems:
             Compound.mode_since <= now - timedelta(days=UNMANAGED_TOO_LONG_DAYS))
         .order_by(Compound.mode_since, Compound.id)).all()
     items.unmanaged_too_long = [(c, (now - c.mode_since).days, proposed.get(c.id)) for c in unmanaged]
+    items.renovation_late = late_projects(today)
+    items.renovation_problems = problems_past_their_date(today)
     return items
 
 

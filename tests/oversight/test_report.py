@@ -184,7 +184,8 @@ def test_ledger_has_one_sheet_per_topic_with_the_right_rows(dataset, app):
         workbook = load_workbook(io.BytesIO(report_xlsx(monthly_report(OCTOBER, now=NOW))))
     assert workbook.sheetnames == [zh(t) for t in ("Key figures", "Assignments past review", "Handovers stuck",
                                                      "Complaints past deadline", "Unmanaged too long",
-                                                     "Awaiting decision")]
+                                                     "Awaiting decision", "Late renovation projects",
+                                                     "Renovation problems past their date")]
     figures_sheet = {row[0]: row[1:] for row in workbook[zh("Key figures")].iter_rows(min_row=3, values_only=True)}
     assert figures_sheet[zh("Tasks due")] == (4, 1)
     assert figures_sheet[zh("Completion")] == ("75.0%", "100.0%")
