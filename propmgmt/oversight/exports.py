@@ -1,24 +1,22 @@
 """The monthly dispatch report as a PDF (in Chinese, for the meeting) and as an .xlsx ledger (台账).
 
-Both read one MonthlyReport and share its rows (report_rows), so the page, the PDF and the
-ledger can never disagree.
+Both read one MonthlyReport: the PDF is the report page's own template (documents.render_pdf), the
+ledger shares its rows (topic_rows), so the page, the PDF and the ledger can never disagree.
 """
 import io
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas
 
+from ..charts import Series, percent_line_chart
 from ..clock import to_local
 from ..compounds.labels import MODE_LABELS
+from ..documents import render_pdf
 from ..handovers.labels import STAGE_LABELS
 from ..plans.outcomes import format_rate
-from ..residents.posters import FONT  # registers reportlab's built-in Chinese CID font
 from ..spreadsheets import append_row
-from .report import MonthlyReport
+from .report import UNMANAGED_TOO_LONG_DAYS, Month, MonthlyReport
 
 NONE = "—"
 TITLE = _l("Monthly dispatch report %(month)s")
@@ -101,47 +99,21 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     return buffer.getvalue()
 
 
-class _Writer:
-    """Lines of text down A4 pages, a new page when one is full."""
+def trend_chart(report: MonthlyReport):
+    """The 12 weeks' completion and on-time rates as an SVG drawn from the data (page, print and PDF)."""
+    return percent_line_chart(report.trend_labels, [
+        Series(str(_l("Completion")), [h.completion_rate for _, h in report.trend]),
+        Series(str(_l("On time")), [h.on_time_rate for _, h in report.trend]),
+    ], title=str(_l("Completion and on-time rate, last 12 weeks")))
 
-    def __init__(self, pdf: canvas.Canvas):
-        self.pdf, self.y = pdf, A4[1] - 20 * mm
 
-    def line(self, text: str, size: int = 10, indent: float = 0, gap: float = 6 * mm) -> None:
-        self.columns([(text[:90], 0)], size, indent, gap)
-
-    def columns(self, cells: list[tuple[str, float]], size: int = 10, indent: float = 0,
-                gap: float = 6 * mm) -> None:
-        """(text, x offset in mm) per cell, on one line."""
-        if self.y < 20 * mm:
-            self.pdf.showPage()
-            self.y = A4[1] - 20 * mm
-        self.pdf.setFont(FONT, size)
-        for text, x in cells:
-            self.pdf.drawString(18 * mm + indent + x * mm, self.y, text)
-        self.y -= gap
+def report_context(report: MonthlyReport, *, latest: Month, archived=None) -> dict:
+    """What templates/oversight/report.html needs, for the page and for the PDF alike."""
+    return {"report": report, "figures": key_figures(report), "error": None, "archived": archived,
+            "asked": report.month.label, "latest": latest, "trend_svg": trend_chart(report),
+            "UNMANAGED_TOO_LONG_DAYS": UNMANAGED_TOO_LONG_DAYS}
 
 
 def report_pdf(report: MonthlyReport) -> bytes:
-    """The report for the meeting, always in Chinese."""
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
-    with force_locale("zh"):
-        title = str(TITLE % {"month": report.month.label})
-        pdf.setTitle(title)
-        out = _Writer(pdf)
-        out.line(title, 18, gap=10 * mm)
-        if not report.current.has_activity:
-            out.line(str(NO_ACTIVITY), 10)
-        out.columns([(str(_l("Figure")), 0), (report.month.label, 110), (report.month.previous.label, 140)], 11)
-        for label, now_value, before in key_figures(report):
-            out.columns([(label, 0), (str(now_value), 110), (str(before), 140)], 10, indent=4 * mm)
-        out.line(str(_l("Open items as of %(day)s", day=to_local(report.as_of).strftime("%Y-%m-%d"))), 13,
-                 gap=8 * mm)
-        for title, _header, rows in topic_rows(report):
-            out.line(f"{title} ({len(rows)})", 12)
-            for row in rows:
-                out.line("  |  ".join(str(v) for v in row), 9, indent=4 * mm, gap=5 * mm)
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
+    """The report for the meeting, always in Chinese: the report page's own template on A4."""
+    return render_pdf("oversight/report.html", **report_context(report, latest=report.month))
