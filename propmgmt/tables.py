@@ -49,6 +49,16 @@ def read_table(filename: str, data: bytes) -> list[list]:
     raise ImportRejected([RowError(0, "", str(_l("Wrong file type: upload a .csv or .xlsx file.")))])
 
 
+def header_position(table: list[list], names, *, within: int = 5) -> int:
+    """Index of the header row: the first of the first rows with a cell named one of `names`
+    (an exported sheet has a title above it); 0 when none is."""
+    wanted = {name.lower() for name in names}
+    for i, row in enumerate(table[:within]):
+        if any(cell_text(cell).lower() in wanted for cell in row):
+            return i
+    return 0
+
+
 # Control characters a spreadsheet cell may carry (all but tab and newline): they never mean anything
 # here, and CR/LF in a name would end up in an email's subject.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")

@@ -1,23 +1,19 @@
 """12345 hotline tickets: matching the compound the caller named, reading the hotline's CSV/.xlsx
-export into tickets, and the reply sheet back to the hotline.
+export into tickets (the reply sheet back to the hotline is in exports.py).
 """
-import io
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from sqlalchemy import or_, select
 
-from ..clock import district_tz, to_local
+from ..clock import district_tz
 from ..compounds.models import Community, Compound, Subdistrict
 from ..database import contains
 from ..extensions import db
-from ..spreadsheets import append_row
 from ..tables import ImportRejected, RowError, one_line, read_table
 from ..tables import cell_text as _text
-from .models import Complaint
 from .policy import HOTLINE_CATEGORIES
 
 COLUMNS = {
@@ -130,23 +126,3 @@ def read_tickets(filename: str, data: bytes) -> list[tuple[int, dict | None, str
         fields.update(received_at=received, resolve_hours=hours)
         result.append((number, fields, ""))
     return result
-
-
-def replies_xlsx(cases: list[Complaint]) -> bytes:
-    """The reply to the hotline: ticket, what was done, when (district time)."""
-    from .labels import STATUS_LABELS
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.title = "回复"
-    append_row(sheet, ["工单编号", "小区名称", "处理状态", "受理时间", "派单时间", "办结时间", "办理结果", "满意度"])
-
-    def when(value):
-        return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    for c in cases:
-        append_row(sheet, [c.hotline_ticket_no, c.compound.name if c.compound else c.hotline_compound_name,
-                      str(STATUS_LABELS.get(c.status, c.status)), when(c.acknowledged_at), when(c.dispatched_at),
-                      when(c.resolved_at), c.resolution_note, c.rating or ""])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

@@ -28,7 +28,8 @@ from ..request_args import as_id, choice_arg
 from ..tables import ImportRejected
 from ..web import on_refusal_go_to, refused, send_photo, transaction
 from . import services
-from .hotline import read_tickets, replies_xlsx
+from .exports import replies_xlsx
+from .hotline import read_tickets
 from .labels import PROBLEM_LABELS, SEVERITY_LABELS, SOURCE_LABELS, STATUS_LABELS
 from .models import COMPLAINT_SOURCES, COMPLAINT_STATUSES, Complaint, ComplaintPhoto
 from .policy import available_actions, may_see_contact
@@ -175,5 +176,6 @@ def hotline_import():
 def hotline_replies():
     cases = db.session.scalars(select(Complaint).where(Complaint.source == "hotline")
                                .order_by(Complaint.received_at)).all()
-    return send_file(io.BytesIO(replies_xlsx(cases)), as_attachment=True, download_name="12345-replies.xlsx",
+    return send_file(io.BytesIO(replies_xlsx(cases, now=utcnow())), as_attachment=True,
+                     download_name="12345-replies.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..tables import ImportRejected, RowError
+from ..tables import ImportRejected, RowError, header_position
 from ..tables import cell_text as _text
 from .labels import MODE_LABELS, STATUS_LABELS, TIER_LABELS, reverse_lookup
 from .models import Community, Subdistrict
@@ -89,6 +89,8 @@ def parse_rows(table: list[list]) -> list[ImportRow]:
     table = [row for row in table if any(_text(cell) for cell in row)]
     if not table:
         raise ImportRejected([RowError(0, "", str(_l("The file is empty.")))])
+    # The register's own export has its title and filters above the header: start at the header.
+    table = table[header_position(table, COLUMNS["name"]):]
     if len(table) - 1 > MAX_ROWS:
         raise ImportRejected([RowError(0, "", str(_l("At most %(n)d rows per file.", n=MAX_ROWS)))])
     header = [_text(cell).lower() for cell in table[0]]

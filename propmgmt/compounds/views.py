@@ -113,7 +113,7 @@ def list_compounds():
 @bp.route("/export.xlsx")
 @roles_required(*LEDGER_EXPORTERS)
 def export_compounds():
-    data = register_xlsx(_filter_from_args())
+    data = register_xlsx(_filter_from_args(), now=utcnow())
     return send_file(io.BytesIO(data), as_attachment=True,
                      download_name=f"compounds-{local_today().isoformat()}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

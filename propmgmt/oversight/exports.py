@@ -3,19 +3,15 @@
 Both read one MonthlyReport: the PDF is the report page's own template (documents.render_pdf), the
 ledger shares its rows (topic_rows), so the page, the PDF and the ledger can never disagree.
 """
-import io
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 
 from ..charts import Series, percent_line_chart
-from ..clock import to_local
 from ..compounds.labels import MODE_LABELS
 from ..documents import render_pdf
 from ..handovers.labels import STAGE_LABELS
-from ..plans.outcomes import format_rate
-from ..spreadsheets import append_row
+from ..spreadsheets import Column, Sheet, Typed, workbook_bytes
 from .report import UNMANAGED_TOO_LONG_DAYS, Month, MonthlyReport
 
 NONE = "—"
@@ -28,25 +24,26 @@ def _name(user) -> str:
     return user.label if user is not None else str(_l("No leader named"))
 
 
-def key_figures(report: MonthlyReport) -> list[tuple[str, object, object]]:
-    """(label, this month, previous month) in the order the meeting reads them."""
+def key_figures(report: MonthlyReport) -> list[tuple[str, str, object, object]]:
+    """(label, kind, this month, previous month) in the order the meeting reads them; kind is "int"
+    or "rate" (a percentage, None when nothing came due), formatted by the page and the ledger."""
     rows = []
-    for label, get in (
-        (_l("Tasks due"), lambda f: f.health.due),
-        (_l("Completion"), lambda f: format_rate(f.health.completion_rate)),
-        (_l("On time"), lambda f: format_rate(f.health.on_time_rate)),
-        (_l("Missed"), lambda f: f.health.missed),
-        (_l("First pass"), lambda f: format_rate(f.health.first_pass_rate)),
-        (_l("Complaints received"), lambda f: f.complaints_received),
-        (_l("Resolved within deadline"), lambda f: f.complaints_within_deadline),
-        (_l("Complaints resolved"), lambda f: f.complaints_resolved),
-        (_l("Assignments started"), lambda f: f.assignments_started),
-        (_l("Assignments ended"), lambda f: f.assignments_ended),
-        (_l("Handovers completed"), lambda f: f.handovers_completed),
+    for label, kind, get in (
+        (_l("Tasks due"), "int", lambda f: f.health.due),
+        (_l("Completion"), "rate", lambda f: f.health.completion_rate),
+        (_l("On time"), "rate", lambda f: f.health.on_time_rate),
+        (_l("Missed"), "int", lambda f: f.health.missed),
+        (_l("First pass"), "rate", lambda f: f.health.first_pass_rate),
+        (_l("Complaints received"), "int", lambda f: f.complaints_received),
+        (_l("Resolved within deadline"), "int", lambda f: f.complaints_within_deadline),
+        (_l("Complaints resolved"), "int", lambda f: f.complaints_resolved),
+        (_l("Assignments started"), "int", lambda f: f.assignments_started),
+        (_l("Assignments ended"), "int", lambda f: f.assignments_ended),
+        (_l("Handovers completed"), "int", lambda f: f.handovers_completed),
     ):
-        rows.append((str(label), get(report.current), get(report.previous)))
+        rows.append((str(label), kind, get(report.current), get(report.previous)))
     for mode in report.current.modes:
-        rows.append((str(_l("Compounds at month end: %(mode)s", mode=MODE_LABELS[mode])),
+        rows.append((str(_l("Compounds at month end: %(mode)s", mode=MODE_LABELS[mode])), "int",
                      report.current.modes[mode], report.previous.modes[mode]))
     return rows
 
@@ -57,46 +54,45 @@ def _place(compound) -> list:
     return [compound.name, compound.community.subdistrict.name]
 
 
-def topic_rows(report: MonthlyReport) -> list[tuple[str, list[str], list[list]]]:
-    """(sheet title, header, rows) for every list of open items."""
+def topic_rows(report: MonthlyReport) -> list[tuple[str, list[Column], list[list]]]:
+    """(sheet title, columns, rows) for every list of open items."""
     items = report.items
-    compound, subdistrict, leader = str(_l("Compound")), str(_l("Subdistrict")), str(_l("Responsible leader"))
+    compound, subdistrict = Column(str(_l("Compound"))), Column(str(_l("Subdistrict")))
+    leader = Column(str(_l("Responsible leader")))
     return [
-        (str(_l("Assignments past review")), [compound, subdistrict, str(_l("Decision no.")),
-                                               str(_l("Review date")), leader],
-         [[*_place(a.compound), a.decision_no, a.review_date.isoformat(), _name(a.responsible_leader)]
+        (str(_l("Assignments past review")), [compound, subdistrict, Column(str(_l("Decision no."))),
+                                               Column(str(_l("Review date")), "date"), leader],
+         [[*_place(a.compound), a.decision_no, a.review_date, _name(a.responsible_leader)]
           for a in items.assignments_past_review]),
-        (str(_l("Handovers stuck")), [compound, subdistrict, str(_l("Stage")), str(_l("Days in stage")), leader],
+        (str(_l("Handovers stuck")), [compound, subdistrict, Column(str(_l("Stage"))),
+                                       Column(str(_l("Days in stage")), "int"), leader],
          [[*_place(r.handover.compound), str(STAGE_LABELS[r.handover.stage]), r.days_in_stage,
            _name(r.handover.stage_owner)] for r in items.handovers_stuck]),
-        (str(_l("Complaints past deadline")), [compound, subdistrict, str(_l("Tracking code")),
-                                                str(_l("Deadline")), leader],
-         [[*_place(c.compound), c.tracking_code, to_local(c.resolve_due_at).strftime("%Y-%m-%d %H:%M"), _name(u)]
-          for c, u in items.complaints_overdue]),
-        (str(_l("Unmanaged too long")), [compound, subdistrict, str(_l("Days unmanaged")), leader],
+        (str(_l("Complaints past deadline")), [compound, subdistrict, Column(str(_l("Tracking code"))),
+                                                Column(str(_l("Deadline")), "datetime"), leader],
+         [[*_place(c.compound), c.tracking_code, c.resolve_due_at, _name(u)] for c, u in items.complaints_overdue]),
+        (str(_l("Unmanaged too long")), [compound, subdistrict, Column(str(_l("Days unmanaged")), "int"), leader],
          [[*_place(c), days, _name(a.responsible_leader if a else None)] for c, days, a in items.unmanaged_too_long]),
-        (str(_l("Awaiting decision")), [compound, subdistrict, str(_l("Decision no.")), leader],
+        (str(_l("Awaiting decision")), [compound, subdistrict, Column(str(_l("Decision no."))), leader],
          [[*_place(a.compound), a.decision_no, _name(a.responsible_leader)] for a in items.awaiting_decision]),
     ]
 
 
 def report_xlsx(report: MonthlyReport) -> bytes:
-    """One sheet of key figures, then one sheet per topic."""
-    workbook = Workbook(write_only=True)
+    """One sheet of key figures, then one sheet per topic, each titled with the month and as-of time."""
     with force_locale("zh"):
-        sheet = workbook.create_sheet(str(_l("Key figures")))
-        append_row(sheet, [str(TITLE % {"month": report.month.label})])
-        append_row(sheet, [str(_l("Figure")), report.month.label, report.month.previous.label])
-        for row in key_figures(report):
-            append_row(sheet, list(row))
-        for title, header, rows in topic_rows(report):
-            sheet = workbook.create_sheet(title[:31])
-            append_row(sheet, header)
-            for row in rows:
-                append_row(sheet, row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        title = str(TITLE % {"month": report.month.label})
+        figures = Sheet(str(_l("Key figures")), [Column(str(_l("Figure"))), Column(report.month.label, "int"),
+                                                  Column(report.month.previous.label, "int")],
+                        title=title, as_of=report.as_of)
+        for label, kind, current, previous in key_figures(report):
+            figures.append([label, Typed(current, kind), Typed(previous, kind)])
+        sheets = [figures]
+        for topic, columns, rows in topic_rows(report):
+            sheet = Sheet(topic, columns, title=f"{title} · {topic}", as_of=report.as_of)
+            sheet.extend(rows)
+            sheets.append(sheet)
+        return workbook_bytes(*sheets)
 
 
 def trend_chart(report: MonthlyReport):
