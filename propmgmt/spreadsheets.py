@@ -146,7 +146,7 @@ class Sheet:
         header = self.header_row
         last = get_column_letter(len(self.columns))
         ws.freeze_panes = f"A{header + 1}"
-        ws.auto_filter.ref = f"A{header}:{last}{header + max(len(self.rows), 1)}"
+        ws.auto_filter.ref = f"A{header}:{last}{header + len(self.rows)}"
         if self.title:
             title = WriteOnlyCell(ws, value=text_value(self.title))
             title.font = TITLE_FONT
