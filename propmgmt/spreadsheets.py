@@ -174,6 +174,25 @@ def workbook_bytes(*sheets: Sheet) -> bytes:
     return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class TemplateColumn:
+    """A column of an import template: its header, whether it is required, and the rule for it."""
+    title: str
+    rule: str
+    required: bool = False
+    kind: str = "text"
+
+
+def import_template(name: str, columns: list[TemplateColumn], example: list) -> bytes:
+    """An import's template: the header in row 1 with one example row, and a sheet of each column's rules."""
+    sheet = Sheet(name, [Column(c.title, c.kind) for c in columns])
+    sheet.append(example)
+    notes = Sheet(_("Rules for filling in"), [Column(_("Column")), Column(_("Required")), Column(_("Rule"))])
+    for c in columns:
+        notes.append([c.title, _("Yes") if c.required else _("No"), c.rule])
+    return workbook_bytes(sheet, notes)
+
+
 def filters_text(pairs) -> str:
     """'Filters: subdistrict X, status Y' from (label, value) pairs, the empty ones left out."""
     given = [f"{label} {value}" for label, value in pairs if value not in (None, "", [])]

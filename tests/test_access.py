@@ -28,6 +28,7 @@ ACCESS = {
     "compounds.new_compound": {"admin", "official"},
     "compounds.edit_compound": {"admin", "official"},
     "compounds.import_file": {"admin", "official"},
+    "compounds.import_template": {"admin", "official"},
     "assignments.unmanaged": {"admin", "official", "dispatcher"},
     "assignments.ledger": {"admin", "official", "dispatcher"},
     "assignments.export_ledger": {"admin", "official", "dispatcher"},
@@ -118,6 +119,7 @@ ACCESS = {
     "complaints.close": {"admin", "dispatcher"},
     "complaints.match": {"admin", "dispatcher"},
     "complaints.hotline_import": {"admin", "dispatcher"},
+    "complaints.hotline_template": {"admin", "dispatcher"},
     "complaints.hotline_replies": {"admin", "dispatcher"},
 }
 

@@ -28,7 +28,7 @@ from ..request_args import as_id, choice_arg
 from ..tables import ImportRejected
 from ..web import on_refusal_go_to, refused, send_photo, transaction
 from . import services
-from .exports import replies_xlsx
+from .exports import hotline_template_xlsx, replies_xlsx
 from .hotline import read_tickets
 from .labels import PROBLEM_LABELS, SEVERITY_LABELS, SOURCE_LABELS, STATUS_LABELS
 from .models import COMPLAINT_SOURCES, COMPLAINT_STATUSES, Complaint, ComplaintPhoto
@@ -145,6 +145,13 @@ def match(complaint_id: int):
     return _act(complaint_id, lambda c: services.match_to_compound(current_user, c, _int_field("compound_id") or 0,
                                                                    now=utcnow()),
                 _("Matched to the compound."))
+
+
+@bp.route("/hotline/template.xlsx")
+@roles_required(*HANDLERS)
+def hotline_template():
+    return send_file(io.BytesIO(hotline_template_xlsx()), as_attachment=True, download_name="12345导入模板.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/hotline/import", methods=["GET", "POST"])
