@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run scheduler serve bench load soak lint test test-fast test-sqlite test-postgres browsers migrate seed translations clean
+.PHONY: run scheduler serve bench load soak lint test test-fast test-sqlite test-postgres system-packages browsers migrate seed translations clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
-migrate: $(VENV)/.installed
+migrate: $(VENV)/.installed system-packages
 	$(FLASK) db upgrade
 
 seed: migrate
@@ -65,18 +65,23 @@ load: $(VENV)/.installed
 soak: $(VENV)/.installed-dev
 	$(FLASK) soak $(SOAK_ARGS)
 
-# Debian's chromium and CJK fonts for the browser tests (Playwright cannot download browsers here).
-browsers:
-	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null; then \
-	  echo "Installing chromium, fonts-noto-cjk and poppler-utils (renders the poster PDFs in tests) ..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
+# Debian's packages the app and its tests need: Pango (WeasyPrint draws the report PDF with it) and
+# the CJK fonts for every document; chromium for the browser tests (Playwright cannot download
+# browsers here); poppler-utils (pdftoppm/pdftotext) to read the PDFs in tests. `run` and `test` reach it.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk chromium poppler-utils
+system-packages:
+	@if ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
+	  echo "Installing $(SYSTEM_PACKAGES) ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
+
+browsers: system-packages
 
 # ruff (pyproject.toml): pyflakes, pycodestyle, bugbear, import order, pyupgrade.
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
-test: $(VENV)/.installed-dev browsers
+test: $(VENV)/.installed-dev system-packages
 	$(MAKE) lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres

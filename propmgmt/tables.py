@@ -1,4 +1,4 @@
-"""Reading uploaded tables (CSV in UTF-8 or GBK, .xlsx) for every importer, and the one shape of
+"""Reading uploaded tables (CSV in UTF-8 or GBK, .xlsx, legacy .xls) for every importer, and the one shape of
 an import's refusal: which row, which field, what is wrong."""
 import csv
 import io
@@ -35,6 +35,8 @@ def read_table(filename: str, data: bytes) -> list[list]:
             return [list(row) for row in sheet.iter_rows(values_only=True)]
         except Exception:  # openpyxl raises many kinds for a damaged file
             raise ImportRejected([RowError(0, "", str(_l("The .xlsx file could not be read.")))])
+    if data.startswith(OLE2_MAGIC) and name.endswith(".xls"):
+        return _read_xls(data)
     if name.endswith(".csv") and b"\x00" not in data[:4096]:
         for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves GBK
             try:
@@ -46,7 +48,33 @@ def read_table(filename: str, data: bytes) -> list[list]:
             raise ImportRejected([RowError(0, "", str(_l(
                 "The file's encoding was not recognised; save it as UTF-8 or GBK CSV.")))])
         return list(csv.reader(io.StringIO(text, newline="")))
-    raise ImportRejected([RowError(0, "", str(_l("Wrong file type: upload a .csv or .xlsx file.")))])
+    raise ImportRejected([RowError(0, "", str(_l("Wrong file type: upload a .csv, .xlsx or .xls file.")))])
+
+
+# The legacy Excel format (.xls, BIFF in an OLE2 compound file) that many offices still save.
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _read_xls(data: bytes) -> list[list]:
+    """The first sheet of an .xls file (python-calamine): numbers as floats, dates as dates, blanks as None."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception:  # calamine raises many kinds for a damaged file
+        raise ImportRejected([RowError(0, "", str(_l("The .xls file could not be read.")))])
+    return [[None if cell == "" else cell for cell in row] for row in rows]
+
+
+def header_position(table: list[list], names, *, within: int = 5) -> int:
+    """Index of the header row: the first of the first rows with a cell named one of `names`
+    (an exported sheet has a title above it); 0 when none is."""
+    wanted = {name.lower() for name in names}
+    for i, row in enumerate(table[:within]):
+        if any(cell_text(cell).lower() in wanted for cell in row):
+            return i
+    return 0
 
 
 # Control characters a spreadsheet cell may carry (all but tab and newline): they never mean anything

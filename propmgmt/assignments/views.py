@@ -167,7 +167,7 @@ def _ledger_filter() -> LedgerFilter:
 @bp.route("/export.xlsx")
 @roles_required(*READERS)
 def export_ledger():
-    data = ledger_xlsx(_ledger_filter(), local_today())
+    data = ledger_xlsx(_ledger_filter(), now=utcnow())
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"托底台账-{local_today()}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -1,24 +1,21 @@
 """12345 hotline tickets: matching the compound the caller named, reading the hotline's CSV/.xlsx
-export into tickets, and the reply sheet back to the hotline.
+export into tickets (the reply sheet back to the hotline is in exports.py).
 """
-import io
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from sqlalchemy import or_, select
 
-from ..clock import district_tz, to_local
+from ..clock import district_tz
 from ..compounds.models import Community, Compound, Subdistrict
 from ..database import contains
 from ..extensions import db
-from ..spreadsheets import append_row
 from ..tables import ImportRejected, RowError, one_line, read_table
 from ..tables import cell_text as _text
-from .models import Complaint, HotlineCategoryMap, HotlineStep
+from .models import HotlineCategoryMap
 from .policy import DEFAULT_HOTLINE_CATEGORY, HOTLINE_CATEGORIES
 
 # The hotline export's columns: our name -> the titles exports use for it (the first one found counts).
@@ -263,45 +260,3 @@ def read_tickets(filename: str, data: bytes) -> list[tuple[int, dict | None, str
         except BadCell as bad:
             result.append((number, None, str(bad.message)))
     return result
-
-
-def replies_xlsx(cases: list[Complaint]) -> bytes:
-    """The reply to the hotline: ticket, what was done, when (district time), who handled it, when the caller
-    was contacted, and the hotline's steps (签收, 退单, 延期, 催办) with their times."""
-    from .labels import DECISION_LABELS, STATUS_LABELS, VISIT_LABELS
-    steps: dict[int, list[HotlineStep]] = {}
-    for step in db.session.scalars(select(HotlineStep).where(HotlineStep.complaint_id.in_([c.id for c in cases]))
-                                   .order_by(HotlineStep.at, HotlineStep.id)) if cases else ():
-        steps.setdefault(step.complaint_id, []).append(step)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.title = "回复"
-    append_row(sheet, ["工单编号", "小区名称", "处理状态", "受理时间", "派单时间", "办结时间", "办理结果", "满意度",
-                       "签收时间", "退单时间", "退单原因", "延期申请时间", "延期原因", "申请延期至", "延期审核",
-                       "催办次数", "最近催办时间", "承办人", "联系来电人时间", "回访结果"])
-
-    def when(value):
-        return to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    for c in cases:
-        own = steps.get(c.id, [])
-        signed = next((s for s in own if s.kind == "signed"), None)
-        returned = next((s for s in own if s.kind == "returned"), None)
-        extension = next((s for s in reversed(own) if s.kind == "extension"), None)
-        urged = [s for s in own if s.kind == "urged"]
-        visit = (str(VISIT_LABELS[c.visit_result]) if c.visit_result else
-                 "未联系上" if c.visit_reached is False else "")
-        append_row(sheet, [c.hotline_ticket_no, c.compound.name if c.compound else c.hotline_compound_name,
-                           str(STATUS_LABELS.get(c.status, c.status)), when(c.acknowledged_at), when(c.dispatched_at),
-                           when(c.resolved_at), c.resolution_note, c.rating or "",
-                           when(signed.at) if signed else "", when(returned.at) if returned else "",
-                           returned.reason if returned else "", when(extension.at) if extension else "",
-                           extension.reason if extension else "",
-                           when(extension.new_due_at) if extension else "",
-                           str(DECISION_LABELS[extension.decision]) if extension and extension.decision else
-                           ("待审核" if extension else ""),
-                           len(urged) or "", when(urged[-1].at) if urged else "", c.handler_name,
-                           when(c.caller_contacted_at), visit])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

@@ -28,7 +28,8 @@ from ..request_args import as_id, choice_arg
 from ..tables import ImportRejected
 from ..web import on_refusal_go_to, refused, send_photo, transaction
 from . import hotline_steps, services
-from .hotline import read_tickets, replies_xlsx
+from .exports import hotline_template_xlsx, replies_xlsx
+from .hotline import read_tickets
 from .labels import (
     DEADLINE_RULE_LABELS,
     DECISION_LABELS,
@@ -161,6 +162,13 @@ def match(complaint_id: int):
                 _("Matched to the compound."))
 
 
+@bp.route("/hotline/template.xlsx")
+@roles_required(*HANDLERS)
+def hotline_template():
+    return send_file(io.BytesIO(hotline_template_xlsx()), as_attachment=True, download_name="12345导入模板.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 @bp.route("/hotline/import", methods=["GET", "POST"])
 @roles_required(*HANDLERS)
 @transaction
@@ -274,5 +282,6 @@ def hotline_category_delete(item_id: int):
 def hotline_replies():
     cases = db.session.scalars(select(Complaint).where(Complaint.source == "hotline")
                                .order_by(Complaint.received_at)).all()
-    return send_file(io.BytesIO(replies_xlsx(cases)), as_attachment=True, download_name="12345-replies.xlsx",
+    return send_file(io.BytesIO(replies_xlsx(cases, now=utcnow())), as_attachment=True,
+                     download_name="12345-replies.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -70,4 +70,4 @@ class NewCompoundForm(CompoundForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("File (.csv or .xlsx)"), validators=[FileRequired(_l("Choose a file to import."))])
+    file = FileField(_l("File (.csv, .xlsx or .xls)"), validators=[FileRequired(_l("Choose a file to import."))])

@@ -1,13 +1,16 @@
-"""Reading compound files (CSV in UTF-8 or GBK, .xlsx) into ImportRows for the importer."""
+"""Reading compound files (CSV in UTF-8 or GBK, .xlsx, .xls) into ImportRows for the importer, and the
+import template (.xlsx with the columns, an example row and a sheet of rules)."""
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..tables import ImportRejected, RowError
+from ..spreadsheets import TemplateColumn, import_template
+from ..tables import ImportRejected, RowError, header_position
 from ..tables import cell_text as _text
 from .labels import MODE_LABELS, STATUS_LABELS, TIER_LABELS, reverse_lookup
 from .models import Community, Subdistrict
@@ -89,6 +92,8 @@ def parse_rows(table: list[list]) -> list[ImportRow]:
     table = [row for row in table if any(_text(cell) for cell in row)]
     if not table:
         raise ImportRejected([RowError(0, "", str(_l("The file is empty.")))])
+    # The register's own export has its title and filters above the header: start at the header.
+    table = table[header_position(table, COLUMNS["name"]):]
     if len(table) - 1 > MAX_ROWS:
         raise ImportRejected([RowError(0, "", str(_l("At most %(n)d rows per file.", n=MAX_ROWS)))])
     header = [_text(cell).lower() for cell in table[0]]
@@ -148,3 +153,37 @@ def _area_index() -> dict[tuple[str, str], int]:
             select(Subdistrict.name, Community.name, Community.id).join(Community.subdistrict)
         )
     }
+
+
+def _choices(labels: dict) -> str:
+    return "、".join(str(label) for label in labels.values())
+
+
+def template_columns() -> list[TemplateColumn]:
+    """The import template's columns with their rules, in the order the export writes them."""
+    rules = {
+        "name": (_l("The compound's name as residents know it; a name already in the community updates it."),),
+        "subdistrict": (_l("A subdistrict of the register, written as in the register."),),
+        "community": (_l("A community of that subdistrict, written as in the register."),),
+        "address": (_l("Free text, at most 200 characters."),),
+        "year_built": (_l("A year such as 1998."), "int"),
+        "buildings": (_l("A whole number."), "int"),
+        "households": (_l("A whole number."), "int"),
+        "floor_area": (_l("Square metres, a number such as 12345.5."), "number"),
+        "renovation_tier": (_l("One of: %(choices)s.", choices=_choices(TIER_LABELS)),),
+        "renovation_status": (_l("One of: %(choices)s.", choices=_choices(STATUS_LABELS)),),
+        "renovation_completed_on": (_l("A date as YYYY-MM-DD (an Excel date cell is fine)."), "date"),
+        "management_mode": (_l("One of: %(choices)s; left empty it is unmanaged.",
+                               choices=_choices(MODE_LABELS)),),
+        "aliases": (_l("Other names, separated by 、 or ;"),),
+    }
+    return [TemplateColumn(COLUMNS[key][0], str(rule[0]), key in REQUIRED, rule[1] if len(rule) > 1 else "text")
+            for key, rule in rules.items()]
+
+
+def import_template_xlsx() -> bytes:
+    with force_locale("zh"):
+        example = ["示例小区", "南山路街道", "示例社区", "南山路 1 号", 1998, 6, 240, 15200.5,
+                   str(TIER_LABELS["basic"]), str(STATUS_LABELS["completed"]), date(2025, 9, 30),
+                   str(MODE_LABELS["unmanaged"]), "示例北区、示例院"]
+        return import_template(str(_l("Compound import")), template_columns(), example)

@@ -29,7 +29,7 @@ from ..users.privacy import visible_phone
 from ..web import refused, transaction
 from .exports import register_xlsx
 from .forms import CompoundForm, ImportForm, NewCompoundForm
-from .imports import parse_rows
+from .imports import import_template_xlsx, parse_rows
 from .labels import FIELD_LABELS, MODE_LABELS, STATUS_LABELS, TIER_LABELS, TIMELINE_LABELS
 from .models import MANAGEMENT_MODES, RENOVATION_STATUSES, Compound
 from .policy import available_actions
@@ -127,7 +127,7 @@ def list_compounds():
 @bp.route("/export.xlsx")
 @roles_required(*LEDGER_EXPORTERS)
 def export_compounds():
-    data = register_xlsx(_filter_from_args())
+    data = register_xlsx(_filter_from_args(), now=utcnow())
     return send_file(io.BytesIO(data), as_attachment=True,
                      download_name=f"compounds-{local_today().isoformat()}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -180,6 +180,13 @@ def edit_compound(compound_id: int):
             return redirect(url_for(".show_compound", compound_id=compound.id))
     status = 400 if request.method == "POST" else 200
     return render_template("compounds/form.html", form=form, compound=compound), status
+
+
+@bp.route("/import/template.xlsx")
+@roles_required(*EDITORS)
+def import_template():
+    return send_file(io.BytesIO(import_template_xlsx()), as_attachment=True, download_name="小区导入模板.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/import", methods=["GET", "POST"])

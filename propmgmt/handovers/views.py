@@ -14,7 +14,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -29,8 +28,8 @@ from ..extensions import db
 from ..orgs.models import Organisation
 from ..photos import check_photo
 from ..request_args import choice_arg, int_arg
-from ..spreadsheets import append_row
 from ..web import on_refusal_go_to, refused, send_photo, transaction
+from .exports import pipeline_xlsx
 from .forms import DecisionForm, FirmForm, InspectionForm, PolicyForm, ReadinessForm, ReasonForm, StageForm
 from .labels import CRITERION_LABELS, FACILITY_LABELS, INSPECTION_RESULT_LABELS, STAGE_LABELS
 from .models import HANDOVER_STAGES, Handover, InspectionItem
@@ -93,19 +92,10 @@ def pipeline_page():
 @bp.route("/export.xlsx")
 @roles_required(*READERS)
 def export_pipeline():
-    _counts, rows = pipeline(now=utcnow(), subdistrict_id=int_arg("subdistrict"),
-                             stage=choice_arg("stage", HANDOVER_STAGES))
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("移交进度")
-    append_row(sheet, ["小区", "街道", "阶段", "本阶段天数", "到期日", "负责人", "承接企业", "是否滞留"])
-    for row in rows:
-        h = row.handover
-        append_row(sheet, [h.compound.name, h.compound.community.subdistrict.name, str(STAGE_LABELS[h.stage]),
-                      row.days_in_stage, h.stage_due_on, h.stage_owner.label if h.stage_owner else "",
-                      h.firm.name if h.firm else "", "是" if row.stuck else ""])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return send_file(io.BytesIO(buffer.getvalue()), as_attachment=True, download_name=f"移交进度-{local_today()}.xlsx",
+    now, subdistrict, stage = utcnow(), int_arg("subdistrict"), choice_arg("stage", HANDOVER_STAGES)
+    _counts, rows = pipeline(now=now, subdistrict_id=subdistrict, stage=stage)
+    data = pipeline_xlsx(rows, subdistrict_id=subdistrict, stage=stage, now=now)
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"移交进度-{local_today()}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

@@ -30,7 +30,7 @@ from ..handovers.queries import pipeline
 from ..periods import Period
 from ..plans.outcomes import Health
 from ..renovation.queries import late_projects, problems_past_their_date, started_and_completed
-from .rollups import DaySplit, area_health
+from .rollups import DaySplit, area_health, area_health_of
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # A compound left unmanaged this long is an item for the meeting: someone must propose its service.
@@ -150,6 +150,11 @@ class MonthlyReport:
     previous: Figures
     items: OpenItems
     as_of: datetime
+    trend: list = field(default_factory=list)  # (Period, Health) for the 12 weeks up to the month's end
+
+    @property
+    def trend_labels(self) -> list[str]:
+        return [week.last.strftime("%m-%d") for week, _ in self.trend]
 
 
 def figures(month: Month, *, now: datetime) -> Figures:
@@ -242,5 +247,18 @@ def _with_compound(query, relation):
                      .contains_eager(Community.subdistrict)))
 
 
+TREND_WEEKS = 12
+
+
+def weekly_trend(month: Month, *, now: datetime) -> list:
+    """(week, Health) for the 12 seven-day weeks that end on the month's last day (today in a month
+    not yet over), oldest first: the chart of the report."""
+    last = min(month.next.first_day - timedelta(days=1), local_today(now))
+    weeks = [Period(last - timedelta(days=7 * i + 6), last - timedelta(days=7 * i))
+             for i in reversed(range(TREND_WEEKS))]
+    return list(zip(weeks, area_health_of(DaySplit(weeks[0].first, last, now), weeks), strict=True))
+
+
 def monthly_report(month: Month, *, now: datetime) -> MonthlyReport:
-    return MonthlyReport(month, figures(month, now=now), figures(month.previous, now=now), open_items(now=now), now)
+    return MonthlyReport(month, figures(month, now=now), figures(month.previous, now=now), open_items(now=now), now,
+                         weekly_trend(month, now=now))

@@ -37,10 +37,10 @@ from .drilldown import (
     subdistrict_compounds,
     total,
 )
-from .exports import key_figures, report_pdf, report_xlsx
+from .exports import report_context, report_pdf, report_xlsx
 from .models import ReportArchive
 from .queries import by_subdistrict, coverage, handover_funnel, overdue_now, unmanaged_days, weekly_periods
-from .report import UNMANAGED_TOO_LONG_DAYS, Month, monthly_report
+from .report import Month, monthly_report
 from .rollups import DaySplit, area_health, area_health_of
 from .tasklist import OUTCOME_LABELS, TaskList, count_rows, crew_names, describe, task_rows
 
@@ -89,16 +89,13 @@ def render_overview(now) -> str:
                            assessment=month_summary())
 
 
-BELOW_PASS_LISTED = 50  # compounds below the pass band in the report, lowest first
 
 
 def render_report(month: Month, now) -> str:
     report = monthly_report(month, now=now)
     archived = db.session.scalar(select(ReportArchive.created_at).where(ReportArchive.month == month.label))
-    return render_template("oversight/report.html", report=report, figures=key_figures(report), error=None,
-                           archived=archived, settlement=month_summary(month.first_day, lowest=BELOW_PASS_LISTED),
-                           asked=month.label, latest=Month.containing(local_today(now)),
-                           UNMANAGED_TOO_LONG_DAYS=UNMANAGED_TOO_LONG_DAYS)
+    return render_template("oversight/report.html", **report_context(
+        report, latest=Month.containing(local_today(now)), archived=archived))
 
 
 def render_subdistrict(subdistrict: Subdistrict, period: Period, f: TaskFilter, now, error=None) -> str:

@@ -63,6 +63,9 @@ class MonthSummary:
     lowest: list[tuple]  # (compound, score, percent, responsible leader)
 
 
+BELOW_PASS_LISTED = 50  # compounds below the pass band listed in the monthly report, lowest first
+
+
 def month_summary(month: date | None = None, lowest: int = 5) -> MonthSummary | None:
     """The statement of `month` (default: the latest one), its average score and the lowest compounds."""
     from ..assignments.models import Assignment

@@ -11,16 +11,19 @@ from ..auth.roles import STATEMENT_APPROVERS, STATEMENT_CONTESTERS, STATEMENT_RE
 from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..oversight.exports import REPORT_SECTIONS
 from ..request_args import page_arg
 from ..spreadsheets import append_row
 from ..web import on_refusal_go_to, transaction
 from .compute import ROUNDING_RULE, fen_to_yuan
 from .forms import ApproveForm, ContestForm
 from .models import StatementLine
-from .queries import statement_lines, statements, subdistrict_totals
+from .queries import BELOW_PASS_LISTED, month_summary, statement_lines, statements, subdistrict_totals
 from .services import approve_statement, contest_line, statement_with_lines
 
 bp = Blueprint("settlement", __name__, url_prefix="/settlement")
+# The monthly dispatch report's settlement summary, on its page, its PDF and the archived PDF alike.
+REPORT_SECTIONS["settlement"] = lambda month: month_summary(month.first_day, lowest=BELOW_PASS_LISTED)
 PER_PAGE = 24
 
 

@@ -158,7 +158,8 @@ def test_dispatcher_signs_extends_and_the_reply_sheet_says_so(client, db, regist
     db.session.commit()
     rows = list(load_workbook(io.BytesIO(client.get("/complaints/hotline/replies.xlsx").data))
                 .active.iter_rows(values_only=True))
-    header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    at = next(i for i, r in enumerate(rows) if r[0] == "工单编号")  # under the sheet's title and as-of rows
+    header, row = rows[at], dict(zip(rows[at], rows[at + 1], strict=True))
     assert "签收时间" in header and row["签收时间"] and row["延期原因"] == "需更换管道"
     assert row["延期审核"] == "同意" or row["延期审核"] == "Approved" or row["延期审核"]
     assert row["承办人"] == "李调度" and row["联系来电人时间"] and row["催办次数"] == 1

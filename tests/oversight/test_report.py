@@ -188,7 +188,7 @@ def test_ledger_has_one_sheet_per_topic_with_the_right_rows(dataset, app):
                                                      "Renovation problems past their date")]
     figures_sheet = {row[0]: row[1:] for row in workbook[zh("Key figures")].iter_rows(min_row=3, values_only=True)}
     assert figures_sheet[zh("Tasks due")] == (4, 1)
-    assert figures_sheet[zh("Completion")] == ("75.0%", "100.0%")
+    assert figures_sheet[zh("Completion")] == (0.75, 1.0)  # numbers, shown as percentages
     assert figures_sheet[zh("Missed")] == (1, 0)
     assert figures_sheet[zh("Complaints received")] == (2, 0)
     assert figures_sheet[zh("Resolved within deadline")] == (1, 0)
@@ -197,10 +197,10 @@ def test_ledger_has_one_sheet_per_topic_with_the_right_rows(dataset, app):
     with force_locale("zh"):
         fallback_row = str(_l("Compounds at month end: %(mode)s", mode=str(MODE_LABELS["fallback"])))
     assert figures_sheet[fallback_row] == (3, 2)
-    assert len(list(workbook[zh("Complaints past deadline")].iter_rows(min_row=2))) == 2
-    assert [r[0] for r in workbook[zh("Handovers stuck")].iter_rows(min_row=2, values_only=True)] == ["新华西街二区"]
-    assert [r[-1] for r in workbook[zh("Assignments past review")].iter_rows(min_row=2, values_only=True)] == ["李主任"]
-    assert len(list(workbook[zh("Unmanaged too long")].iter_rows(min_row=2))) == 2
+    assert len(list(workbook[zh("Complaints past deadline")].iter_rows(min_row=4))) == 2
+    assert [r[0] for r in workbook[zh("Handovers stuck")].iter_rows(min_row=4, values_only=True)] == ["新华西街二区"]
+    assert [r[-1] for r in workbook[zh("Assignments past review")].iter_rows(min_row=4, values_only=True)] == ["李主任"]
+    assert len(list(workbook[zh("Unmanaged too long")].iter_rows(min_row=4))) == 2
 
 
 def test_downloads(client, login_as, dataset, monkeypatch):
