@@ -2,7 +2,8 @@
 and sees their next tasks move to it; the official selects a firm in a handover; the firm's user signs in, is
 notified, finds the handover on their home page and signs the joint inspection.
 
-Users are made with the create-user service (the admin's user pages come with the people branch)."""
+The admin creates the dispatcher and the firm's user on /users/new; each signs in with the one-time password
+and chooses their own; the operators are made with the create-user service."""
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -41,10 +42,10 @@ def _cast(app) -> dict:
         demo_firm = db.session.scalar(select(User.organisation_id).where(User.username == "firm"))
         firm = db.session.scalar(select(Organisation).where(
             Organisation.kind == "property_firm", Organisation.id != demo_firm).order_by(Organisation.id).limit(1))
-        create_user("firm-journey", "firm", PASSWORD, display_name=f"{firm.name} 周经理", organisation_id=firm.id)
         db.session.commit()
+        fallback = db.session.scalar(select(Organisation.id).where(Organisation.kind == "fallback_operator"))
         cast = {"operators": operators, "compounds": compounds, "handover": handover.id, "firm": firm.id,
-                "firm_name": firm.name}
+                "firm_name": firm.name, "fallback": fallback}
         db.session.remove()
     return cast
 
@@ -65,10 +66,41 @@ def _at_firm_selection(taken: list[int]) -> Handover:
     return handover
 
 
+def _admin_creates(page, base, *, username, name, role, organisation_id, phone) -> str:
+    """The admin adds a user on /users/new; returns the one-time password the page shows once."""
+    page.goto(f"{base}/users/new")
+    page.fill("#display_name", name)
+    page.fill("#username", username)
+    page.select_option("#role", role)
+    page.select_option("#organisation_id", str(organisation_id))
+    page.fill("#phone", phone)
+    with page.expect_navigation():
+        page.click("form.narrow-form button[type=submit]")
+    return page.locator(".one-time-password code").inner_text().strip()
+
+
+def _first_sign_in(page, base, username, one_time) -> None:
+    """Signs in with the one-time password and chooses their own (the app asks for it first)."""
+    sign_in(page, base, username, one_time)
+    assert page.url.endswith("/profile/password"), page.url
+    page.fill("#current", one_time)
+    page.fill("#new", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    with page.expect_navigation():
+        page.click("form.narrow-form button[type=submit]")
+
+
 def test_crew_and_firm_journey(live_server, live_app, page_at):
     cast = _cast(live_app)
+    admin = page_at(TABLET_LANDSCAPE)
+    sign_in(admin, live_server, "admin")
+    dispatcher_otp = _admin_creates(admin, live_server, username="dispatcher-journey", name="调度员 钱敏",
+                                    role="dispatcher", organisation_id=cast["fallback"], phone="13900009201")
+    firm_otp = _admin_creates(admin, live_server, username="firm-journey", name=f"{cast['firm_name']} 周经理",
+                              role="firm", organisation_id=cast["firm"], phone="13900009202")
+    assert dispatcher_otp and firm_otp and dispatcher_otp != firm_otp
     page = page_at(TABLET_LANDSCAPE)
-    sign_in(page, live_server, "dispatcher")
+    _first_sign_in(page, live_server, "dispatcher-journey", dispatcher_otp)
     page.click("nav.mainnav >> text=班组")
     with page.expect_navigation():
         page.click("text=新建班组")
@@ -139,7 +171,8 @@ def test_crew_and_firm_journey(live_server, live_app, page_at):
         db.session.remove()
 
     firm = page_at(TABLET_LANDSCAPE)
-    sign_in(firm, live_server, "firm-journey", PASSWORD)
+    _first_sign_in(firm, live_server, "firm-journey", firm_otp)
+    firm.goto(f"{live_server}/")  # their home page
     assert firm.url.endswith("/my/handovers")
     row = firm.locator(f"[data-handover='{cast['handover']}']")
     assert "在承接查验上签字" in row.inner_text()
@@ -160,3 +193,7 @@ def test_crew_and_firm_journey(live_server, live_app, page_at):
         db.session.remove()
     assert signed is not None
     assert [e for e in page.errors + official.errors + firm.errors if "status of 4" not in e] == []
+    admin.goto(f"{live_server}/audit")  # and the audit log tells every step in words
+    log = admin.content()
+    for words in ("已创建用户", "新建班组", "选定承接物业企业", "承接查验已签字"):
+        assert words in log, words
