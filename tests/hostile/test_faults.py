@@ -155,9 +155,11 @@ def test_healthz_says_cannot_write_when_the_disk_is_short_of_its_reserve(app, cl
     assert response.json["storage"]["uploads"] == "disk_full"
 
 
-def test_an_unwritable_upload_folder_is_a_clear_503_and_nothing_is_kept(app, client, db, field_day, immutable):
-    uploads = Path(app.config["UPLOAD_DIR"])
-    (uploads / "complaints").mkdir(parents=True, exist_ok=True)
+def test_an_unwritable_upload_folder_is_a_clear_503_and_nothing_is_kept(app, client, db, field_day, immutable,
+                                                                      tmp_path, monkeypatch):
+    uploads = tmp_path / "uploads"  # its own: the suite's folder already holds case folders of earlier tests
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(uploads))
+    (uploads / "complaints").mkdir(parents=True)
     immutable(uploads / "complaints")
     assert client.get("/healthz").json["storage"]["uploads"] == "ok"  # its root is still writable
     buffer = io.BytesIO()

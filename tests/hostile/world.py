@@ -21,8 +21,9 @@ from propmgmt.outbox.models import Notification
 from propmgmt.plans.generation import generate_tasks
 from propmgmt.plans.models import ServicePlan, Task, TaskPhoto
 from propmgmt.plans.transitions import Completion, complete_task, start_task
+from propmgmt.renovation.models import Problem, ProgressEntry
 
-from ..factories import AssignmentFactory, CompoundFactory, OrganisationFactory, UserFactory
+from ..factories import AssignmentFactory, CompoundFactory, OrganisationFactory, RenovationProjectFactory, UserFactory
 
 PASSING = Vote(300, Decimal("30000"), 200, Decimal("20000"), 101, Decimal("10000.01"))
 
@@ -109,6 +110,12 @@ def build_world(db, setting, upload_dir: str) -> dict:
                           recipient_id=w["admin"].id, recipient_key=f"user:{w['admin'].id}",
                           payload={"compound": "育英小区", "service": "保洁"}, status="sent", sent_at=now)
     db.session.add_all([note, unread])
+    w["spare_user"] = UserFactory(role="official", display_name="备用账号")  # the user pages' hostile posts
+    w["project"] = RenovationProjectFactory(compounds=[w["served"]], stage="under_construction")
+    entry = ProgressEntry(project=w["project"], month=now.date().replace(day=1), percent=10, done="拆除违建")
+    w["problem"] = Problem(entry=entry, description="道路开挖影响出行", solver="施工方",
+                           solve_by=now.date() + timedelta(days=7))
+    db.session.add_all([entry, w["problem"]])
     db.session.commit()
     w["notification"], w["unread"] = note, unread
     return w
@@ -123,7 +130,9 @@ def route_values(w: dict) -> dict[str, dict]:
                 "code": w["served"].public_code, "tracking_code": w["resolved"].tracking_code,
                 "subdistrict_id": w["served"].community.subdistrict_id, "filename": "css/app.css", "token": "x",
                 "month": "2026-10", "kind": "pdf", "crew_id": w["setting"].crew.id, "user_id": w["operator"].id,
-                "organisation_id": w["firm"].id}
+                "organisation_id": w["firm"].id, "project_id": w["project"].id, "problem_id": w["problem"].id,
+                # No spot check or statement in this world: their pages answer 404 (headers still checked).
+                "rectification_id": 0, "statement_id": 0, "line_id": 0}
     per_endpoint = {
         "assignments.approve": {"assignment_id": w["proposed"].id},
         "assignments.reject": {"assignment_id": w["proposed"].id},
@@ -142,6 +151,10 @@ def route_values(w: dict) -> dict[str, dict]:
         "handovers.sign": {"handover_id": w["inspecting"].id},
         "reminders.read": {"notification_id": w["unread"].id},
         "plans.resume_plan": {"plan_id": w["paused_plan"].id},
+        # The admin's user actions act on a spare account: resetting the signed-in roles' passwords or
+        # deactivating them would end the crawl.
+        **{f"users.{name}": {"user_id": w["spare_user"].id}
+           for name in ("edit_user", "deactivate", "reactivate", "reset", "sign_out_everywhere", "revoke")},
     }
     return {endpoint: defaults | values for endpoint, values in per_endpoint.items()} | {"*": defaults}
 
