@@ -63,7 +63,7 @@ class Finding:
     item_code: str
     defects: int
     note: str = ""
-    photos: tuple = ()  # decoded images (photos.check_photo)
+    photos: tuple = ()  # decoded images (photos.read_photos)
 
 
 def distance_m(lat1, lon1, lat2, lon2) -> int:
@@ -97,6 +97,8 @@ def record_spot_check(actor, compound: Compound, check_in: CheckIn, findings: li
     for finding in findings:
         if finding.defects < 0 or finding.defects > 99:
             raise DomainError(_l("Defects are counted from 0 to 99."), field=f"defects_{finding.item_code}")
+        if finding.defects and not finding.photos:
+            raise DomainError(_l("Take a photo of the defect."), field=f"defects_{finding.item_code}")
     if check_in.checked_at > now + timedelta(minutes=10):
         raise DomainError(_l("The device's time is ahead of ours; check the clock and check in again."),
                           field="checked_at")

@@ -20,7 +20,7 @@ from ..clock import utcnow
 from ..compounds.models import Compound
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..photos import check_photo
+from ..photos import read_photos
 from ..plans.models import ServiceType
 from ..request_args import as_id, choice_arg, page_arg
 from ..web import on_refusal_go_to, refused, send_photo, transaction
@@ -194,8 +194,11 @@ def _check_in(now: datetime) -> CheckIn:
                    _decimal("longitude", -180, 180), int(accuracy) if accuracy is not None else None)
 
 
+PHOTOS_PER_CHECK = 12  # all the check's defect photos together, decoded within one request's budget
+
+
 def _findings(policy) -> list[Finding]:
-    findings = []
+    answered, uploads = [], []
     for item in policy.spot_items:
         answer = request.form.get(f"result_{item.code}")
         if answer not in ("pass", "defects"):
@@ -206,11 +209,12 @@ def _findings(policy) -> list[Finding]:
             if not text.isdigit() or not 1 <= int(text) <= 99:
                 raise DomainError(_("Give the number of defects (1 to 99)."), field=f"defects_{item.code}")
             defects = int(text)
-        photos = tuple(check_photo(f.read()) for f in request.files.getlist(f"photo_{item.code}") if f.filename)
-        if defects and len(photos) < 1:
-            raise DomainError(_("Take a photo of the defect."), field=f"defects_{item.code}")
-        findings.append(Finding(item.code, defects, (request.form.get(f"note_{item.code}") or "")[:500], photos))
-    return findings
+        files = [f for f in request.files.getlist(f"photo_{item.code}") if f and f.filename]
+        answered.append((item.code, defects, (request.form.get(f"note_{item.code}") or "")[:500], len(files)))
+        uploads += files
+    images = iter(read_photos(uploads, limit=PHOTOS_PER_CHECK))
+    return [Finding(code, defects, note, tuple(next(images) for _ in range(count)))
+            for code, defects, note, count in answered]
 
 
 @bp.route("/checks", methods=["POST"])

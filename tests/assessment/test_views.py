@@ -116,3 +116,16 @@ def _policy_form_data(client) -> dict:
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
         data[name] = body.strip()
     return data
+
+
+def test_a_checks_photos_are_read_within_one_budget(client, login_as, db):
+    """Each defect's photos count together: a check cannot make the server decode without bound."""
+    from propmgmt.assessment.views import PHOTOS_PER_CHECK
+
+    compound, _ = _setup(db)
+    login_as("inspector")
+    photos = [(io.BytesIO(jpeg(80, 60)), f"{n}.jpg") for n in range(PHOTOS_PER_CHECK + 1)]
+    response = _post_check(client, compound, result_public_areas="defects", defects_public_areas="2",
+                           photo_public_areas=photos)
+    assert response.status_code == 400 and db.session.scalar(select(SpotCheck)) is None
+    assert f"每次最多上传 {PHOTOS_PER_CHECK} 张照片" in response.get_data(as_text=True)

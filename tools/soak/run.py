@@ -89,6 +89,9 @@ def _people(engine, crews: int, tablets_per_crew: int) -> dict[int, list[tuple[i
             "WHERE (role = 'operator' AND crew_id = ANY(:crews)) OR role = 'dispatcher'"), {"crews": crew_ids})
         connection.execute(text("UPDATE \"user\" SET password_hash = :hash WHERE crew_id = ANY(:crews)"),
                            {"hash": generate_password_hash(TABLET_PASSWORD), "crews": crew_ids})
+        # The demo's group robots point at a closed port; without them every work-group message goes to
+        # PROPMGMT_WEBHOOK_URL, the soak's receiver, which counts each row once.
+        connection.execute(text("DELETE FROM robot"))
         tablets = {}
         for crew_id in crew_ids:
             tablets[crew_id] = [tuple(row) for row in connection.execute(text(
