@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..assessment.queries import open_for_crew
 from ..auth.access import public, roles_required
@@ -38,7 +39,7 @@ from ..extensions import db
 from ..periods import Period
 from ..photos import read_photos
 from ..plans.labels import TASK_STATUS_LABELS
-from ..plans.models import Task, TaskPhoto
+from ..plans.models import ServiceStandard, Task, TaskPhoto
 from ..plans.outcomes import OPEN_WORK, finished_late, is_overdue
 from ..plans.transitions import Completion, DeviceClaim, complete_task, reject_task, start_task, verify_task
 from ..request_args import as_id, page_arg
@@ -147,11 +148,14 @@ def pages():
     """The task pages of the day the tablet asks for (`ids`, `report=1` for the report page), in one
     answer, for its offline cache: one request instead of one per task. Only this operator's tasks."""
     ids = {as_id(part) for part in request.args.get("ids", "").split(",")[:PAGES_AT_ONCE]} - {None}
-    answer = {}
-    for item in db.session.scalars(select(Task).where(Task.id.in_(ids), mine(current_user))
-                                   .order_by(Task.id)) if ids else ():
-        html, _status = _task_page(item)
-        answer[url_for(".task", task_id=item.id)] = html
+    items = db.session.scalars(select(Task).options(joinedload(Task.compound), joinedload(Task.service_type))
+                               .where(Task.id.in_(ids), mine(current_user)).order_by(Task.id)).all() if ids else []
+    photos, cases = photos_of([t.id for t in items]), cases_of(items)  # once for all the pages
+    # The pages' standards, held while they render: checklist_of and photo_required then find them in
+    # the session instead of reading one per page (the session keeps only what something holds).
+    standards = db.session.scalars(select(ServiceStandard).where(  # noqa: F841
+        ServiceStandard.id.in_({t.standard_id for t in items if t.standard_id}))).all()
+    answer = {url_for(".task", task_id=item.id): _task_page(item, photos=photos, cases=cases)[0] for item in items}
     if request.args.get("report") == "1":
         answer[url_for(".report")] = _report_page()
     response = jsonify(pages=answer)
@@ -159,14 +163,17 @@ def pages():
     return response
 
 
-def _task_page(item, *, entered: dict | None = None, error: DomainError | None = None, status: int = 200):
+def _task_page(item, *, entered: dict | None = None, error: DomainError | None = None, status: int = 200,
+               photos: dict | None = None, cases: dict | None = None):
     """The task page; after a refused completion, with `entered` (ticks, note, the photos not kept)
-    and the error, shown next to the field it names."""
+    and the error, shown next to the field it names. `photos` and `cases`: read already for several
+    pages at once (/field/pages), else read here for this one."""
     now = utcnow()
     entered = entered or {"ticked": set(), "note": "", "photo_names": []}
+    photos = photos_of([item.id]) if photos is None else photos
     return render_template("field/task.html", task=item, checklist=checklist_of(item),
                            photo_required=photo_required(item) or bool(item.complaint_id),
-                           photos=photos_of([item.id]).get(item.id, []), cases=cases_of([item]),
+                           photos=photos.get(item.id, []), cases=cases_of([item]) if cases is None else cases,
                            now=now, entered=entered, error=error,
                            keys={"start": uuid.uuid4().hex, "complete": uuid.uuid4().hex},
                            page_loaded=page_stamp(now)), status

@@ -192,3 +192,17 @@ def test_a_task_page_version_changes_when_the_task_does(client, field_day):
     assert version() == before  # nothing changed: the tablet fetches nothing
     assert _complete(client, task, "k-v", photo=jpeg()).status_code == 200
     assert version() != before
+
+
+def test_the_day_pages_cost_the_same_statements_for_one_task_or_all(client, field_day, count_queries):
+    tasks = field_day["tasks"]
+    assert len(tasks) >= 3
+    _sign_in(client, field_day["operator"])
+
+    def statements(ids) -> int:
+        url = f"/field/pages?ids={','.join(str(t.id) for t in ids)}"
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        return counter.count
+
+    assert statements(tasks) == statements(tasks[:1])
