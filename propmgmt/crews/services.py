@@ -138,17 +138,28 @@ def operator_move_preview(operator: User, *, hand_to_id: int | None, now: dateti
                     ServicePlan.operator_id == operator.id, ServicePlan.status != "ended")) or 0)
 
 
+def _may_join(operator: User, crew: Crew) -> None:
+    if not operator.active:
+        raise DomainError(_l("%(name)s is deactivated and cannot join a crew.", name=operator.full_label),
+                          field="operator_id")
+    if operator.crew_id == crew.id:
+        raise DomainError(_l("%(name)s is a member of this crew already.", name=operator.full_label),
+                          field="operator_id")
+
+
+def joining_preview(operator: User | None, crew: Crew, *, now: datetime) -> Move:
+    """What moves when `operator` joins `crew`, refused for the reasons move_operator refuses it."""
+    _may_join(_operator(operator), crew)
+    return operator_move_preview(operator, hand_to_id=None, now=now)
+
+
 def move_operator(actor, operator: User, to_crew: Crew | None, *, hand_to_id: int | None, now: datetime) -> Move:
     """Moves an operator into `to_crew` (None: out of any crew). Their future tasks and plans are
     handed, in the same step, to `hand_to` (a member of the crew they leave) or to the tasks' crew."""
     _require_editor(actor)
     _operator(operator)
-    if to_crew is not None and not operator.active:
-        raise DomainError(_l("%(name)s is deactivated and cannot join a crew.", name=operator.full_label),
-                          field="operator_id")
-    if to_crew is not None and operator.crew_id == to_crew.id:
-        raise DomainError(_l("%(name)s is a member of this crew already.", name=operator.full_label),
-                          field="operator_id")
+    if to_crew is not None:
+        _may_join(operator, to_crew)
     move = operator_move_preview(operator, hand_to_id=hand_to_id, now=now)
     taker = _hand_to(hand_to_id, operator.crew_id, operator)
     previous = operator.crew

@@ -23,6 +23,7 @@ from .services import (
     create_crew,
     deactivate_operator,
     future_tasks_of,
+    joining_preview,
     move_operator,
     operator_move_preview,
     remove_compound,
@@ -122,15 +123,9 @@ def _done(crew: Crew, move, message: str):
 def member_preview(crew_id: int):
     crew = _crew(crew_id)
     operator = db.session.get(User, int_arg("operator_id") or 0)
-    return _preview(crew, lambda: _joining(crew, operator), title=_("Add %(name)s to %(crew)s",
+    return _preview(crew, lambda: joining_preview(operator, crew, now=utcnow()), title=_("Add %(name)s to %(crew)s",
                     name=operator.full_label if operator else "—", crew=crew.name),
                     action=url_for(".add_member", crew_id=crew.id), hidden={"operator_id": int_arg("operator_id")})
-
-
-def _joining(crew: Crew, operator: User | None):
-    if operator is None or operator.role != "operator" or not operator.active or operator.crew_id == crew.id:
-        raise DomainError(_("Choose an active operator who is not in this crew yet."))
-    return operator_move_preview(operator, hand_to_id=None, now=utcnow())
 
 
 @bp.route("/<int:crew_id>/members", methods=["POST"])
@@ -141,8 +136,6 @@ def add_member(crew_id: int):
     on_refusal_go_to(url_for(".show", crew_id=crew.id))
     ConfirmForm().validate_on_submit() or abort(400)
     operator = db.session.get(User, as_id(request.form.get("operator_id")) or 0)
-    if operator is None:
-        raise DomainError(_("Choose an active operator who is not in this crew yet."))
     move = move_operator(current_user, operator, crew, hand_to_id=None, now=utcnow())
     return _done(crew, move, _("%(name)s joined %(crew)s.", name=operator.label, crew=crew.name))
 

@@ -77,6 +77,7 @@ EXPLAINED = {
     "crews.services.compound_removal_preview": "read-only (the preview before remove_compound)",
     "crews.services.operator_move_preview": "read-only (the preview before move_operator)",
     "crews.services.future_tasks_of": "read-only",
+    "crews.services.joining_preview": "read-only (the preview before move_operator)",
     "crews.services.serving_crews": "read-only",
     "handovers.services.firm_users": "read-only",
     "plans.transitions.future_work": "read-only",

@@ -84,3 +84,15 @@ def test_removing_the_only_crew_of_a_compound_with_scheduled_tasks_says_why(clie
     login_as("dispatcher")
     response = client.get(f"/crews/{crew.id}/compounds/{plan.compound_id}/remove", follow_redirects=True)
     assert "没有其他班组服务" in response.get_data(as_text=True)
+
+
+def test_the_joining_preview_refuses_what_the_move_would_refuse(client, db, login_as):
+    """A deactivated operator, or one already in the crew: the preview says so, as the confirm would."""
+    crew = CrewFactory()
+    member = UserFactory(role="operator", crew=crew, display_name="已在组")
+    gone = UserFactory(role="operator", active=False, display_name="已离职")
+    db.session.commit()
+    login_as("dispatcher")
+    for operator, words in ((member, "已是本班组成员"), (gone, "已停用")):
+        page = client.get(f"/crews/{crew.id}/members/add?operator_id={operator.id}", follow_redirects=True)
+        assert words in page.get_data(as_text=True), operator.display_name
