@@ -1,12 +1,12 @@
 """Reading the audit log: compounds' timelines and the log page with its filters."""
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
-from ..clock import district_tz
+from ..clock import local_to_utc
 from ..extensions import db
 from .models import AuditEntry
 
@@ -33,10 +33,6 @@ class AuditFilter:
     date_to: date | None = None
 
 
-def _local_midnight_utc(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=district_tz())
-
-
 def audit_log(f: AuditFilter):
     """Newest first, the actor and the compound loaded in the same statement."""
     query = select(AuditEntry).options(joinedload(AuditEntry.actor), joinedload(AuditEntry.compound))
@@ -53,9 +49,9 @@ def audit_log(f: AuditFilter):
         if f.entity_id:
             query = query.where(AuditEntry.entity_id == f.entity_id)
     if f.date_from:
-        query = query.where(AuditEntry.at >= _local_midnight_utc(f.date_from))
+        query = query.where(AuditEntry.at >= local_to_utc(f.date_from, time()))
     if f.date_to:
-        query = query.where(AuditEntry.at < _local_midnight_utc(f.date_to + timedelta(days=1)))
+        query = query.where(AuditEntry.at < local_to_utc(f.date_to + timedelta(days=1), time()))
     return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 
