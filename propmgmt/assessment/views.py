@@ -20,6 +20,7 @@ from ..clock import utcnow
 from ..compounds.models import Compound
 from ..errors import DomainError, NotFound
 from ..extensions import db
+from ..paging import ListPage
 from ..photos import read_photos
 from ..plans.models import ServiceType
 from ..request_args import as_id, choice_arg, page_arg
@@ -103,7 +104,8 @@ def month_page(month: str):
     compounds = {c.id: c for c in db.session.scalars(select(Compound).where(Compound.id.in_(list(scores.scores))))}
     rows = sorted(((compounds[cid], s) for cid, s in scores.scores.items()),
                   key=lambda pair: (pair[1].score is None, pair[1].score or 0, pair[0].name))
-    return render_template("assessment/month.html", month=chosen, policy=policy, row=row, rows=rows,
+    page = ListPage(rows, page_arg(), current_app.config["PAGE_SIZE"])
+    return render_template("assessment/month.html", month=chosen, policy=policy, row=row, rows=rows, page=page,
                            previous=previous_month(chosen), current=current_month(now),
                            period=month_period(chosen).args(), TASK_OUTCOMES=TASK_OUTCOMES)
 

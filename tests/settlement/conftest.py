@@ -3,6 +3,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
+from PIL import Image
 
 from propmgmt.assessment.models import Rectification
 from propmgmt.assessment.services import CheckIn, Finding, record_spot_check, report_fixed, save_policy
@@ -60,9 +61,11 @@ def october(app, db):
     tasks(b, on_time=2, late=1, missed=1)
     tasks(c, on_time=4, missed=1)
     upload = app.config["UPLOAD_DIR"]
-    record_spot_check(inspector, a, CheckIn(at(10)), [Finding("clean", 1, "3号楼楼道有垃圾")], now=at(10),
+    photo = (Image.new("RGB", (40, 30), (90, 90, 90)),)  # a defect is recorded with its photo
+    record_spot_check(inspector, a, CheckIn(at(10)), [Finding("clean", 1, "3号楼楼道有垃圾", photo)], now=at(10),
                       upload_dir=upload)
-    check_b = record_spot_check(inspector, b, CheckIn(at(25)), [Finding("clean", 2)], now=at(25), upload_dir=upload)
+    check_b = record_spot_check(inspector, b, CheckIn(at(25)), [Finding("clean", 2, "", photo)], now=at(25),
+                                upload_dir=upload)
     fixed = check_b.items[0]
     rectification = _db.session.query(Rectification).filter_by(check_item_id=fixed.id).one()
     report_fixed(operator, rectification.id, now=at(26), note="已清理")

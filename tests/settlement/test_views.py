@@ -91,3 +91,14 @@ def test_the_month_page_links_a_figure_to_its_tasks(client, login_as, october):
     assert link in month
     tasks = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert tasks.count("甲小区") >= 9
+
+
+def test_the_month_page_pages_its_compounds_lowest_first(app, client, login_as, october, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    login_as("official")
+    first = client.get("/assessment/months/2026-10").get_data(as_text=True)
+    assert "3 个小区" in first and "/assessment/months/2026-10?page=2" in first
+    second = client.get("/assessment/months/2026-10?page=2").get_data(as_text=True)
+    names = ("甲小区", "乙小区", "丙小区")
+    assert sum(name in first for name in names) == 2 and sum(name in second for name in names) == 1
+    assert client.get("/assessment/months/2026-10?page=99999999").status_code == 200
