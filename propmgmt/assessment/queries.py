@@ -67,9 +67,8 @@ def recent_checks(limit: int = 50, inspector_id: int | None = None) -> list[Spot
     return list(db.session.scalars(query.order_by(SpotCheck.checked_at.desc(), SpotCheck.id.desc()).limit(limit)))
 
 
-def rectifications(*, status: str | None = None, crew_id: int | None = None, compound_id: int | None = None,
-                   limit: int = 50, offset: int = 0) -> tuple[list[Rectification], int]:
-    """A page of rectifications, open ones by deadline first, and how many match."""
+def rectifications(*, status: str | None = None, crew_id: int | None = None, compound_id: int | None = None):
+    """The rectifications that match, open ones by deadline first (a statement to page or limit)."""
     conditions = []
     if status:
         conditions.append(Rectification.status == status)
@@ -77,13 +76,9 @@ def rectifications(*, status: str | None = None, crew_id: int | None = None, com
         conditions.append(Rectification.crew_id == crew_id)
     if compound_id is not None:
         conditions.append(Rectification.compound_id == compound_id)
-    total = db.session.scalar(select(func.count(Rectification.id)).where(*conditions))
-    rows = db.session.scalars(
-        select(Rectification).options(joinedload(Rectification.compound), joinedload(Rectification.check_item)
-                                      .selectinload(SpotCheckItem.photos))
-        .where(*conditions).order_by(Rectification.status != "open", Rectification.deadline, Rectification.id)
-        .limit(limit).offset(offset))
-    return list(rows), total
+    return (select(Rectification).options(joinedload(Rectification.compound), joinedload(Rectification.check_item)
+                                          .selectinload(SpotCheckItem.photos))
+            .where(*conditions).order_by(Rectification.status != "open", Rectification.deadline, Rectification.id))
 
 
 def open_for_crew(crew_id: int | None) -> list[Rectification]:

@@ -129,7 +129,7 @@ def compound_history(compound_id: int):
         history.append((month, score))
     return render_template("assessment/compound.html", compound=compound, history=history,
                            checks=checks_of_compound(compound.id, current_month(now)),
-                           rectifications=rectifications(compound_id=compound.id, limit=20)[0])
+                           rectifications=db.session.scalars(rectifications(compound_id=compound.id).limit(20)).unique().all())
 
 
 # --- spot checks -------------------------------------------------------------------------------------
@@ -273,13 +273,13 @@ def photo(photo_id: int):
 def rectification_list():
     status = choice_arg("status", RECTIFICATION_STATUSES)
     crew_id = current_user.crew_id if current_user.role == "operator" else None
+    per_page = current_app.config["PAGE_SIZE"]
     if current_user.role == "operator" and crew_id is None:
-        rows, total = [], 0
+        page = ListPage([], 1, per_page)  # an operator in no crew has none
     else:
-        per_page, page = 30, page_arg()
-        rows, total = rectifications(status=status, crew_id=crew_id, limit=per_page, offset=(page - 1) * per_page)
-    return render_template("assessment/rectifications.html", rows=rows, total=total, status=status,
-                           page=page_arg(), pages=max(1, -(-total // 30)), statuses=RECTIFICATION_STATUSES,
+        page = db.paginate(rectifications(status=status, crew_id=crew_id), page=page_arg(), per_page=per_page,
+                           error_out=False)
+    return render_template("assessment/rectifications.html", page=page, status=status, statuses=RECTIFICATION_STATUSES,
                            fix_form=FixForm(), reason_form=ReasonForm(),
                            can_verify=current_user.role in RECTIFICATION_VERIFIERS)
 
