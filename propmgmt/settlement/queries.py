@@ -14,11 +14,9 @@ def last_approved_month() -> date | None:
     return db.session.scalar(select(func.max(Statement.month)).where(Statement.status == "approved"))
 
 
-def statements(limit: int = 24, offset: int = 0) -> tuple[list[Statement], int]:
-    total = db.session.scalar(select(func.count(Statement.id)))
-    rows = db.session.scalars(select(Statement).options(joinedload(Statement.approved_by))
-                              .order_by(Statement.month.desc()).limit(limit).offset(offset))
-    return list(rows), total
+def statements():
+    """Every month's statement, the newest first (a statement to page)."""
+    return select(Statement).options(joinedload(Statement.approved_by)).order_by(Statement.month.desc())
 
 
 @dataclass

@@ -35,9 +35,8 @@ def yuan(fen):
 @bp.route("/")
 @roles_required(*STATEMENT_READERS)
 def statement_list():
-    page = page_arg()
-    rows, total = statements(limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    return render_template("settlement/list.html", rows=rows, page=page, pages=max(1, -(-total // PER_PAGE)))
+    page = db.paginate(statements(), page=page_arg(), per_page=PER_PAGE, error_out=False)
+    return render_template("settlement/list.html", page=page)
 
 
 def _page_context(statement_id: int) -> dict:
