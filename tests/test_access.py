@@ -189,6 +189,7 @@ ACCESS = {
     "settlement.statement_list": {"admin", "official", "dispatcher"},
     "settlement.show": {"admin", "official", "dispatcher"},
     "settlement.export": {"admin", "official", "dispatcher"},
+    "settlement.pdf": {"admin", "official", "dispatcher"},
     "settlement.contest": {"admin", "dispatcher"},
     "settlement.approve": {"admin", "official"},
 }

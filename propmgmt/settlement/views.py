@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from ..auth.access import roles_required
 from ..auth.roles import STATEMENT_APPROVERS, STATEMENT_CONTESTERS, STATEMENT_READERS
 from ..clock import utcnow
+from ..documents import render_pdf
 from ..errors import DomainError
 from ..extensions import db
 from ..oversight.exports import REPORT_SECTIONS
@@ -48,11 +49,22 @@ def _page_context(statement_id: int) -> dict:
 @bp.route("/<int:statement_id>")
 @roles_required(*STATEMENT_READERS)
 def show(statement_id: int):
-    """The statement as it prints (the same template serves the PDF once documents.render_pdf is merged)."""
+    """The statement as it prints: the same template makes its PDF (below)."""
     return render_template("settlement/statement.html", **_page_context(statement_id), contest_form=ContestForm(),
                            approve_form=ApproveForm(),
                            can_contest=current_user.role in STATEMENT_CONTESTERS,
                            can_approve=current_user.role in STATEMENT_APPROVERS)
+
+
+@bp.route("/<int:statement_id>.pdf")
+@roles_required(*STATEMENT_READERS)
+def pdf(statement_id: int):
+    """The statement on A4 for signing and filing: the page's own template, without its forms."""
+    context = _page_context(statement_id)
+    month = context["statement"].month
+    return send_file(io.BytesIO(render_pdf("settlement/statement.html", **context, can_contest=False,
+                                           can_approve=False)),
+                     mimetype="application/pdf", as_attachment=True, download_name=f"statement-{month:%Y-%m}.pdf")
 
 
 @bp.route("/lines/<int:line_id>/contest", methods=["POST"])

@@ -102,3 +102,18 @@ def test_the_month_page_pages_its_compounds_lowest_first(app, client, login_as, 
     names = ("甲小区", "乙小区", "丙小区")
     assert sum(name in first for name in names) == 2 and sum(name in second for name in names) == 1
     assert client.get("/assessment/months/2026-10?page=99999999").status_code == 200
+
+
+def test_the_statement_downloads_as_a_pdf_with_its_lines_and_no_forms(client, login_as, october, db, tmp_path):
+    import subprocess
+
+    statement = _draft(db)
+    login_as("dispatcher")
+    response = client.get(f"/settlement/{statement.id}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(response.data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "乙小区" in text and "1,509.92" in text  # the lines and the district's total, in yuan
+    contest = "对这一行提出异议"  # the dispatcher's form on the page, which the PDF leaves out
+    assert contest in client.get(f"/settlement/{statement.id}").get_data(as_text=True) and contest not in text
