@@ -30,11 +30,10 @@ def waiting_steps(handover: Handover, today: date) -> list[Step]:
         steps = [Step(str(_l("Fix the defect (%(facility)s): %(defect)s", facility=FACILITY_LABELS.get(
             item.facility, item.facility), defect=item.defect)), item.fix_by, True)
             for item in handover.inspection_items if item.result == "defect"]
-        blocking = any(item.blocking for item in handover.inspection_items if item.result == "defect")
         if not handover.inspection_items:
             steps.append(Step(str(_l("Take part in the joint inspection of the common facilities.")),
                               handover.stage_due_on))
-        elif handover.firm_signed_at is None and not blocking:
+        elif handover.awaits_firm_signature:
             steps.append(Step(str(_l("Sign the joint inspection.")), handover.stage_due_on, True))
         elif handover.firm_signed_at is not None:
             steps.append(Step(str(_l("Signed by your firm; waiting for the official's signature."))))

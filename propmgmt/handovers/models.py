@@ -64,6 +64,15 @@ class Handover(db.Model):
     def is_open(self) -> bool:
         return self.stage in OPEN_STAGES
 
+    @property
+    def open_blocking_defects(self) -> list["InspectionItem"]:
+        return [i for i in self.inspection_items if i.result == "defect" and i.blocking]
+
+    @property
+    def awaits_firm_signature(self) -> bool:
+        """The joint inspection is recorded, no blocking defect is open, and the firm has not signed."""
+        return bool(self.inspection_items) and not self.open_blocking_defects and self.firm_signed_at is None
+
 
 class OwnersDecision(db.Model):
     """The owners' vote on hiring a firm (Civil Code art. 278): counts and exclusive areas."""

@@ -81,7 +81,7 @@ def _tell_firm(handover: Handover, kind: str, now: datetime, *, subject_type: st
 
 
 def _tell_firm_if_ready_to_sign(handover: Handover, now: datetime) -> None:
-    if handover.inspection_items and not _open_blocking_defects(handover) and handover.firm_signed_at is None:
+    if handover.awaits_firm_signature:
         _tell_firm(handover, "handover_ready_to_sign", now)
 
 
@@ -104,10 +104,6 @@ def start_handover(actor, compound: Compound, *, owner_id: int | None, due_on: d
     return handover
 
 
-def _open_blocking_defects(handover: Handover) -> list[InspectionItem]:
-    return [i for i in handover.inspection_items if i.result == "defect" and i.blocking]
-
-
 def stage_conditions(handover: Handover, today: date) -> list[str]:
     """What still stands between this stage and the next, in words an official can act on."""
     missing = []
@@ -123,7 +119,7 @@ def stage_conditions(handover: Handover, today: date) -> list[str]:
     elif handover.stage == "joint_inspection":
         if not handover.inspection_items:
             missing.append(_l("Record the joint inspection of the common facilities."))
-        if _open_blocking_defects(handover):
+        if handover.open_blocking_defects:
             missing.append(_l("Blocking defects are still open."))
         if not (handover.firm_signed_at and handover.official_signed_at):
             missing.append(_l("The inspection needs the signatures of the firm and of an official."))
@@ -281,7 +277,7 @@ def sign_inspection(actor, handover: Handover, *, now: datetime) -> Handover:
         handover.official_signed_by_id, handover.official_signed_at = actor.id, now
     else:
         raise Forbidden(_l("Only the incoming firm and officials sign the inspection."))
-    if _open_blocking_defects(handover):
+    if handover.open_blocking_defects:
         raise DomainError(_l("Blocking defects are still open; fix them before signing."))
     if not handover.inspection_items:
         raise DomainError(_l("Record the joint inspection of the common facilities."))
