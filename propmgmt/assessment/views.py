@@ -13,6 +13,7 @@ from ..auth.access import roles_required
 from ..auth.roles import (
     ASSESSMENT_POLICY_EDITORS,
     ASSESSMENT_READERS,
+    OPERATORS,
     RECTIFICATION_VERIFIERS,
     SPOT_CHECKERS,
 )
@@ -36,7 +37,7 @@ from .services import CheckIn, Finding, record_spot_check, report_fixed, save_po
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 HISTORY_MONTHS = 12
-RECTIFICATION_VIEWERS = (*RECTIFICATION_VERIFIERS, "operator")
+RECTIFICATION_VIEWERS = (*RECTIFICATION_VERIFIERS, *OPERATORS)  # operators: their crew's
 # The tasks behind an automatic figure (/oversight/tasks?outcome=...), for the month page's links.
 TASK_OUTCOMES = {"on_time_rate": "on_time", "first_pass_rate": "first_pass", "missed": "missed"}
 
@@ -272,9 +273,10 @@ def photo(photo_id: int):
 @roles_required(*RECTIFICATION_VIEWERS)
 def rectification_list():
     status = choice_arg("status", RECTIFICATION_STATUSES)
-    crew_id = current_user.crew_id if current_user.role == "operator" else None
+    operator = current_user.role in OPERATORS
+    crew_id = current_user.crew_id if operator else None
     per_page = current_app.config["PAGE_SIZE"]
-    if current_user.role == "operator" and crew_id is None:
+    if operator and crew_id is None:
         page = ListPage([], 1, per_page)  # an operator in no crew has none
     else:
         page = db.paginate(rectifications(status=status, crew_id=crew_id), page=page_arg(), per_page=per_page,
@@ -285,7 +287,7 @@ def rectification_list():
 
 
 @bp.route("/rectifications/<int:rectification_id>/fixed", methods=["POST"])
-@roles_required("operator")
+@roles_required(*OPERATORS)
 @transaction
 def fixed(rectification_id: int):
     form = FixForm()
