@@ -106,6 +106,29 @@ def sign_in(page, base: str, username: str, password: str = "demo1234") -> None:
         page.click("button[type=submit]")
 
 
+RECORDS = "**/field/**"
+
+
+def _no_signal(route) -> None:
+    if route.request.method == "GET":
+        route.fallback()
+    else:
+        route.abort("internetdisconnected")
+
+
+def lose_signal(context) -> None:
+    """The tablet loses its signal. Chromium's offline emulation does not cover every request of a page a
+    service worker controls (microsoft/playwright#2311: a record's POST could still reach the server), so
+    the records sent meanwhile are also refused as a lost connection refuses them."""
+    context.set_offline(True)
+    context.route(RECORDS, _no_signal)
+
+
+def regain_signal(context) -> None:
+    context.unroute(RECORDS, _no_signal)
+    context.set_offline(False)
+
+
 def wait_until(page, expression: str, timeout: float = 15) -> None:
     """Polls a JS expression (wait_for_function would need 'unsafe-eval', which our CSP forbids)."""
     deadline = time.monotonic() + timeout

@@ -6,7 +6,7 @@ from PIL import Image
 
 from propmgmt.extensions import db
 
-from .conftest import PHONE, TABLET, open_windows, screenshot, sign_in, wait_until
+from .conftest import PHONE, TABLET, lose_signal, open_windows, regain_signal, screenshot, sign_in, wait_until
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def _completed_without_signal(browser, base, task_id, photo):
     wait_until(page, "navigator.serviceWorker.controller !== null")
     page.reload()
     page.goto(f"{base}/field/tasks/{task_id}")
-    context.set_offline(True)
+    lose_signal(context)
     for box in page.locator("input[name=check]").all():
         box.check()
     page.set_input_files("#photos", photo)
@@ -66,7 +66,7 @@ def test_a_day_of_work_half_offline(live_server, live_app, live_db, browser, pho
     assert _completions(live_db, task_ids[0])[:2] == ("done", 0)
 
     # Offline: two more, then a reload while still offline.
-    context.set_offline(True)
+    lose_signal(context)
     for task_id in task_ids[1:3]:
         _complete_on_page(page, live_server, task_id, photo)
     wait_until(page, "document.getElementById('sync-text').textContent.indexOf('2 条记录等待同步') >= 0")
@@ -79,7 +79,7 @@ def test_a_day_of_work_half_offline(live_server, live_app, live_db, browser, pho
     assert _completions(live_db, task_ids[1])[0] == "scheduled"
 
     # Back online: each is applied exactly once, with the device time kept.
-    context.set_offline(False)
+    regain_signal(context)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     wait_until(page, "document.getElementById('sync-bar').hidden === true", timeout=20)
     for task_id in task_ids[1:3]:
@@ -225,7 +225,7 @@ def test_an_offline_completion_syncs_and_updates_its_row_without_reload(live_ser
     row = page.locator(f"li[data-task-id='{task_id}']")
     wait_until(page, f"document.querySelector(\"li[data-task-id='{task_id}']\").innerText.indexOf('待同步') >= 0")
     page.evaluate("window.notReloaded = true")
-    context.set_offline(False)
+    regain_signal(context)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     wait_until(page, f"document.querySelector(\"li[data-task-id='{task_id}'] .task-status\").textContent === '已完成'",
           timeout=30)
@@ -318,7 +318,7 @@ def test_a_record_refused_on_sync_keeps_its_photos_until_seen(live_server, live_
     context, page = _completed_without_signal(browser, live_server, task_id, photo)
     with sqlite3.connect(live_db) as connection:  # meanwhile the dispatcher cancelled it
         connection.execute("UPDATE task SET status = 'cancelled' WHERE id = ?", (task_id,))
-    context.set_offline(False)
+    regain_signal(context)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     wait_until(page, "document.querySelectorAll('#conflicts li').length === 1", timeout=30)
     page.reload()  # kept on the tablet: the refusal and the photo taken for it

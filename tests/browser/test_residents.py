@@ -9,7 +9,7 @@ from PIL import Image
 
 from propmgmt.extensions import db
 
-from .conftest import PHONE, TABLET, TABLET_LANDSCAPE, screenshot, sign_in, wait_until
+from .conftest import PHONE, TABLET, TABLET_LANDSCAPE, lose_signal, regain_signal, screenshot, sign_in, wait_until
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_report_dispatch_complete_rate(live_server, live_app, live_db, browser, 
     assert full.evaluate("document.images[0].naturalWidth") > 400
     full.close()
     # In the basement there is no signal: the completion waits on the tablet, and goes when it is back.
-    tablet.set_offline(True)
+    lose_signal(tablet)
     operator.set_input_files("#photos", photo)
     operator.fill("#note", "已疏通，地面已冲洗")
     operator.click(".complete-form button[type=submit]")
@@ -121,7 +121,7 @@ def test_report_dispatch_complete_rate(live_server, live_app, live_db, browser, 
     row = operator.locator(f"li[data-task-id='{task_id}']")
     wait_until(operator, f"document.querySelector(\"li[data-task-id='{task_id}']\").innerText.indexOf('待同步') >= 0")
     screenshot(operator, "field-day-case-waiting-to-sync")
-    tablet.set_offline(False)
+    regain_signal(tablet)
     operator.evaluate("window.dispatchEvent(new Event('online'))")
     status = f"document.querySelector(\"li[data-task-id='{task_id}'] .task-status\").textContent"
     wait_until(operator, f"{status} === '已完成'", timeout=30)
