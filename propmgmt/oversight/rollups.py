@@ -107,6 +107,18 @@ class DaySplit:
         rolled = set() if stale is None else set(db.session.scalars(
             select(RollupDay.day).where(RollupDay.day.between(first, last))))
         self.rolled = {day for day in rolled - (stale or set()) if day < self.today}
+        self._live: dict[tuple[datetime, datetime], dict[int, tuple]] = {}
+
+    def live_by_subdistrict(self, start: datetime, end: datetime) -> dict[int, tuple]:
+        """A live range's figures per subdistrict, counted once however many periods share the range
+        (the overview's last week, its 30 days and its subdistricts all end with today)."""
+        if (start, end) not in self._live:
+            self._live[start, end] = {row[0]: row[1:] for row in db.session.execute(
+                select(Community.subdistrict_id, *health_columns())
+                .join(Compound, Compound.id == Task.compound_id)
+                .join(Community, Community.id == Compound.community_id)
+                .where(due_between(start, end)).group_by(Community.subdistrict_id))}
+        return self._live[start, end]
 
     def split(self, period: Period) -> tuple[list[date], list[tuple[datetime, datetime]]]:
         """(rolled-up days, live UTC ranges) that together make the period."""
@@ -147,7 +159,8 @@ def area_health_of(split: DaySplit, periods: list[Period]) -> list[Health]:
         for day in days:
             _add(totals, None, per_day.get(day, ()))
         for start, end in live:
-            _add(totals, None, db.session.execute(select(*health_columns()).where(due_between(start, end))).one())
+            for values in split.live_by_subdistrict(start, end).values():
+                _add(totals, None, values)
         result.append(Health(period.days, *totals.get(None, [0] * len(FIGURES))))
     return result
 
@@ -162,14 +175,8 @@ def area_health(split: DaySplit, period: Period, *, by_subdistrict: bool = False
                                       .where(ServiceDayArea.day.in_(rolled)).group_by(*key)):
             _add(totals, row[0] if by_subdistrict else None, row[len(key):])
     for start, end in live:
-        query = select(*health_columns()).where(due_between(start, end))
-        if by_subdistrict:
-            query = (select(Community.subdistrict_id, *health_columns())
-                     .join(Compound, Compound.id == Task.compound_id)
-                     .join(Community, Community.id == Compound.community_id)
-                     .where(due_between(start, end)).group_by(Community.subdistrict_id))
-        for row in db.session.execute(query):
-            _add(totals, row[0] if by_subdistrict else None, row[1:] if by_subdistrict else row)
+        for subdistrict_id, values in split.live_by_subdistrict(start, end).items():
+            _add(totals, subdistrict_id if by_subdistrict else None, values)
     if by_subdistrict:
         return {sid: Health(period.days, *values) for sid, values in totals.items()}
     return Health(period.days, *totals.get(None, [0] * len(FIGURES)))
