@@ -15,7 +15,7 @@ from ..extensions import db
 from ..periods import Period
 from ..plans.models import Task
 from ..plans.outcomes import FIGURES, Health, due_between, health_columns
-from .models import RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew
+from .models import RollupDay, RollupStale, ServiceDayArea, ServiceDayCompound, ServiceDayCrew
 
 ALL = "all"  # the stale key written when a compound or community moves: every day is stale
 BACKFILL_DAYS = 62  # days rolled up per refresh that were never rolled up (newest first)
@@ -81,7 +81,7 @@ def _never_rolled(today: date, limit: int) -> list[date]:
 def _compute_day(day: date, now: datetime) -> None:
     due = due_between(*day_bounds(day))
     the_day = literal(day, Date)
-    for model in (ServiceDayArea, ServiceDayCrew, RollupDay):
+    for model in (ServiceDayArea, ServiceDayCrew, ServiceDayCompound, RollupDay):
         db.session.execute(delete(model).where(model.day == day))
     db.session.execute(insert(ServiceDayArea).from_select(
         ["day", "subdistrict_id", *FIGURES],
@@ -92,6 +92,10 @@ def _compute_day(day: date, now: datetime) -> None:
         ["day", "crew_id", "assignee_id", "service_type_id", *FIGURES],
         select(the_day, Task.crew_id, Task.assignee_id, Task.service_type_id, *health_columns())
         .where(due).group_by(Task.crew_id, Task.assignee_id, Task.service_type_id)))
+    db.session.execute(insert(ServiceDayCompound).from_select(
+        ["day", "compound_id", "service_type_id", "crew_id", *FIGURES],
+        select(the_day, Task.compound_id, Task.service_type_id, Task.crew_id, *health_columns())
+        .where(due).group_by(Task.compound_id, Task.service_type_id, Task.crew_id)))
     db.session.add(RollupDay(day=day, computed_at=now))
     db.session.flush()
 
@@ -192,6 +196,30 @@ def crew_health(split: DaySplit, period: Period, group: str, *, service_type_id=
     totals: dict = {}
     for model, figures, where in sources:
         query = select(getattr(model, group), *figures).where(where).group_by(getattr(model, group))
+        if service_type_id:
+            query = query.where(model.service_type_id == service_type_id)
+        if crew_id:
+            query = query.where(model.crew_id == crew_id)
+        for row in db.session.execute(query):
+            _add(totals, row[0], row[1:])
+    return {key: Health(period.days, *values) for key, values in totals.items()}
+
+
+def compound_health(split: DaySplit, period: Period, *, subdistrict_id: int | None = None,
+                    service_type_id: int | None = None, crew_id: int | None = None) -> dict[int, Health]:
+    """The period's figures per compound id (of one subdistrict, or all), narrowed by service type and
+    crew as the drill-down's and the crews page's filters are."""
+    rolled, live = split.split(period)
+    sources = [(ServiceDayCompound, (func.sum(getattr(ServiceDayCompound, n)) for n in FIGURES),
+                ServiceDayCompound.day.in_(rolled))] if rolled else []
+    sources += [(Task, health_columns(), due_between(start, end)) for start, end in live]
+    totals: dict = {}
+    for model, figures, where in sources:
+        query = select(model.compound_id, *figures).where(where).group_by(model.compound_id)
+        if subdistrict_id is not None:
+            query = query.where(model.compound_id.in_(
+                select(Compound.id).join(Community, Community.id == Compound.community_id)
+                .where(Community.subdistrict_id == subdistrict_id)))
         if service_type_id:
             query = query.where(model.service_type_id == service_type_id)
         if crew_id:
