@@ -21,6 +21,7 @@ from ..complaints.queries import hotline_figures
 from ..compounds.models import Subdistrict
 from ..errors import DomainError
 from ..extensions import db
+from ..paging import ListPage
 from ..periods import Period
 from ..plans.outcomes import finished_at, finished_late, format_rate
 from ..request_args import int_arg, page_arg
@@ -104,10 +105,16 @@ def render_subdistrict(subdistrict: Subdistrict, period: Period, f: TaskFilter, 
                            total=total(rows, period.days), **_filters_context(period, f, error))
 
 
-def render_crews(period: Period, f: TaskFilter, now, error=None) -> str:
+LATE_SHOWN = 50  # the persistently late compounds listed, the latest first; the count says how many in all
+
+
+def render_crews(period: Period, f: TaskFilter, now, error=None, page: int = 1) -> str:
+    """Every crew; the operators a page at a time (a city has 900); the latest of the late compounds."""
+    late = persistently_late(period, f, now=now)
     return render_template("oversight/crews.html", crew_rows=crew_figures(period, f, now=now),
-                           operator_rows=operator_figures(period, f, now=now),
-                           late=persistently_late(period, f, now=now), late_share=round(100 * PERSISTENT_LATE_SHARE),
+                           operators=ListPage(operator_figures(period, f, now=now), page,
+                                              current_app.config["PAGE_SIZE"]),
+                           late=late[:LATE_SHOWN], late_count=len(late), late_share=round(100 * PERSISTENT_LATE_SHARE),
                            late_min=PERSISTENT_MIN_DUE, **_filters_context(period, f, error))
 
 
@@ -206,7 +213,7 @@ def subdistrict(subdistrict_id: int):
 def crews():
     now = utcnow()
     period, f, error = _period_and_filter(now)
-    return render_crews(period, f, now, error), 400 if error else 200
+    return render_crews(period, f, now, error, page=page_arg()), 400 if error else 200
 
 
 @bp.route("/tasks")

@@ -66,6 +66,18 @@ def test_the_pages_show_the_figures(client, login_as, dataset, monkeypatch):
     assert f"/oversight/subdistricts/{sid}" in overview and "/oversight/report" in overview
 
 
+def test_the_crews_page_shows_the_operators_a_page_at_a_time(client, login_as, dataset, monkeypatch, app):
+    """A city has 900 operators: the page lists them in pages, as the other long lists are."""
+    monkeypatch.setattr(views, "utcnow", lambda: NOW)
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)
+    login_as("official", locale="en")
+    first = client.get("/oversight/crews").get_data(as_text=True)
+    second = client.get("/oversight/crews?page=2").get_data(as_text=True)
+    assert "2 operators with tasks due in the period" in first and "Page 1 of 2" in first
+    assert ("王师傅" in first) != ("王师傅" in second) and ("李师傅" in first) != ("李师傅" in second)
+    assert "东片一组" in second and "别处小区" in second  # the crews and the late compounds on every page
+
+
 @pytest.mark.parametrize("query, message", [
     ("from=2024-01-01&to=2026-11-01", f"at most {MAX_DAYS} days"),
     ("from=2026-11-10&to=2026-11-01", "ends before it begins"),
