@@ -115,3 +115,27 @@ def test_0013_gives_existing_cases_an_empty_place_and_adds_the_repair_service(tm
             assert connection.execute(text("SELECT count(*) FROM service_type")).scalar() == 0
             assert connection.execute(text("SELECT description FROM complaint")).scalar() == "污水外溢"
         db.engine.dispose()
+
+
+def test_0027_rolls_up_again_only_a_database_that_has_rolled_up_days(tmp_path):
+    """The per-compound rollup is empty at first: days rolled up before it must be read live until the
+    refresh has rolled them up again; a database that has none needs nothing (and the suite's empty
+    databases stay free of the mark)."""
+    from sqlalchemy import text
+
+    for rolled in (False, True):
+        class Config(TestingConfig):
+            SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / f'rollups-{rolled}.sqlite3'}"
+
+        app = create_app(Config)
+        with app.app_context():
+            upgrade(revision="0022")
+            if rolled:
+                with db.engine.begin() as connection:
+                    connection.execute(text("INSERT INTO rollup_day (day, computed_at) VALUES "
+                                            "('2026-11-01', '2026-11-02 00:00:00')"))
+            upgrade()
+            with db.engine.begin() as connection:
+                marks = connection.execute(text("SELECT utc_day FROM rollup_stale")).scalars().all()
+            assert marks == (["all"] if rolled else [])
+            db.engine.dispose()

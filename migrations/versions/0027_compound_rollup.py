@@ -4,8 +4,9 @@ Revision ID: 0027
 Revises: 0022
 Create Date: 2026-12-03 07:00:00
 
-Existing databases: every day is marked stale ('all'), so the pages read live until the scheduler's
-refresh has rolled the days up again with the new table (BACKFILL_DAYS per run, newest first).
+Existing databases with days rolled up: every day is marked stale ('all'), so the pages read live until
+the scheduler's refresh has rolled the days up again with the new table (BACKFILL_DAYS per run, newest
+first). A database with none rolled up yet needs nothing.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -35,7 +36,9 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_service_day_compound')),
     )
     op.create_index('ix_service_day_compound_day', 'service_day_compound', ['day'], unique=False)
-    if op.get_bind().scalar(sa.text("SELECT count(*) FROM rollup_stale WHERE utc_day = 'all'")) == 0:
+    bind = op.get_bind()
+    rolled = bind.scalar(sa.text("SELECT count(*) FROM rollup_day"))
+    if rolled and not bind.scalar(sa.text("SELECT count(*) FROM rollup_stale WHERE utc_day = 'all'")):
         op.execute("INSERT INTO rollup_stale (utc_day) VALUES ('all')")
 
 
