@@ -375,3 +375,17 @@ def test_pages_run_a_fixed_number_of_statements(client, login_as, dataset, db, m
         _complaint(db, compound, f"MORE{i}", at(11, 1), at(11, 2))
     db.session.commit()
     assert counts() == before
+
+
+def test_the_scheduler_renders_last_months_pdf_ahead_of_the_download(client, login_as, dataset, monkeypatch, db):
+    from propmgmt.oversight import exports
+    from propmgmt.scheduler.cli import INTERVALS
+
+    assert "render_report_pdf" in INTERVALS
+    assert JOBS["render_report_pdf"](client.application, NOW) == {"rendered": 1}
+    assert JOBS["render_report_pdf"](client.application, NOW + timedelta(minutes=10)) == {"rendered": 0}
+    db.session.commit()
+    monkeypatch.setattr(exports, "pdf_from_html", lambda html, **kw: pytest.fail("rendered at the download"))
+    _frozen(monkeypatch)
+    login_as("official")
+    assert client.get("/oversight/report.pdf").data.startswith(b"%PDF")  # last month: October
