@@ -1,7 +1,9 @@
 """The monthly dispatch report as a PDF (in Chinese, for the meeting) and as an .xlsx ledger (台账).
 
-Both read one MonthlyReport: the PDF is the report page's own template (documents.render_pdf), the
-ledger shares its rows (topic_rows), so the page, the PDF and the ledger can never disagree.
+Both read one MonthlyReport: the PDF is the report page's own template (documents.render_html, then
+pdf_from_html), the ledger shares its rows (topic_rows), so the page, the PDF and the ledger can never
+disagree. The page and the PDF are given a report cut to the most urgent items (report.REPORT_TOP),
+the ledger the whole one. content_hash says what a PDF shows, so a stored one can be served again.
 """
 import dataclasses
 import hashlib
