@@ -50,6 +50,11 @@ def render_html(template_name: str, **ctx) -> str:
 
 def render_pdf(template_name: str, **ctx) -> bytes:
     """The template rendered to PDF with the print stylesheet (A4, page header and numbers)."""
+    return pdf_from_html(render_html(template_name, **ctx), name=template_name)
+
+
+def pdf_from_html(html: str, *, name: str = "the document") -> bytes:
+    """HTML made by render_html as a PDF (for a caller that keeps the HTML, e.g. to hash it)."""
     from weasyprint import HTML  # imported here: it loads Pango, which only documents need
     from weasyprint.urls import URLFetcher
 
@@ -57,9 +62,8 @@ def render_pdf(template_name: str, **ctx) -> bytes:
         def fetch(self, url, headers=None):
             return _static_response(url)
 
-    html = render_html(template_name, **ctx)
     try:
         return HTML(string=html, base_url="http://localhost/", url_fetcher=StaticFetcher()).write_pdf()
     except OSError as error:  # Pango missing or broken: say what to install
-        raise DocumentError(f"WeasyPrint could not render {template_name} ({error}); "
+        raise DocumentError(f"WeasyPrint could not render {name} ({error}); "
                             "run `make system-packages` for Pango") from error

@@ -7,6 +7,7 @@ and summing in Excel expects:
   money     integer fen as a yuan number with a "#,##0.00" format
   rate      a percentage (96.0 as the app computes it) as the number 0.96 with a "0.0%" format
   date      a date ("yyyy-mm-dd")     datetime     a UTC moment as the district's local time ("yyyy-mm-dd hh:mm")
+  timestamp a UTC moment to the second, in local time (the audit log, where the order of a minute counts)
 Above the header: what the sheet is, its filters and the as-of time (left out for import templates).
 Column widths are fitted to the text, a CJK character counting as two.
 
@@ -30,11 +31,11 @@ from openpyxl.utils import get_column_letter
 from .clock import to_local
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-KINDS = ("text", "int", "number", "money", "rate", "date", "datetime")
+KINDS = ("text", "int", "number", "money", "rate", "date", "datetime", "timestamp")
 FORMATS = {"int": "0", "number": "0.00", "money": "#,##0.00", "rate": "0.0%", "date": "yyyy-mm-dd",
-           "datetime": "yyyy-mm-dd hh:mm"}
+           "datetime": "yyyy-mm-dd hh:mm", "timestamp": "yyyy-mm-dd hh:mm:ss"}
 # Widths (in characters) that the formats above show, whatever the value.
-SHOWN_WIDTH = {"date": 10, "datetime": 16, "rate": 6}
+SHOWN_WIDTH = {"date": 10, "datetime": 16, "timestamp": 19, "rate": 6}
 MIN_WIDTH, MAX_WIDTH = 6, 60
 BOLD, TITLE_FONT = Font(bold=True), Font(bold=True, size=14)
 
@@ -77,6 +78,8 @@ def _number(value, kind: str):
         return float(value)
     if kind == "datetime":
         return to_local(value).replace(tzinfo=None, second=0, microsecond=0)  # naive values are UTC
+    if kind == "timestamp":
+        return to_local(value).replace(tzinfo=None, microsecond=0)
     if kind == "date":
         return value.date() if isinstance(value, datetime) else value
     raise ValueError(kind)
@@ -198,15 +201,3 @@ def filters_text(pairs) -> str:
     given = [f"{label} {value}" for label, value in pairs if value not in (None, "", [])]
     return _("Filters: %(filters)s", filters=", ".join(given)) if given else _("Filters: none (everything)")
 
-
-def append_row(sheet, values) -> None:
-    """Appends `values` to a plain write-only openpyxl sheet, text as text. For new code use Sheet."""
-    row = []
-    for value in values:
-        if isinstance(value, str):
-            cell = WriteOnlyCell(sheet, value=text_value(value))
-            cell.data_type = "s"
-            row.append(cell)
-        else:
-            row.append(value)
-    sheet.append(row)

@@ -8,11 +8,25 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from propmgmt.audit.services import record
 from propmgmt.compounds.imports import parse_rows
+from propmgmt.settlement.services import draft_statement
 from propmgmt.spreadsheets import Column, Sheet, Typed, display_width, workbook_bytes
 from propmgmt.tables import read_table
 
-from .factories import AssignmentFactory, ComplaintFactory, CompoundFactory, HandoverFactory
+from .factories import (
+    AssignmentFactory,
+    ComplaintFactory,
+    CompoundFactory,
+    HandoverFactory,
+    RenovationProjectFactory,
+    UserFactory,
+)
+from .settlement.conftest import NOW as SETTLED_AT
+from .settlement.conftest import (
+    OCTOBER,
+    october,  # noqa: F401 (the hand-computed October, a fixture)
+)
 
 HEADER_ROW = 3  # the title, then its filters and as-of time, then the header
 
@@ -139,6 +153,51 @@ def test_report_ledger(client, login_as, ledgers):
         _check_layout(ws, title_words="月度调度报告")
     past_review = book["超期未复核的托底"]
     assert len(_check_dates(_column(past_review, "复核日期"), "yyyy-mm-dd")) == 2
+
+
+def test_settlement_statement(client, login_as, october):  # noqa: F811
+    statement, _ = draft_statement(OCTOBER, now=SETTLED_AT)
+    login_as("dispatcher")
+    book = load_workbook(io.BytesIO(client.get(f"/settlement/{statement.id}.xlsx").data))
+    lines = book["结算单"]
+    _check_layout(lines, title_words="2026-10 结算单")
+    assert "草稿" in lines["A2"].value and "1,509.92" in lines["A2"].value  # its state and total on top
+    _check_numbers(_column(lines, "应付金额（元）"), "#,##0.00", 1509.92)  # the lines add up to the total
+    due = {c.value: d.value for c, d in zip(_column(lines, "小区"), _column(lines, "应付金额（元）"), strict=True)}
+    assert due["乙小区"] == pytest.approx(455.92)
+    _check_numbers(_column(lines, "户数"), "0", 400)
+    _check_numbers(_column(lines, "建筑面积（㎡）"), "0.00", 12345.67)
+    bands = _column(lines, "档位比例（%）")
+    assert all(0 < c.value <= 1 and c.number_format == "0.0%" for c in bands)
+    totals = book["街道合计"]
+    _check_layout(totals, title_words="2026-10 结算单")
+    _check_numbers(_column(totals, "应付金额（元）"), "#,##0.00", 1509.92)
+
+
+def test_renovation_ledger(client, login_as, db):
+    RenovationProjectFactory(name="育英小区改造", contractor="示例建设")
+    login_as("dispatcher")
+    ws = _sheet(client.get("/renovation/ledger.xlsx?stage=reserve").data)
+    _check_layout(ws, title_words="改造项目台账")
+    assert "储备" in ws["A2"].value  # the stage filter
+    _check_numbers(_column(ws, "总投资（元）"), "#,##0.00", 500000)
+    assert _check_dates(_column(ws, "下一阶段计划日期"), "yyyy-mm-dd") == [datetime(2026, 12, 1)]
+    assert [c.value for c in _column(ws, "项目")] == ["育英小区改造"]
+
+
+def test_audit_log(client, login_as, db):
+    admin = UserFactory(role="admin", display_name="系统管理员")
+    compound = CompoundFactory(name="育英小区")
+    for second in (5, 40):
+        record(admin, "compound", compound.id, "updated", compound_id=compound.id,
+               now=datetime(2026, 11, 1, 16, 15, second, tzinfo=timezone.utc))
+    db.session.commit()
+    login_as("admin")
+    ws = _sheet(client.get("/audit/export.xlsx?entity_type=compound").data)
+    _check_layout(ws, title_words="操作日志")
+    assert "小区" in ws["A2"].value  # the record filter
+    when = _check_dates(_column(ws, "时间"), "yyyy-mm-dd hh:mm:ss")
+    assert when == [datetime(2026, 11, 2, 0, 15, 40), datetime(2026, 11, 2, 0, 15, 5)]  # local, to the second
 
 
 def test_sheet_kinds_money_rate_and_text():

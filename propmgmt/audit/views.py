@@ -8,20 +8,19 @@ import io
 from flask import Blueprint, current_app, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from ..auth import roles
 from ..auth.access import roles_required
 from ..auth.models import User
 from ..auth.roles import AUDIT_READERS
-from ..clock import local_today, to_local
+from ..clock import local_today, utcnow
 from ..compounds.labels import FIELD_LABELS, TIMELINE_LABELS
 from ..compounds.views import timeline_reason, timeline_state, timeline_value
 from ..extensions import db
 from ..orgs.models import Organisation
 from ..request_args import choice_arg, date_arg, int_arg, page_arg, text_arg
-from ..spreadsheets import append_row
+from .exports import audit_xlsx
 from .labels import ENTITY_LABELS
 from .queries import AuditFilter, audit_log
 
@@ -125,18 +124,10 @@ def log():
 @bp.route("/export.xlsx")
 @roles_required(*AUDIT_READERS)
 def export():
-    entries = db.session.scalars(audit_log(_filter()).limit(MAX_EXPORT_ROWS)).unique().all()
+    f, now = _filter(), utcnow()
+    entries = db.session.scalars(audit_log(f).limit(MAX_EXPORT_ROWS)).unique().all()
     names = record_names(entries)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Audit log"))
-    append_row(sheet, [_("When"), _("Who"), _("Action"), _("Record"), _("From"), _("To"), _("Reason"),
-                       _("Changes")])
-    for entry in entries:
-        row = describe(entry, names)
-        append_row(sheet, [to_local(row["at"]).strftime("%Y-%m-%d %H:%M:%S"), row["who"], row["action"],
-                           row["record"], row["from"], row["to"], row["reason"], "\n".join(row["changes"])])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return send_file(io.BytesIO(buffer.getvalue()), as_attachment=True,
-                     download_name=f"{_('Audit log')}-{local_today()}.xlsx",
+    data = audit_xlsx([describe(entry, names) for entry in entries], f, action_labels=TIMELINE_LABELS,
+                      limit=MAX_EXPORT_ROWS, now=now)
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{_('Audit log')}-{local_today(now)}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,15 +1,20 @@
 """The monthly dispatch report as a PDF (in Chinese, for the meeting) and as an .xlsx ledger (台账).
 
-Both read one MonthlyReport: the PDF is the report page's own template (documents.render_pdf), the
-ledger shares its rows (topic_rows), so the page, the PDF and the ledger can never disagree.
+Both read one MonthlyReport: the PDF is the report page's own template (documents.render_html, then
+pdf_from_html), the ledger shares its rows (topic_rows), so the page, the PDF and the ledger can never
+disagree. The page and the PDF are given a report cut to the most urgent items (report.REPORT_TOP),
+the ledger the whole one. content_hash says what a PDF shows, so a stored one can be served again.
 """
+import dataclasses
+import hashlib
+from datetime import datetime, timezone
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..charts import Series, percent_line_chart
 from ..compounds.labels import MODE_LABELS
-from ..documents import render_pdf
+from ..documents import pdf_from_html, render_html
 from ..handovers.labels import STAGE_LABELS
 from ..renovation.labels import STAGE_LABELS as RENOVATION_STAGE_LABELS
 from ..spreadsheets import Column, Sheet, Typed, workbook_bytes
@@ -130,6 +135,23 @@ def report_context(report: MonthlyReport, *, latest: Month, archived=None) -> di
             "UNMANAGED_TOO_LONG_DAYS": UNMANAGED_TOO_LONG_DAYS}
 
 
-def report_pdf(report: MonthlyReport) -> bytes:
-    """The report for the meeting, always in Chinese: the report page's own template on A4."""
-    return render_pdf("oversight/report.html", **report_context(report, latest=report.month))
+def report_html(report: MonthlyReport) -> str:
+    """The report as its PDF shows it, always in Chinese: the report page's own template, printing."""
+    return render_html("oversight/report.html", **report_context(report, latest=report.month))
+
+
+def report_pdf(report: MonthlyReport, html: str | None = None) -> bytes:
+    """The report for the meeting on A4 (from `html`, report_html's, when the caller has it)."""
+    return pdf_from_html(html or report_html(report), name="the monthly report")
+
+
+# Any fixed moment: the hash of what a report shows is taken with this as its as-of time.
+HASHED_AS_OF = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def content_hash(report: MonthlyReport) -> str:
+    """What the report's PDF shows, as a hash: the printed page from <main> on (the top bar, with the
+    reader's name and form token, is not printed), rendered with a fixed as-of time. Two reports with
+    the same hash print the same document but for the as-of time."""
+    html = report_html(dataclasses.replace(report, as_of=HASHED_AS_OF))
+    return hashlib.sha256(html[html.index("<main"):].encode()).hexdigest()

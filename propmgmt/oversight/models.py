@@ -89,3 +89,15 @@ class ReportArchive(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     xlsx: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReportRendering(db.Model):
+    """The latest PDF of a month's report as downloaded, with the hash of what it shows (its HTML without
+    the as-of time): a download whose report reads the same is served this file instead of a new render."""
+
+    __tablename__ = "report_rendering"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    content_hash: Mapped[str] = mapped_column(String(64))
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the as-of time printed in it
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)

@@ -116,8 +116,17 @@ class Figures:
                     or self.renovation_started or self.renovation_completed)
 
 
+# The page and the PDF list the most urgent open items of each kind, with how many there are; the
+# ledger (.xlsx) lists them all. 20 rows a kind keep the city's report page under 100 KB and its PDF a
+# few pages long, where the whole lists (over 600 compounds unmanaged too long) ran to 43 pages.
+REPORT_TOP = 20
+TOPICS = ("assignments_past_review", "handovers_stuck", "complaints_overdue", "unmanaged_too_long",
+          "awaiting_decision", "renovation_late", "renovation_problems")
+
+
 @dataclass
 class OpenItems:
+    """The open items, each list the most urgent first: all of them, or the first `top` (see totals)."""
     assignments_past_review: list = field(default_factory=list)  # Assignment
     handovers_stuck: list = field(default_factory=list)  # handovers.queries.PipelineRow
     complaints_overdue: list = field(default_factory=list)  # (Complaint, leader or None)
@@ -125,22 +134,24 @@ class OpenItems:
     awaiting_decision: list = field(default_factory=list)  # proposed Assignment
     renovation_late: list = field(default_factory=list)  # renovation Project past a planned date
     renovation_problems: list = field(default_factory=list)  # (renovation Problem, Project) past its date
+    top: int | None = None  # None: the lists are complete
+    totals: dict = field(default_factory=dict)  # topic -> how many there are (the lists may hold fewer)
+    without_proposal: int = 0  # compounds unmanaged too long that nobody has yet proposed fallback service for
+    leaderless: int = 0  # overdue complaints at compounds with no responsible leader, stuck handovers with no owner
+
+    def total(self, topic: str) -> int:
+        return self.totals.get(topic, len(getattr(self, topic)))
+
+    def is_cut(self, topic: str) -> bool:
+        return self.total(topic) > len(getattr(self, topic))
+
+    @property
+    def is_complete(self) -> bool:
+        return not any(self.is_cut(topic) for topic in TOPICS)
 
     @property
     def count(self) -> int:
-        return (len(self.assignments_past_review) + len(self.handovers_stuck) + len(self.complaints_overdue)
-                + len(self.unmanaged_too_long) + len(self.renovation_late) + len(self.renovation_problems))
-
-    @property
-    def without_proposal(self) -> int:
-        """Compounds unmanaged too long that nobody has yet proposed fallback service for."""
-        return sum(1 for _, _, proposal in self.unmanaged_too_long if proposal is None)
-
-    @property
-    def leaderless(self) -> int:
-        """Overdue complaints at compounds with no responsible leader, and stuck handovers with no owner."""
-        return (sum(1 for _, leader in self.complaints_overdue if leader is None)
-                + sum(1 for row in self.handovers_stuck if row.handover.stage_owner is None))
+        return sum(self.total(topic) for topic in TOPICS if topic != "awaiting_decision")
 
 
 @dataclass
@@ -203,37 +214,63 @@ def modes_at(moment: datetime) -> dict[str, int]:
     return counts
 
 
-def open_items(*, now: datetime) -> OpenItems:
+def _listed(query, top: int | None) -> tuple[list, int]:
+    """(the rows of `query`, the first `top` of them when given; how many there are)."""
+    if top is None:
+        rows = db.session.execute(query).unique().all()
+        return rows, len(rows)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return db.session.execute(query.limit(top)).unique().all(), total
+
+
+def open_items(*, now: datetime, top: int | None = None) -> OpenItems:
+    """What is open now, each kind the most urgent first; with `top`, only that many of each kind are
+    loaded and the counts come from SQL, so the page costs the same whatever the backlog."""
     today = local_today(now)
-    items = OpenItems()
-    items.assignments_past_review = db.session.scalars(
+    items = OpenItems(top=top)
+    past_review, items.totals["assignments_past_review"] = _listed(
         _with_compound(select(Assignment), Assignment.compound).options(joinedload(Assignment.responsible_leader))
         .where(Assignment.status == "active", Assignment.review_date < today)
-        .order_by(Assignment.review_date, Assignment.id)).all()
-    items.handovers_stuck = [row for row in pipeline(now=now)[1] if row.stuck]
+        .order_by(Assignment.review_date, Assignment.id), top)
+    items.assignments_past_review = [a for a, in past_review]
+    stuck = [row for row in pipeline(now=now)[1] if row.stuck]
+    items.handovers_stuck, items.totals["handovers_stuck"] = stuck[:top], len(stuck)
     leaders = (select(Assignment.compound_id, Assignment.responsible_leader_id)
                .where(Assignment.status.in_(("proposed", "active"))).subquery())
     # A hotline case not yet matched to a compound is still late: an outer join keeps it.
-    complaints = db.session.execute(
+    overdue = (Complaint.status.in_(OPEN_COMPLAINTS), Complaint.resolve_due_at < now)
+    complaints, items.totals["complaints_overdue"] = _listed(
         select(Complaint, User).options(joinedload(Complaint.compound).joinedload(Compound.community)
                                         .joinedload(Community.subdistrict))
         .outerjoin(leaders, leaders.c.compound_id == Complaint.compound_id)
         .outerjoin(User, User.id == leaders.c.responsible_leader_id)
-        .where(Complaint.status.in_(OPEN_COMPLAINTS), Complaint.resolve_due_at < now)
-        .order_by(Complaint.resolve_due_at, Complaint.id)).all()
+        .where(*overdue).order_by(Complaint.resolve_due_at, Complaint.id), top)
     items.complaints_overdue = [(c, leader) for c, leader in complaints]
-    proposed = {a.compound_id: a for a in db.session.scalars(
-        _with_compound(select(Assignment), Assignment.compound).options(joinedload(Assignment.responsible_leader))
-        .where(Assignment.status == "proposed").order_by(Assignment.proposed_at))}
-    items.awaiting_decision = list(proposed.values())
-    unmanaged = db.session.scalars(
-        _with_compound(select(Compound), None).where(
-            Compound.management_mode == "unmanaged",
-            Compound.mode_since <= now - timedelta(days=UNMANAGED_TOO_LONG_DAYS))
-        .order_by(Compound.mode_since, Compound.id)).all()
+    proposed_query = (_with_compound(select(Assignment), Assignment.compound)
+                      .options(joinedload(Assignment.responsible_leader))
+                      .where(Assignment.status == "proposed").order_by(Assignment.proposed_at, Assignment.id))
+    proposals, items.totals["awaiting_decision"] = _listed(proposed_query, top)
+    items.awaiting_decision = [a for a, in proposals]
+    too_long = (Compound.management_mode == "unmanaged",
+                Compound.mode_since <= now - timedelta(days=UNMANAGED_TOO_LONG_DAYS))
+    unmanaged, items.totals["unmanaged_too_long"] = _listed(
+        _with_compound(select(Compound), None).where(*too_long).order_by(Compound.mode_since, Compound.id), top)
+    unmanaged = [c for c, in unmanaged]
+    proposed = {a.compound_id: a for a in items.awaiting_decision}
+    if top is not None:  # the proposals of the compounds listed, whichever of them are among the first
+        proposed = {a.compound_id: a for a in db.session.scalars(proposed_query.where(
+            Assignment.compound_id.in_([c.id for c in unmanaged])))}
     items.unmanaged_too_long = [(c, (now - c.mode_since).days, proposed.get(c.id)) for c in unmanaged]
-    items.renovation_late = late_projects(today)
-    items.renovation_problems = problems_past_their_date(today)
+    is_proposed = select(Assignment.id).where(Assignment.compound_id == Compound.id, Assignment.status == "proposed")
+    items.without_proposal = db.session.scalar(
+        select(func.count()).select_from(Compound).where(*too_long, ~is_proposed.exists()))
+    items.leaderless = (db.session.scalar(
+        select(func.count()).select_from(Complaint).outerjoin(leaders, leaders.c.compound_id == Complaint.compound_id)
+        .where(*overdue, leaders.c.responsible_leader_id.is_(None)))
+        + sum(1 for row in stuck if row.handover.stage_owner is None))
+    late, problems = late_projects(today), problems_past_their_date(today)
+    items.renovation_late, items.totals["renovation_late"] = late[:top], len(late)
+    items.renovation_problems, items.totals["renovation_problems"] = problems[:top], len(problems)
     return items
 
 
@@ -259,6 +296,7 @@ def weekly_trend(month: Month, *, now: datetime) -> list:
     return list(zip(weeks, area_health_of(DaySplit(weeks[0].first, last, now), weeks), strict=True))
 
 
-def monthly_report(month: Month, *, now: datetime) -> MonthlyReport:
-    return MonthlyReport(month, figures(month, now=now), figures(month.previous, now=now), open_items(now=now), now,
-                         weekly_trend(month, now=now))
+def monthly_report(month: Month, *, now: datetime, top: int | None = None) -> MonthlyReport:
+    """The month's report; its open items complete (the ledger) or the first `top` of each kind (page, PDF)."""
+    return MonthlyReport(month, figures(month, now=now), figures(month.previous, now=now),
+                         open_items(now=now, top=top), now, weekly_trend(month, now=now))

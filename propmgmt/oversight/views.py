@@ -26,6 +26,7 @@ from ..periods import Period
 from ..plans.outcomes import finished_at, finished_late, format_rate
 from ..request_args import int_arg, page_arg
 from ..settlement.queries import month_summary
+from ..web import transaction
 from .complaints import CASE_OUTCOME_LABELS, answered_late, case_rows, complaint_figures, count_cases
 from .drilldown import (
     PERSISTENT_LATE_SHARE,
@@ -38,11 +39,12 @@ from .drilldown import (
     subdistrict_compounds,
     total,
 )
-from .exports import report_context, report_pdf, report_xlsx
+from .exports import report_context, report_xlsx
 from .models import ReportArchive
 from .queries import by_subdistrict, coverage, handover_funnel, overdue_now, unmanaged_days, weekly_periods
-from .report import Month, monthly_report
+from .report import REPORT_TOP, Month, monthly_report
 from .rollups import DaySplit, area_health, area_health_of
+from .services import report_pdf_for_download
 from .tasklist import OUTCOME_LABELS, TaskList, count_rows, crew_names, describe, task_rows
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
@@ -93,7 +95,7 @@ def render_overview(now) -> str:
 
 
 def render_report(month: Month, now) -> str:
-    report = monthly_report(month, now=now)
+    report = monthly_report(month, now=now, top=REPORT_TOP)
     archived = db.session.scalar(select(ReportArchive.created_at).where(ReportArchive.month == month.label))
     return render_template("oversight/report.html", **report_context(
         report, latest=Month.containing(local_today(now)), archived=archived))
@@ -147,14 +149,18 @@ def report():
 
 @bp.route("/report.pdf")
 @roles_required(*READERS)
+@transaction  # it may store a new rendering (services.report_pdf_for_download)
 def report_as_pdf():
     now = utcnow()
     try:
         month = _month(now)
     except DomainError as error:
         return _bad_month(error, now)
-    return send_file(io.BytesIO(report_pdf(monthly_report(month, now=now))), mimetype="application/pdf",
-                     download_name=f"月度调度报告-{month.label}.pdf")
+    rendering = report_pdf_for_download(month, now=now)
+    response = send_file(io.BytesIO(rendering.pdf), mimetype="application/pdf",
+                         download_name=f"月度调度报告-{month.label}.pdf", last_modified=rendering.rendered_at)
+    response.headers["Cache-Control"] = "private, no-cache"  # the browser asks again; the server decides
+    return response
 
 
 @bp.route("/report/archive/<month>.<any(pdf, xlsx):kind>")

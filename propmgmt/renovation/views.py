@@ -4,7 +4,6 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -18,11 +17,11 @@ from ..compounds.queries import area_choices
 from ..errors import DomainError
 from ..extensions import db
 from ..request_args import as_id, choice_arg, int_arg, page_arg, text_arg
-from ..spreadsheets import append_row
 from ..web import on_refusal_go_to, refused, transaction
+from .exports import ledger_xlsx
 from .forms import ContentItemForm, ProgressForm, ProjectForm, SolveForm, StageForm
 from .labels import FUNDING_LABELS, PROJECT_TIER_LABELS, STAGE_DATE_LABELS, STAGE_LABELS, yuan
-from .models import FUNDING_SOURCES, PROJECT_STAGES, PROJECT_TIERS, ContentItem, Problem
+from .models import PROJECT_STAGES, PROJECT_TIERS, ContentItem, Problem
 from .queries import PipelineFilter, figures, overdue_problems, project_detail, project_query
 from .rules import BUILDING_STAGES, DATED_STAGES, NEXT_STAGE, is_late, missing_for, next_planned_on
 from .services import (
@@ -69,28 +68,10 @@ def pipeline():
 @bp.route("/ledger.xlsx")
 @roles_required(*READERS)
 def export_ledger():
-    """The projects of the pipeline's filter, one row each, through the shared spreadsheet writer."""
-    f, today = _filter_from_args(), local_today()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("改造项目台账")
-    append_row(sheet, ["项目", "小区", "街道", "类别", "改造内容", "阶段", "是否滞后", "下一阶段计划日期",
-                       *[f"{FUNDING_LABELS[s]}（元）" for s in FUNDING_SOURCES], "总投资（元）", "责任领导",
-                       "施工单位", *[f"{STAGE_DATE_LABELS[s]}（计划）" for s in DATED_STAGES],
-                       *[f"{STAGE_DATE_LABELS[s]}（实际）" for s in DATED_STAGES]])
-    for project in db.session.scalars(project_query(f, today)).unique():
-        amounts = {x.source: x.amount_fen for x in project.funding}
-        append_row(sheet, [
-            project.name, "、".join(c.name for c in project.compounds),
-            "、".join(sorted({c.community.subdistrict.name for c in project.compounds})),
-            str(PROJECT_TIER_LABELS[project.tier]), "、".join(i.name for i in project.items),
-            str(STAGE_LABELS[project.stage]), "是" if is_late(project, today) else "",
-            next_planned_on(project), *[amounts.get(s, 0) / 100 for s in FUNDING_SOURCES], project.budget_fen / 100,
-            project.leader.label if project.leader else "", project.contractor,
-            *[project.planned_on(s) for s in DATED_STAGES], *[project.actual_on(s) for s in DATED_STAGES]])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return send_file(io.BytesIO(buffer.getvalue()), as_attachment=True,
-                     download_name=f"改造项目台账-{today}.xlsx",
+    """The projects of the pipeline's filter, one row each (exports.ledger_xlsx)."""
+    now = utcnow()
+    return send_file(io.BytesIO(ledger_xlsx(_filter_from_args(), now=now)), as_attachment=True,
+                     download_name=f"改造项目台账-{local_today(now)}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

@@ -49,6 +49,16 @@ def monthly_report(app: Flask, now=None) -> dict:
     return announce_monthly_report(now=now or utcnow())
 
 
+def render_report_pdf(app: Flask, now=None) -> dict:
+    """Last month's report PDF rendered here when what it shows has changed, so that an official's
+    download finds it stored (oversight.services.report_pdf_for_download; a no-op when unchanged)."""
+    from ..oversight.report import Month
+    from ..oversight.services import report_pdf_for_download
+    now = now or utcnow()
+    rendering = report_pdf_for_download(Month.before(now), now=now)
+    return {"rendered": int(rendering.rendered_at == now)}
+
+
 def draft_statements(app: Flask, now=None) -> dict:
     """From the 2nd of each month, the previous month's settlement statement as a draft (once: the
     month is unique, so the hourly runs after the first find it there)."""
@@ -81,6 +91,7 @@ JOBS: dict[str, Callable] = {
     "complaint_reminders": complaint_reminders,
     "send_outbox": send_outbox,
     "monthly_report": monthly_report,
+    "render_report_pdf": render_report_pdf,
     "draft_statements": draft_statements,
     "refresh_rollups": refresh_rollups,
     "analyze": analyze,

@@ -4,7 +4,6 @@ import io
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
 
 from ..auth.access import roles_required
 from ..auth.roles import STATEMENT_APPROVERS, STATEMENT_CONTESTERS, STATEMENT_READERS
@@ -14,9 +13,9 @@ from ..errors import DomainError
 from ..extensions import db
 from ..oversight.exports import REPORT_SECTIONS
 from ..request_args import page_arg
-from ..spreadsheets import append_row
 from ..web import on_refusal_go_to, transaction
 from .compute import ROUNDING_RULE, fen_to_yuan
+from .exports import statement_xlsx
 from .forms import ApproveForm, ContestForm
 from .models import StatementLine
 from .queries import BELOW_PASS_LISTED, month_summary, statement_lines, statements, subdistrict_totals
@@ -99,33 +98,6 @@ def approve(statement_id: int):
 def export(statement_id: int):
     context = _page_context(statement_id)
     statement = context["statement"]
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Statement"))
-    append_row(sheet, [_("Settlement statement %(month)s", month=statement.month.strftime("%Y-%m")),
-                       _("Approved") if statement.is_frozen else _("Draft")])
-    append_row(sheet, [str(ROUNDING_RULE)])
-    append_row(sheet, [_("Subdistrict"), _("Compound"), _("Line"), _("Households"), _("Floor area (m²)"),
-                       _("Days under fallback"), _("Days in the month"), _("Base amount (yuan)"), _("Score"),
-                       _("Band (%)"), _("After the band (yuan)"), _("Rectifications not fixed in time"),
-                       _("Deductions (yuan)"), _("Amount due (yuan)"), _("Contested")])
-    for line, compound, subdistrict in context["rows"]:
-        kind = _("Correction of %(month)s", month=line.corrects_month.strftime("%Y-%m")) if line.corrects_month \
-            else _("Month")
-        append_row(sheet, [subdistrict, compound.name, kind, line.households,
-                           float(line.floor_area) if line.floor_area is not None else None, line.days,
-                           line.days_in_month, fen_to_yuan(line.base_fen),
-                           str(line.score) if line.score is not None else "—", line.percent,
-                           fen_to_yuan(line.scored_fen), line.unfixed_rectifications, fen_to_yuan(line.deductions_fen),
-                           fen_to_yuan(line.due_fen), line.contest_reason])
-    for total in context["totals"]:
-        append_row(sheet, [total.name, _("Total"), "", "", "", "", "", fen_to_yuan(total.base_fen), "", "", "", "",
-                           fen_to_yuan(total.deductions_fen), fen_to_yuan(total.due_fen), ""])
-    append_row(sheet, [_("District"), _("Total"), "", "", "", "", "", "", "", "", "", "", "",
-                       fen_to_yuan(statement.total_fen), ""])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"statement-{statement.month:%Y-%m}.xlsx",
+    data = statement_xlsx(statement, context["rows"], context["totals"], now=utcnow())
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"statement-{statement.month:%Y-%m}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-

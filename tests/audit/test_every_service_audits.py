@@ -62,6 +62,7 @@ EXPLAINED = {
     "outbox.services.notify_users": "messages about audited changes, not a change of a record",
     "oversight.services.archive_monthly_report": "the scheduler's archive of a report (no record changes)",
     "oversight.services.announce_monthly_report": "a notification",
+    "oversight.services.report_pdf_for_download": "a stored rendering of the report (a cache, no record changes)",
     "plans.services.current_standard": "read-only",
     "plans.services.create_default_plans": "part of approve_assignment (audited there)",
     "plans.services.end_plans_of_assignment": "part of end_assignment / complete_handover (audited there)",

@@ -16,12 +16,16 @@ def test_bench_renders_every_oversight_page(db):
     CompoundFactory()
     db.session.commit()
     results = oversight_pages(1, lambda text: None)
-    pages, raws = results[::2], results[1::2]
+    *both, fresh, unchanged = results
+    pages, raws = both[::2], both[1::2]
     assert [m.label.split(" (")[0] for m in pages] == [
         "/oversight", "/oversight/subdistricts/<largest>", "/oversight/crews", "/oversight/report"]
     assert [m.raw_for for m in raws] == [m.label for m in pages]  # each page beside its raw SQL
     assert all(m.timings_ms and not m.unavailable for m in results)
     assert all(m.rows > 1000 for m in pages)  # html bytes: the pages really rendered
+    assert pages[-1].size_goal == 100_000 and pages[-1].ratio_goal == 1.5  # the report's goals, printed beside
+    assert "rendered afresh" in fresh.label and "unchanged" in unchanged.label
+    assert fresh.rows == unchanged.rows > 10_000  # the same PDF's bytes, rendered or stored
 
 
 def test_bench_requests_the_busiest_operators_day_through_the_whole_pipeline(db):

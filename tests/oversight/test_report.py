@@ -19,7 +19,7 @@ from propmgmt.handovers.models import Handover
 from propmgmt.outbox.models import Notification
 from propmgmt.oversight import views
 from propmgmt.oversight.exports import report_pdf, report_xlsx
-from propmgmt.oversight.models import ReportArchive
+from propmgmt.oversight.models import ReportArchive, ReportRendering
 from propmgmt.oversight.report import Month, figures, monthly_report, open_items
 from propmgmt.oversight.services import announce_monthly_report, archive_monthly_report
 from propmgmt.plans.models import Task
@@ -135,6 +135,55 @@ def test_open_items_name_their_leaders(dataset):
     assert [(c.id, days) for c, days, _ in items.unmanaged_too_long] == \
         [(dataset["proposed_for"].id, 45), (dataset["waiting"].id, 40)]
     assert (items.without_proposal, len(items.awaiting_decision), items.leaderless) == (1, 1, 1)
+
+
+def test_the_first_of_each_kind_with_the_counts_of_all(dataset):
+    whole, cut = open_items(now=NOW), open_items(now=NOW, top=1)
+    assert [(c.id, days) for c, days, _ in cut.unmanaged_too_long] == [(dataset["proposed_for"].id, 45)]
+    assert cut.unmanaged_too_long[0][2] is not None  # its proposal, found although the list is cut
+    assert [c.tracking_code for c, _ in cut.complaints_overdue] == ["LATE1"]  # the earliest deadline first
+    assert cut.is_cut("unmanaged_too_long") and cut.is_cut("complaints_overdue") and not cut.is_complete
+    assert not cut.is_cut("handovers_stuck") and whole.is_complete
+    for topic in ("unmanaged_too_long", "complaints_overdue", "assignments_past_review", "awaiting_decision"):
+        assert cut.total(topic) == whole.total(topic) == len(getattr(whole, topic)), topic
+    assert (cut.count, cut.without_proposal, cut.leaderless) == (whole.count, 1, 1)
+
+
+def test_the_page_says_where_the_rest_of_a_cut_list_is(client, login_as, dataset, monkeypatch):
+    _frozen(monkeypatch)
+    monkeypatch.setattr(views, "REPORT_TOP", 1)
+    login_as("official", locale="en")
+    html = client.get("/oversight/report?month=2026-10").get_data(as_text=True)
+    assert "LATE1" in html and "NOCOMPOUND" not in html
+    assert "Complaints past deadline (2)" in html
+    assert "The 1 most urgent of 2 are listed here" in html and "/oversight/report.xlsx?month=2026-10" in html
+    ledger = load_workbook(io.BytesIO(client.get("/oversight/report.xlsx?month=2026-10").data))
+    assert len(list(ledger[zh("Complaints past deadline")].iter_rows(min_row=4))) == 2  # the ledger has all
+
+
+def test_a_download_is_rendered_again_only_when_the_report_changed(client, login_as, dataset, monkeypatch, db):
+    from propmgmt.oversight import exports
+
+    clock = [NOW]
+    monkeypatch.setattr(views, "utcnow", lambda: clock[0])
+    rendered = []
+    real = exports.pdf_from_html
+    monkeypatch.setattr(exports, "pdf_from_html", lambda html, **kw: rendered.append(1) or real(html, **kw))
+    login_as("official")
+    first = client.get("/oversight/report.pdf?month=2026-10")
+    assert first.status_code == 200 and first.data.startswith(b"%PDF") and len(rendered) == 1
+    clock[0] = NOW + timedelta(minutes=20)
+    again = client.get("/oversight/report.pdf?month=2026-10")
+    assert again.data == first.data and len(rendered) == 1
+    assert again.headers["Last-Modified"] == first.headers["Last-Modified"]  # as of its first rendering
+    _complaint(db, dataset["served"], "LATE2", at(11, 20), at(11, 22))  # a new open item
+    db.session.commit()
+    changed = client.get("/oversight/report.pdf?month=2026-10")
+    assert len(rendered) == 2 and changed.headers["Last-Modified"] != first.headers["Last-Modified"]
+    clock[0] = NOW + timedelta(days=1)  # a day later every unmanaged compound has waited a day more
+    client.get("/oversight/report.pdf?month=2026-10")
+    assert len(rendered) == 3
+    assert db.session.query(ReportRendering).count() == 1
 
 
 def zh(msgid: str, **values) -> str:
@@ -326,3 +375,17 @@ def test_pages_run_a_fixed_number_of_statements(client, login_as, dataset, db, m
         _complaint(db, compound, f"MORE{i}", at(11, 1), at(11, 2))
     db.session.commit()
     assert counts() == before
+
+
+def test_the_scheduler_renders_last_months_pdf_ahead_of_the_download(client, login_as, dataset, monkeypatch, db):
+    from propmgmt.oversight import exports
+    from propmgmt.scheduler.cli import INTERVALS
+
+    assert "render_report_pdf" in INTERVALS
+    assert JOBS["render_report_pdf"](client.application, NOW) == {"rendered": 1}
+    assert JOBS["render_report_pdf"](client.application, NOW + timedelta(minutes=10)) == {"rendered": 0}
+    db.session.commit()
+    monkeypatch.setattr(exports, "pdf_from_html", lambda html, **kw: pytest.fail("rendered at the download"))
+    _frozen(monkeypatch)
+    login_as("official")
+    assert client.get("/oversight/report.pdf").data.startswith(b"%PDF")  # last month: October

@@ -86,8 +86,8 @@ def test_the_ledger_lists_the_filtered_projects(client, db):
     _sign_in(client, "dispatcher")
     rows = list(load_workbook(io.BytesIO(client.get("/renovation/ledger.xlsx").data)).active
                 .iter_rows(values_only=True))
-    assert rows[0][0] == "项目" and rows[1][0].startswith("'=")  # text, never a formula
-    assert 500000 in rows[1]  # the district's funds in 元
+    assert rows[2][0] == "项目" and rows[3][0].startswith("'=")  # text, never a formula
+    assert 500000 in rows[3]  # the district's funds in 元
 
 
 def test_stages_and_progress_through_the_pages(client, db):

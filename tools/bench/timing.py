@@ -21,6 +21,8 @@ class Measurement:
     per_second: bool = False  # report rows/s (throughput) beside the target
     history_tasks: int | None = None  # for the memory-versus-history comparison
     raw_for: str = ""  # the label of the page whose figures this raw SQL computes
+    ratio_goal: float | None = None  # a page: at most this many times its raw SQL (else pages.RAW_RATIO_TARGET)
+    size_goal: int | None = None  # a page: at most this many bytes of HTML (rows holds its size)
 
     @property
     def median_ms(self) -> float:
