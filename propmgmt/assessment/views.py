@@ -1,5 +1,6 @@
 """Assessment pages: the policy and its versions, a month's scores, a compound's history, the
 inspector's spot-check form, rectifications."""
+import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -8,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import roles_required
+from ..auth.access import public, roles_required
 from ..auth.roles import (
     ASSESSMENT_POLICY_EDITORS,
     ASSESSMENT_READERS,
@@ -20,7 +21,8 @@ from ..clock import utcnow
 from ..compounds.models import Compound
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
-from ..offline import idempotency_key, refuse_another_users_record, wants_json
+from ..offline import SHELL, idempotency_key, refuse_another_users_record, wants_json
+from ..offline import service_worker as service_worker_of
 from ..paging import ListPage
 from ..photos import read_photos
 from ..plans.models import ServiceType
@@ -31,7 +33,14 @@ from .forms import FixForm, PolicyForm, ReasonForm, form_data
 from .labels import FIGURE_LABELS, KIND_LABELS, RECTIFICATION_LABELS, RULE_LABELS
 from .models import RECTIFICATION_STATUSES, SpotCheck, SpotCheckPhoto
 from .months import current_month, month_named, month_period, parse_month, previous_month
-from .queries import checks_of_compound, policy_row_for, policy_versions, recent_checks, rectifications
+from .queries import (
+    checks_of_compound,
+    compounds_to_check,
+    policy_row_for,
+    policy_versions,
+    recent_checks,
+    rectifications,
+)
 from .scores import month_scores
 from .services import CheckIn, Finding, record_spot_check, report_fixed, save_policy, verify_rectification
 
@@ -145,8 +154,11 @@ def checks():
         from ..database import contains
         found = list(db.session.scalars(select(Compound).where(contains(Compound.name, text))
                                         .order_by(Compound.name).limit(20)))
+    row = policy_row_for(utcnow())
     return render_template("assessment/checks.html", q=text, found=found,
-                           recent=recent_checks(inspector_id=current_user.id, limit=20))
+                           recent=recent_checks(inspector_id=current_user.id, limit=20),
+                           to_check=compounds_to_check(current_user.id, current_month(utcnow())),
+                           policy_version=row.version if row else 0)
 
 
 @bp.route("/checks/new")
@@ -158,7 +170,7 @@ def new_check():
         flash(_("There is no assessment policy yet; an official must set one first."), "error")
         return redirect(url_for(".checks"))
     return render_template("assessment/check_form.html", compound=compound, policy=rules.parse(row.document),
-                           values={}, errors={})
+                           values={}, errors={}, key=uuid.uuid4().hex)
 
 
 def _compound_arg() -> Compound:
@@ -244,7 +256,7 @@ def submit_check():
         refused(error)
         values = request.form.to_dict()
         return render_template("assessment/check_form.html", compound=compound, policy=policy, values=values,
-                               errors={error.field or "": str(error.message)}), 400
+                               errors={error.field or "": str(error.message)}, key=uuid.uuid4().hex), 400
     messages = _saved_messages(check)
     if wants_json():
         return jsonify(message=" ".join(text for text, _category in messages),
@@ -265,6 +277,14 @@ def _saved_messages(check: SpotCheck) -> list[tuple[str, str]]:
         messages.append((_("The check-in was %(km).1f km from the compound; it is kept and flagged.",
                            km=check.distance_m / 1000), "warning"))
     return messages
+
+
+@bp.route("/sw.js")
+@public
+def service_worker():
+    """The inspector's pages without signal: the list of compounds to check and their forms."""
+    return service_worker_of(cache="assessment-v1", scope="/assessment", shell=["/assessment/checks", *SHELL],
+                             pages=["/assessment/checks", "/assessment/checks/new"], fallback="/assessment/checks")
 
 
 @bp.route("/photos/<int:photo_id>")

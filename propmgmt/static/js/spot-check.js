@@ -1,14 +1,9 @@
-// The spot-check form: the device's time and location at check-in, and an idempotency key so a
-// resend (a lost answer, a second tap) is applied once.
+// The spot-check form: the device's time and location at check-in. The form is queued on the phone
+// like the field app's (field.js: its idempotency key, sent when there is signal).
 (function () {
   "use strict";
   var form = document.getElementById("spot-check");
   if (!form) { return; }
-  var key = form.querySelector("[data-idempotency-key]");
-  if (!key.value) {
-    key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
-      : String(Date.now()) + "-" + Math.random().toString(16).slice(2);
-  }
   var status = form.querySelector("[data-check-in-status]");
   function set(name, value) { form.elements[name].value = value; }
   if (!form.elements.checked_at.value) { set("checked_at", new Date().toISOString()); }
