@@ -5,6 +5,14 @@
   var form = document.getElementById("spot-check");
   if (!form) { return; }
   var status = form.querySelector("[data-check-in-status]");
+  form.addEventListener("change", function (event) { // an item answered again: its old refusal goes
+    var box = event.target.closest("[data-item]");
+    if (!box) { return; }
+    box.classList.remove("has-error");
+    box.querySelectorAll("p.error").forEach(function (p) { p.hidden = true; p.textContent = ""; });
+    var items = document.getElementById("items-error");
+    if (items) { items.hidden = true; }
+  });
   function set(name, value) { form.elements[name].value = value; }
   if (!form.elements.checked_at.value) { set("checked_at", new Date().toISOString()); }
   if (navigator.geolocation) {
