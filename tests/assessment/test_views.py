@@ -157,3 +157,21 @@ def test_the_phones_queue_gets_json_and_a_resend_gets_the_first_answer(client, l
     assert refused.status_code == 422 and refused.json["error"]["field"] == "defects_public_areas"
     assert db.session.scalar(select(func.count()).select_from(SpotCheck)) == 1
     assert db.session.scalar(select(func.count()).select_from(Rectification)) == 1
+
+
+def test_the_compounds_to_check_are_listed_for_the_phone_to_keep(client, login_as, db):
+    compound, _ = _setup(db)
+    checked = CompoundFactory(name="已查小区", management_mode="fallback")
+    CompoundFactory(name="物业小区", management_mode="professional")
+    inspector = login_as("inspector")
+    from propmgmt.assessment.services import CheckIn, Finding, record_spot_check
+    record_spot_check(inspector, checked, CheckIn(utcnow()), [Finding("public_areas", 0)], now=utcnow(),
+                      upload_dir="/nonexistent")
+    db.session.commit()
+    html = client.get("/assessment/checks").get_data(as_text=True)
+    assert html.index("抽查 育英小区") < html.index("抽查 已查小区")  # not yet checked this month first
+    assert "物业小区" not in html and 'class="button offline-link" data-v="1-' in html
+    assert 'name="offline-worker" content="/assessment/sw.js"' in html
+    worker = client.get("/assessment/sw.js")
+    assert worker.headers["Service-Worker-Allowed"] == "/assessment"
+    assert '"/assessment/checks/new"' in worker.get_data(as_text=True)
