@@ -21,6 +21,7 @@ from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from .compute import LineFigures, lines_for
 from .models import Statement, StatementLine
+from .queries import line_count
 
 CORRECTION_MONTHS = 3  # approved months looked at again when a statement is drafted
 REASON_MAX = 500
@@ -105,10 +106,6 @@ def draft_due(now: datetime) -> dict:
         return {"drafted": 0}
     statement, drafted = draft_statement(previous_month(today.replace(day=1)), now=now)
     return {"drafted": int(drafted), "lines": line_count(statement.id) if drafted and statement else 0}
-
-
-def line_count(statement_id: int) -> int:
-    return db.session.scalar(select(func.count(StatementLine.id)).where(StatementLine.statement_id == statement_id))
 
 
 def _statement(statement_id: int) -> Statement:

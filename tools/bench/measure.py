@@ -325,7 +325,8 @@ def settle_month(runs: int, progress) -> Measurement:
     from propmgmt.assessment.services import save_policy
     from propmgmt.demo.assessment import DISTRICT_POLICY
     from propmgmt.models import Assignment
-    from propmgmt.settlement.services import draft_statement, line_count
+    from propmgmt.settlement.queries import line_count
+    from propmgmt.settlement.services import draft_statement
 
     now = local(TODAY, 0, 30)
     month = previous_month(current_month(now))
