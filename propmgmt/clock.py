@@ -56,7 +56,7 @@ def accelerated_clock_from(environ) -> AcceleratedClock | None:
 
 
 _accelerated = accelerated_clock_from(os.environ)
-_frozen: datetime | None = None  # set only by the tests (tests/conftest.py, frozen_clock)
+_frozen: datetime | None = None  # set only by the tests (tests/conftest.py, frozen_clock) and the bench's /field
 
 
 def utcnow() -> datetime:

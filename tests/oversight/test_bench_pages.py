@@ -1,4 +1,7 @@
-"""`make bench` renders the oversight pages; here on a tiny district, so the bench code cannot rot."""
+"""`make bench` renders the oversight pages and the tablet's day; here on a tiny district, so the bench
+code cannot rot; and an older bench database is upgraded by the migrations rather than built again."""
+from datetime import datetime
+
 import pytest
 
 from tools.bench.pages import oversight_pages
@@ -19,3 +22,40 @@ def test_bench_renders_every_oversight_page(db):
     assert [m.raw_for for m in raws] == [m.label for m in pages]  # each page beside its raw SQL
     assert all(m.timings_ms and not m.unavailable for m in results)
     assert all(m.rows > 1000 for m in pages)  # html bytes: the pages really rendered
+
+
+def test_bench_requests_the_busiest_operators_day_through_the_whole_pipeline(db):
+    """`make bench` times /field as the tablet asks for it (session cookie, view, gzip) and its first load."""
+    from tools.bench.build import TODAY, local
+    from tools.bench.measure import field_page
+
+    from ..factories import CrewFactory, TaskFactory
+
+    crew = CrewFactory()
+    UserFactory(role="operator", crew=crew)
+    for hour in (8, 10, 15):
+        TaskFactory(crew_id=crew.id, end=local(TODAY, hour))
+    db.session.commit()
+    page, tablet = field_page(1, lambda text: None)
+    assert page.label.startswith("/field, busiest operator (whole request, gzip)") and page.target_ms == 10
+    assert page.timings_ms and tablet.timings_ms and tablet.rows == 6  # the page, 4 static files, /field/pages
+
+
+def test_an_older_bench_database_is_upgraded_not_rebuilt(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from tools.bench.cache import claim, record_build, state_of
+
+    url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        claim(connection)
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        connection.execute(text("INSERT INTO alembic_version VALUES ('0021')"))
+    assert state_of(url, "city", "0027")[0] == "incomplete"  # claimed, never finished: built again
+    with engine.begin() as connection:
+        record_build(connection, "city", 10, 1.0, datetime(2026, 12, 1))
+    assert state_of(url, "city", "0027")[0] == "outdated"
+    assert state_of(url, "city", "0021")[0] == "complete"
+    assert state_of(url, "another recipe", "0021")[0] == "incomplete"
+    engine.dispose()

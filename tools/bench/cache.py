@@ -35,11 +35,12 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def state_of(url: str, recipe: str, head: str) -> tuple[str, dict | None]:
-    """("empty" | "foreign" | "incomplete" | "complete", the marker row of a complete build).
+    """("empty" | "foreign" | "incomplete" | "outdated" | "complete", the marker row of a complete build).
 
     A database with tables but no marker table was not made by the benchmark: it is "foreign"
     and is never wiped. A build claims its database (creates the marker table) before anything
-    else, so one killed half-way is "incomplete", and may be wiped.
+    else, so one killed half-way is "incomplete", and may be wiped. A complete build at an older
+    migration is "outdated": the migrations upgrade it, as they upgrade a district's database.
     """
     path = _sqlite_path(url)
     if path is not None and not path.exists():
@@ -53,8 +54,10 @@ def state_of(url: str, recipe: str, head: str) -> tuple[str, dict | None]:
             if build_marker.name not in tables:
                 return "foreign", None
             row = connection.execute(select(build_marker).where(build_marker.c.recipe == recipe)).mappings().first()
-            if row is None or MigrationContext.configure(connection).get_current_revision() != head:
+            if row is None:
                 return "incomplete", None
+            if MigrationContext.configure(connection).get_current_revision() != head:
+                return "outdated", dict(row)
             return "complete", dict(row)
     finally:
         engine.dispose()

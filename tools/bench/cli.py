@@ -12,7 +12,7 @@ from flask import Blueprint, current_app
 from propmgmt.clock import utcnow
 from propmgmt.extensions import db
 
-from .build import RECIPE, TODAY, build_city, row_counts
+from .build import RECIPE, TODAY, build_city, local, row_counts
 from .cache import bench_url, claim, describe, record_build, same_database, state_of, wipe
 from .measure import run_all
 from .pages import RAW_RATIO_TARGET
@@ -44,8 +44,10 @@ def bench_command(rebuild, runs):
         raise click.ClickException(f"{describe(url)} holds tables the benchmark did not create; "
                                    "it will not wipe them. Point BENCH_DATABASE_URL at an empty database.")
     with create_app(_config_for(url)).app_context():
-        if rebuild or state != "complete":
+        if rebuild or state not in ("complete", "outdated"):
             _build(url, wipe_first=state != "empty")
+        elif state == "outdated":
+            _upgrade(head)
         else:
             click.echo(f"Reusing the bench database built {built['built_at']:%Y-%m-%d %H:%M} UTC "
                        f"in {built['seconds']:.0f} s (--rebuild to build it again).")
@@ -75,6 +77,26 @@ def _build(url: str, *, wipe_first: bool) -> None:
     record_build(db.session.connection(), RECIPE, result["tasks"], result["seconds"], utcnow().replace(tzinfo=None))
     db.session.commit()
     click.echo(f"Built in {result['seconds']:.0f} s.")
+
+
+def _upgrade(head: str) -> None:
+    """A build from before the newest migrations: upgraded in place (a year of a city's data through
+    the migrations, timed), then its rollups refreshed as the scheduler would, until none is left."""
+    from flask_migrate import upgrade
+
+    from propmgmt.oversight.rollups import refresh_rollups
+
+    click.echo(f"Upgrading the bench database to migration {head} ...")
+    started = time.perf_counter()
+    upgrade()
+    click.echo(f"  migrated in {time.perf_counter() - started:.0f} s")
+    now, days = local(TODAY, 0, 5), 0
+    while (done := refresh_rollups(now)["days"]) > 0:
+        db.session.commit()
+        days += done
+        _progress(f"rolled up {days} days again", done=False)
+    db.session.commit()
+    click.echo(f"\n  rollups refreshed in {time.perf_counter() - started:.0f} s in all")
 
 
 def _config_for(url: str) -> type:
