@@ -76,7 +76,7 @@ def test_bench_settles_a_month_with_its_spot_checks_and_leaves_nothing_behind(db
     UserFactory(role="official")
     UserFactory(role="inspector")
     crew = CrewFactory()
-    for n in range(6):
+    for _n in range(6):
         AssignmentFactory(compound=CompoundFactory(management_mode="fallback"), status="active",
                           start_date=date(2026, 1, 1), crew_id=crew.id)
     db.session.commit()
