@@ -182,6 +182,7 @@ ACCESS = {
     "assessment.checks": {"admin", "official", "inspector"},
     "assessment.new_check": {"admin", "official", "inspector"},
     "assessment.submit_check": {"admin", "official", "inspector"},
+    "assessment.service_worker": PUBLIC,  # code, not data: the inspector's pages offline
     "assessment.photo": {"admin", "official", "dispatcher", "inspector", "operator"},
     "assessment.rectification_list": {"admin", "official", "dispatcher", "inspector", "operator"},
     "assessment.fixed": {"operator"},

@@ -56,6 +56,7 @@ class SpotCheck(db.Model):
     far_away: Mapped[bool] = mapped_column(default=False, server_default="0")
     note: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    replayed = False  # not a column: record_spot_check returned the key's first check again
 
     compound = relationship("Compound")
     inspector = relationship("User")

@@ -1,10 +1,11 @@
 """Read models of the assessment: the policy in force, spot checks and rectifications for pages."""
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..clock import local_today
+from ..compounds.models import Compound
 from ..extensions import db
 from .models import AssessmentPolicy, Rectification, SpotCheck, SpotCheckItem
 from .months import month_bounds, month_start
@@ -88,3 +89,19 @@ def open_for_crew(crew_id: int | None) -> list[Rectification]:
     return list(db.session.scalars(select(Rectification).options(joinedload(Rectification.compound))
                                    .where(Rectification.status == "open", Rectification.crew_id == crew_id)
                                    .order_by(Rectification.deadline, Rectification.id).limit(20)))
+
+
+def compounds_to_check(inspector_id: int, month: date, limit: int = 20) -> list[tuple[Compound, datetime | None]]:
+    """The compounds an inspector is likely to check next, with their last check: the fallback operator's,
+    those on this inspector's beat (checked by them before) first, then the ones checked longest ago
+    (never first). The phone keeps their forms for use without signal."""
+    start, _end = month_bounds(month)
+    last = func.max(SpotCheck.checked_at)
+    mine = func.max(case((SpotCheck.inspector_id == inspector_id, 1), else_=0))
+    this_month = func.max(case((SpotCheck.checked_at >= start, 1), else_=0))
+    rows = db.session.execute(
+        select(Compound, last).outerjoin(SpotCheck, SpotCheck.compound_id == Compound.id)
+        .where(Compound.management_mode == "fallback").group_by(Compound.id)
+        .order_by(func.coalesce(this_month, 0), func.coalesce(mine, 0).desc(), last.is_not(None), last, Compound.name)
+        .limit(limit)).all()
+    return [(compound, checked) for compound, checked in rows]

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..assignments.models import Assignment
 from ..audit.services import record
@@ -82,11 +83,38 @@ def crew_of(compound_id: int) -> int | None:
         crew_compound.c.compound_id == compound_id).order_by(crew_compound.c.crew_id).limit(1))
 
 
+KEY_MAX = 64
+
+
+def _check_with_key(key: str) -> SpotCheck | None:
+    return db.session.scalar(select(SpotCheck).where(SpotCheck.idempotency_key == key)
+                             .execution_options(populate_existing=True))
+
+
+def _first_result(actor, check: SpotCheck) -> SpotCheck:
+    """The check a key made the first time, for a replay of it: nothing new is written."""
+    if check.inspector_id != actor.id:
+        raise Forbidden(_l("This submission belongs to someone else."))
+    check.replayed = True
+    return check
+
+
 def record_spot_check(actor, compound: Compound, check_in: CheckIn, findings: list[Finding], *, now: datetime,
                       upload_dir: str, key: str | None = None, note: str = "") -> SpotCheck:
-    """抽查: the items found, each failed one a rectification for the compound's crew."""
+    """抽查: the items found, each failed one a rectification for the compound's crew.
+
+    `key` (the phone's idempotency key) makes a resend apply once: a lost answer, a queue syncing
+    twice, two requests at the same moment. A replay returns the first check (`replayed` set) and
+    writes nothing, whatever it carries this time.
+    """
     if getattr(actor, "role", None) not in SPOT_CHECKERS:
         raise Forbidden(_l("Only inspectors and officials may spot-check a compound."))
+    key = (key or "").strip() or None
+    if key is not None and len(key) > KEY_MAX:
+        raise DomainError(_l("The request has no valid idempotency key."), field="key")
+    done = _check_with_key(key) if key else None
+    if done is not None:
+        return _first_result(actor, done)
     row = policy_row_for(now)
     if row is None:
         raise DomainError(_l("There is no assessment policy yet; an official must set one first."))
@@ -111,9 +139,16 @@ def record_spot_check(actor, compound: Compound, check_in: CheckIn, findings: li
                       checked_at=check_in.checked_at, recorded_at=now, latitude=check_in.latitude,
                       longitude=check_in.longitude, accuracy_m=check_in.accuracy_m, distance_m=distance,
                       far_away=distance is not None and distance > FAR_AWAY_M, note=note.strip()[:NOTE_MAX],
-                      idempotency_key=key or None)
-    db.session.add(check)
-    db.session.flush()
+                      idempotency_key=key)
+    try:
+        with db.session.begin_nested():  # the key's unique index: the twin sent at the same moment waits here
+            db.session.add(check)
+            db.session.flush()
+    except IntegrityError:
+        done = _check_with_key(key) if key else None
+        if done is None:
+            raise
+        return _first_result(actor, done)
     crew_id = crew_of(compound.id)
     deadline = now + timedelta(days=policy.rectification_days)
     for finding in findings:

@@ -1,15 +1,15 @@
 """Assessment pages: the policy and its versions, a month's scores, a compound's history, the
 inspector's spot-check form, rectifications."""
+import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from ..auth.access import roles_required
+from ..auth.access import public, roles_required
 from ..auth.roles import (
     ASSESSMENT_POLICY_EDITORS,
     ASSESSMENT_READERS,
@@ -19,8 +19,10 @@ from ..auth.roles import (
 )
 from ..clock import utcnow
 from ..compounds.models import Compound
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
+from ..offline import SHELL, idempotency_key, refuse_another_users_record, wants_json
+from ..offline import service_worker as service_worker_of
 from ..paging import ListPage
 from ..photos import read_photos
 from ..plans.models import ServiceType
@@ -31,7 +33,14 @@ from .forms import FixForm, PolicyForm, ReasonForm, form_data
 from .labels import FIGURE_LABELS, KIND_LABELS, RECTIFICATION_LABELS, RULE_LABELS
 from .models import RECTIFICATION_STATUSES, SpotCheck, SpotCheckPhoto
 from .months import current_month, month_named, month_period, parse_month, previous_month
-from .queries import checks_of_compound, policy_row_for, policy_versions, recent_checks, rectifications
+from .queries import (
+    checks_of_compound,
+    compounds_to_check,
+    policy_row_for,
+    policy_versions,
+    recent_checks,
+    rectifications,
+)
 from .scores import month_scores
 from .services import CheckIn, Finding, record_spot_check, report_fixed, save_policy, verify_rectification
 
@@ -145,8 +154,11 @@ def checks():
         from ..database import contains
         found = list(db.session.scalars(select(Compound).where(contains(Compound.name, text))
                                         .order_by(Compound.name).limit(20)))
+    row = policy_row_for(utcnow())
     return render_template("assessment/checks.html", q=text, found=found,
-                           recent=recent_checks(inspector_id=current_user.id, limit=20))
+                           recent=recent_checks(inspector_id=current_user.id, limit=20),
+                           to_check=compounds_to_check(current_user.id, current_month(utcnow())),
+                           policy_version=row.version if row else 0)
 
 
 @bp.route("/checks/new")
@@ -158,7 +170,7 @@ def new_check():
         flash(_("There is no assessment policy yet; an official must set one first."), "error")
         return redirect(url_for(".checks"))
     return render_template("assessment/check_form.html", compound=compound, policy=rules.parse(row.document),
-                           values={}, errors={})
+                           values={}, errors={}, key=uuid.uuid4().hex)
 
 
 def _compound_arg() -> Compound:
@@ -224,40 +236,55 @@ def _findings(policy) -> list[Finding]:
 @roles_required(*SPOT_CHECKERS)
 @transaction
 def submit_check():
-    """The phone's submission; its key makes a resend (a lost answer, a queue syncing) apply once."""
+    """The phone's submission, from its queue (JSON) or a plain form post. Its key makes a resend (a
+    lost answer, a queue syncing twice) apply once: record_spot_check returns the first check."""
     compound = _compound_arg()
     on_refusal_go_to(url_for(".new_check", compound=compound.id))
+    refuse_another_users_record(current_user, request.form.get("queued_by"))
     now = utcnow()
     row = policy_row_for(now)
     if row is None:
         raise DomainError(_("There is no assessment policy yet; an official must set one first."))
     policy = rules.parse(row.document)
-    key = (request.form.get("key") or "").strip()[:64] or None
-    if key:
-        done = db.session.scalar(select(SpotCheck).where(SpotCheck.idempotency_key == key))
-        if done is not None:
-            flash(_("This check was already received."), "success")
-            return redirect(url_for(".checks"))
     try:
-        with db.session.begin_nested():
-            check = record_spot_check(current_user, compound, _check_in(now), _findings(policy), now=now,
-                                      upload_dir=current_app.config["UPLOAD_DIR"], key=key,
-                                      note=request.form.get("note") or "")
-    except IntegrityError:  # the same key sent twice at the same moment: the other request saved it
-        flash(_("This check was already received."), "success")
-        return redirect(url_for(".checks"))
+        check = record_spot_check(current_user, compound, _check_in(now), _findings(policy), now=now,
+                                  upload_dir=current_app.config["UPLOAD_DIR"], key=idempotency_key(),
+                                  note=request.form.get("note") or "")
     except DomainError as error:
+        if wants_json() or isinstance(error, (Forbidden, NotFound)):
+            raise  # the queue's script reads the JSON error; the app's handler answers it
         refused(error)
         values = request.form.to_dict()
         return render_template("assessment/check_form.html", compound=compound, policy=policy, values=values,
-                               errors={error.field or "": str(error.message)}), 400
-    defects = sum(item.defects for item in check.items)
-    flash(_("The check is saved: %(n)d defects, each a rectification for the crew.", n=defects) if defects
-          else _("The check is saved: no defects."), "success")
-    if check.far_away:
-        flash(_("The check-in was %(km).1f km from the compound; it is kept and flagged.",
-                km=check.distance_m / 1000), "warning")
+                               errors={error.field or "": str(error.message)}, key=uuid.uuid4().hex), 400
+    messages = _saved_messages(check)
+    if wants_json():
+        return jsonify(message=" ".join(text for text, _category in messages),
+                       check={"id": check.id, "defects": sum(item.defects for item in check.items),
+                              "far_away": check.far_away, "replayed": check.replayed}), 200 if check.replayed else 201
+    for text, category in messages:
+        flash(text, category)
     return redirect(url_for(".checks"))
+
+
+def _saved_messages(check: SpotCheck) -> list[tuple[str, str]]:
+    if check.replayed:
+        return [(_("This check was already received."), "success")]
+    defects = sum(item.defects for item in check.items)
+    messages = [(_("The check is saved: %(n)d defects, each a rectification for the crew.", n=defects) if defects
+                 else _("The check is saved: no defects."), "success")]
+    if check.far_away:
+        messages.append((_("The check-in was %(km).1f km from the compound; it is kept and flagged.",
+                           km=check.distance_m / 1000), "warning"))
+    return messages
+
+
+@bp.route("/sw.js")
+@public
+def service_worker():
+    """The inspector's pages without signal: the list of compounds to check and their forms."""
+    return service_worker_of(cache="assessment-v1", scope="/assessment", shell=["/assessment/checks", *SHELL],
+                             pages=["/assessment/checks", "/assessment/checks/new"], fallback="/assessment/checks")
 
 
 @bp.route("/photos/<int:photo_id>")

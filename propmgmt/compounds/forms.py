@@ -1,4 +1,6 @@
 """Forms of the compound register."""
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -38,6 +40,10 @@ class CompoundForm(FlaskForm):
     floor_area = DecimalField(_l("Floor area (m²)"), places=2, validators=[
         Optional(), NumberRange(min=0, message=NON_NEGATIVE),
         NumberRange(max=MAX_AREA, message=TOO_LARGE)])
+    latitude = DecimalField(_l("Latitude (°N)"), places=6, validators=[
+        Optional(), NumberRange(min=-90, max=90, message=_l("The latitude must be between -90 and 90 degrees."))])
+    longitude = DecimalField(_l("Longitude (°E)"), places=6, validators=[
+        Optional(), NumberRange(min=-180, max=180, message=_l("The longitude must be between -180 and 180 degrees."))])
     renovation_tier = SelectField(_l("Renovation tier"), choices=_blank_choice(TIER_LABELS), coerce=_text,
                                   default="")
     renovation_status = SelectField(_l("Renovation status"), choices=_blank_choice(STATUS_LABELS), coerce=_text,
@@ -53,8 +59,12 @@ class CompoundForm(FlaskForm):
     def fields_dict(self) -> dict:
         data = {name: self[name].data for name in (
             "name", "community_id", "address", "aliases", "year_built", "buildings", "households",
-            "floor_area", "renovation_tier", "renovation_status", "renovation_completed_on")}
+            "floor_area", "renovation_tier", "renovation_status", "renovation_completed_on", "latitude",
+            "longitude")}
         data["buildings"] = data["buildings"] or 0
+        for name in ("latitude", "longitude"):  # the column's six places (about 0.1 m)
+            if data[name] is not None and data[name].is_finite():
+                data[name] = data[name].quantize(Decimal("0.000001"))
         data["renovation_tier"] = data["renovation_tier"] or None
         data["renovation_status"] = data["renovation_status"] or None
         data["aliases"] = "\n".join(line.strip() for line in (data["aliases"] or "").splitlines() if line.strip())

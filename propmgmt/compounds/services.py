@@ -18,7 +18,7 @@ from .models import RENOVATION_STATUSES, RENOVATION_TIERS, Community, Compound
 INITIAL_MODES = ("unmanaged", "professional", "self_managed")
 EDITABLE_FIELDS = (
     "name", "community_id", "aliases", "address", "year_built", "buildings", "households",
-    "floor_area", "renovation_tier", "renovation_status", "renovation_completed_on",
+    "floor_area", "renovation_tier", "renovation_status", "renovation_completed_on", "latitude", "longitude",
 )
 # Written by the compound's renovation projects once it has any (renovation.services.sync_compounds).
 RENOVATION_FIELDS = ("renovation_tier", "renovation_status", "renovation_completed_on")
@@ -46,6 +46,7 @@ def rule_errors(fields: dict, *, today: date) -> list[tuple[str, str]]:
     area = fields.get("floor_area")
     if area is not None and area < 0:
         errors.append(("floor_area", _l("%(field)s must not be negative.", field=_l("Floor area"))))
+    errors += _location_errors(fields.get("latitude"), fields.get("longitude"))
     year = fields.get("year_built")
     if year is not None and not (1900 <= year <= today.year):
         errors.append(("year_built", _l("The year built must be between 1900 and %(year)d.", year=today.year)))
@@ -60,6 +61,19 @@ def rule_errors(fields: dict, *, today: date) -> list[tuple[str, str]]:
         errors.append(("management_mode", _l(
             "A new compound is registered as unmanaged, professional or self-managed; "
             "fallback service starts only through an assignment.")))
+    return errors
+
+
+def _location_errors(latitude, longitude) -> list[tuple[str, str]]:
+    """The compound's gate on the map (WGS-84 degrees), for the inspector's check-in distance: both or neither."""
+    errors = []
+    for name, value, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        if value is not None and not (value.is_finite() and -limit <= value <= limit):
+            errors.append((name, _l("%(field)s must be between -%(limit)d and %(limit)d degrees.",
+                                    field=_l("Latitude") if name == "latitude" else _l("Longitude"), limit=limit)))
+    if not errors and (latitude is None) != (longitude is None):
+        missing = "longitude" if longitude is None else "latitude"
+        errors.append((missing, _l("Give both the latitude and the longitude, or neither.")))
     return errors
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
+from ..offline import refuse_another_users_record
 from ..plans.models import Task
 from ..plans.transitions import verify_task
 from .models import FieldSubmission
@@ -28,9 +29,7 @@ def apply_once(user, key: str | None, kind: str, action: Callable[[], tuple[int,
     `queued_by`: the user id the tablet's queue stored with the record; another user's record is
     refused (a shared tablet must not send one operator's work under the next one's session).
     """
-    if queued_by not in (None, "") and queued_by.strip() != str(user.id):
-        raise Conflict(_l("This record was made by another user signed in on this tablet; it was not sent. "
-                          "It waits on the tablet for them to sign in again."), code="other_user")
+    refuse_another_users_record(user, queued_by)
     key = (key or "").strip()
     if not key or len(key) > 64:
         raise DomainError(_l("The request has no valid idempotency key."), field="key")

@@ -13,7 +13,6 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -36,6 +35,8 @@ from ..complaints.policy import FIELD_CATEGORIES
 from ..complaints.services import report_from_field
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
+from ..offline import SHELL, idempotency_key, wants_json
+from ..offline import service_worker as service_worker_of
 from ..periods import Period
 from ..photos import read_photos
 from ..plans.labels import TASK_STATUS_LABELS
@@ -67,10 +68,6 @@ RATE_DAYS = 30  # the figures beside the queue: the same span as the oversight p
 @bp.app_context_processor
 def field_labels():
     return {"PROBLEM_LABELS": PROBLEM_LABELS, "OPEN_WORK": OPEN_WORK}
-
-
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
 
 
 def _device_time() -> datetime | None:
@@ -119,11 +116,11 @@ def _run(kind: str, task_id: int | None, action):
     A refusal answers through the app's DomainError handler, in the same two ways: the script reads
     {"error": {"code", "message", "field"}} and its status; a plain form goes back to its page.
     """
-    key = request.headers.get("X-Idempotency-Key") or request.form.get("key")
+    key = idempotency_key()
     on_refusal_go_to(url_for(".task", task_id=task_id) if task_id else url_for(".day"))
     status, body = apply_once(current_user, key, kind, action, now=utcnow(),
                               queued_by=request.form.get("queued_by"))
-    if _wants_json():
+    if wants_json():
         return jsonify(body), status
     flash(body.get("message", ""), "success")
     return redirect(url_for(".day"))
@@ -213,7 +210,7 @@ def complete(task_id: int):
     try:
         return _run("complete", task_id, action)
     except DomainError as error:
-        if _wants_json() or isinstance(error, (Forbidden, NotFound)):
+        if wants_json() or isinstance(error, (Forbidden, NotFound)):
             raise  # the script reads the JSON error; not this operator's task: the app's handler says why
         refused(error)  # nothing was kept, the photos neither: the page says which to choose again
         chosen = [f.filename for f in request.files.getlist("photos") if f and f.filename]
@@ -273,12 +270,10 @@ def case_photo(task_id: int, photo_id: int):
 @bp.route("/sw.js")
 @public
 def service_worker():
-    """Served from /field/ so its scope is the field app; public because it is code, not data."""
-    response = make_response(render_template("field/sw.js"))
-    response.mimetype = "application/javascript"
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Service-Worker-Allowed"] = "/field"
-    return response
+    """Served from /field/ so its scope is the field app."""
+    return service_worker_of(cache="field-v1", scope="/field", shell=["/field", *SHELL],
+                                  pages=["/field", "/field/tasks/", "/field/report", "/field/photos/"],
+                                  fallback="/field")
 
 
 @bp.route("/verify")

@@ -93,3 +93,7 @@ def latest_score_of(compound_id: int) -> tuple[date, object] | None:
                StatementLine.kind == "regular", StatementLine.score.is_not(None))
         .order_by(Statement.month.desc(), StatementLine.id.desc()).limit(1)).first()
     return (row[0], row[1]) if row else None
+
+
+def line_count(statement_id: int) -> int:
+    return db.session.scalar(select(func.count(StatementLine.id)).where(StatementLine.statement_id == statement_id))

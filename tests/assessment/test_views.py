@@ -3,7 +3,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from propmgmt.assessment.models import AssessmentPolicy, Rectification, SpotCheck
 from propmgmt.assessment.services import save_policy
@@ -129,3 +129,49 @@ def test_a_checks_photos_are_read_within_one_budget(client, login_as, db):
                            photo_public_areas=photos)
     assert response.status_code == 400 and db.session.scalar(select(SpotCheck)) is None
     assert f"每次最多上传 {PHOTOS_PER_CHECK} 张照片" in response.get_data(as_text=True)
+
+
+def test_the_phones_queue_gets_json_and_a_resend_gets_the_first_answer(client, login_as, db):
+    compound, _ = _setup(db)
+    inspector = login_as("inspector")
+    token = client.csrf_token(f"/assessment/checks/new?compound={compound.id}")
+
+    def send(queued_by, **fields):
+        data = {"compound": str(compound.id), "result_public_areas": "defects", "defects_public_areas": "1",
+                "photo_public_areas": (io.BytesIO(jpeg()), "defect.jpg"), "queued_by": queued_by} | fields
+        return client.post("/assessment/checks", data=data, content_type="multipart/form-data",
+                           headers={"Accept": "application/json", "X-CSRFToken": token,
+                                    "X-Idempotency-Key": "queue-key-1"})
+
+    first = send(str(inspector.id))
+    assert first.status_code == 201 and first.json["check"]["defects"] == 1 and "整改" in first.json["message"]
+    again = send(str(inspector.id))
+    assert again.status_code == 200 and again.json["check"]["id"] == first.json["check"]["id"]
+    assert again.json["check"]["replayed"] and "已经收到" in again.json["message"]
+    someone_elses = send(str(inspector.id + 1000))
+    assert someone_elses.status_code == 409 and someone_elses.json["error"]["code"] == "other_user"
+    refused = client.post("/assessment/checks", data={"compound": str(compound.id), "result_public_areas": "defects",
+                                                      "defects_public_areas": "1"},
+                          headers={"Accept": "application/json", "X-CSRFToken": token,
+                                   "X-Idempotency-Key": "queue-key-2"})
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "defects_public_areas"
+    assert db.session.scalar(select(func.count()).select_from(SpotCheck)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Rectification)) == 1
+
+
+def test_the_compounds_to_check_are_listed_for_the_phone_to_keep(client, login_as, db):
+    compound, _ = _setup(db)
+    checked = CompoundFactory(name="已查小区", management_mode="fallback")
+    CompoundFactory(name="物业小区", management_mode="professional")
+    inspector = login_as("inspector")
+    from propmgmt.assessment.services import CheckIn, Finding, record_spot_check
+    record_spot_check(inspector, checked, CheckIn(utcnow()), [Finding("public_areas", 0)], now=utcnow(),
+                      upload_dir="/nonexistent")
+    db.session.commit()
+    html = client.get("/assessment/checks").get_data(as_text=True)
+    assert html.index("抽查 育英小区") < html.index("抽查 已查小区")  # not yet checked this month first
+    assert "物业小区" not in html and 'class="button offline-link" data-v="1-' in html
+    assert 'name="offline-worker" content="/assessment/sw.js"' in html
+    worker = client.get("/assessment/sw.js")
+    assert worker.headers["Service-Worker-Allowed"] == "/assessment"
+    assert '"/assessment/checks/new"' in worker.get_data(as_text=True)

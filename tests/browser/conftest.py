@@ -106,7 +106,7 @@ def sign_in(page, base: str, username: str, password: str = "demo1234") -> None:
         page.click("button[type=submit]")
 
 
-RECORDS = "**/field/**"
+RECORDS = ("**/field/**", "**/assessment/**")  # the apps that queue their records offline
 
 
 def _no_signal(route) -> None:
@@ -121,11 +121,13 @@ def lose_signal(context) -> None:
     service worker controls (microsoft/playwright#2311: a record's POST could still reach the server), so
     the records sent meanwhile are also refused as a lost connection refuses them."""
     context.set_offline(True)
-    context.route(RECORDS, _no_signal)
+    for records in RECORDS:
+        context.route(records, _no_signal)
 
 
 def regain_signal(context) -> None:
-    context.unroute(RECORDS, _no_signal)
+    for records in RECORDS:
+        context.unroute(records, _no_signal)
     context.set_offline(False)
 
 

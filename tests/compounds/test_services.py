@@ -80,3 +80,16 @@ def test_update_refuses_a_name_taken_in_the_community(db, now):
         update_compound(None, other, {"name": "甲小区"}, now=now)
     db.session.refresh(other)
     assert other.name == "乙小区"
+
+
+@pytest.mark.parametrize("overrides, field", [
+    ({"latitude": Decimal("90.5"), "longitude": Decimal("113")}, "latitude"),
+    ({"latitude": Decimal("37"), "longitude": Decimal("-180.1")}, "longitude"),
+    ({"latitude": Decimal("NaN"), "longitude": Decimal("113")}, "latitude"),
+    ({"latitude": Decimal("37.85")}, "longitude"),
+    ({"longitude": Decimal("113.56")}, "latitude"),
+])
+def test_a_location_is_in_range_and_complete(db, now, overrides, field):
+    with pytest.raises(DomainError) as error:
+        create_compound(None, _fields(CommunityFactory(), **overrides), now=now)
+    assert error.value.field == field

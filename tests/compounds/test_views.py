@@ -1,9 +1,11 @@
 """Register pages: list, filters, pagination, forms and export, as users see them."""
 import io
+from decimal import Decimal
 
 from openpyxl import load_workbook
 
 from propmgmt.compounds.models import Compound
+from propmgmt.extensions import db
 
 from ..factories import CommunityFactory, CompoundFactory
 
@@ -125,3 +127,27 @@ def test_register_in_english(client, login_as):
     CompoundFactory(name="English test", management_mode="self_managed")
     html = client.get("/compounds").get_data(as_text=True)
     assert "Compound register" in html and "Self-managed by owners" in html
+
+
+def test_the_compound_form_keeps_its_location_for_the_inspectors_check_in(client, login_as):
+    login_as("official")
+    compound = CompoundFactory(name="定位小区")
+    fields = {"name": "定位小区", "community_id": compound.community_id, "households": "120",
+              "renovation_tier": "", "renovation_status": ""}
+    for latitude, longitude, message in (("91", "113.5", "纬度必须在 -90 到 90 度之间"),
+                                         ("37.8", "-181", "经度必须在 -180 到 180 度之间"),
+                                         ("nan", "113.5", "纬度必须在 -90 到 90 度之间"),
+                                         ("北纬", "113.5", "不是有效的小数"),
+                                         ("37.8", "", "纬度和经度要么都填，要么都不填")):
+        response = client.post_form(f"/compounds/{compound.id}/edit", fields | {"latitude": latitude,
+                                                                                 "longitude": longitude})
+        assert response.status_code == 400, (latitude, longitude)
+        assert message in response.get_data(as_text=True), (latitude, longitude)
+    db.session.refresh(compound)
+    assert compound.latitude is None and compound.longitude is None
+    response = client.post_form(f"/compounds/{compound.id}/edit", fields | {"latitude": "37.8571234",
+                                                                             "longitude": "113.5601"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.refresh(compound)
+    assert (compound.latitude, compound.longitude) == (Decimal("37.857123"), Decimal("113.560100"))
+    assert "37.857123" in client.get(f"/compounds/{compound.id}").get_data(as_text=True)

@@ -63,3 +63,29 @@ def test_an_older_bench_database_is_upgraded_not_rebuilt(tmp_path):
     assert state_of(url, "city", "0021")[0] == "complete"
     assert state_of(url, "another recipe", "0021")[0] == "incomplete"
     engine.dispose()
+
+
+def test_bench_settles_a_month_with_its_spot_checks_and_leaves_nothing_behind(db):
+    """`make bench` scores and settles last month with two spot checks per compound, all rolled back."""
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from propmgmt.assessment.models import Rectification, SpotCheck
+    from propmgmt.settlement.models import Statement
+    from tools.bench.measure import settle_month
+
+    from ..factories import AssignmentFactory, CrewFactory
+
+    UserFactory(role="official")
+    UserFactory(role="inspector")
+    crew = CrewFactory()
+    for _n in range(6):
+        AssignmentFactory(compound=CompoundFactory(management_mode="fallback"), status="active",
+                          start_date=date(2026, 1, 1), crew_id=crew.id)
+    db.session.commit()
+    result = settle_month(1, lambda text: None)
+    assert result.label == "score and settle a city month (6 compounds, 12 spot checks)"
+    assert result.rows == 6 and result.target_ms == 2000 and result.timings_ms
+    assert [db.session.scalar(select(func.count()).select_from(model))
+            for model in (Statement, SpotCheck, Rectification)] == [0, 0, 0]

@@ -308,31 +308,84 @@ def field_page(runs: int, progress) -> list[Measurement]:
     return results
 
 
+CHECKS_PER_COMPOUND = (8, 22)  # days of the month an inspector came (two checks a month each)
+
+
+def _month_of_checks(month, policy_id: int, inspector_id: int, crew_of: dict) -> int:
+    """A city month's spot checks in SQL: two per compound under fallback, every spot item of the sheet
+    answered, a defect on one item in five (each a rectification, half fixed in time, the rest not)."""
+    from sqlalchemy import case, literal
+
+    from propmgmt.assessment.models import Rectification, SpotCheck, SpotCheckItem
+    from propmgmt.demo.assessment import DISTRICT_POLICY
+    from propmgmt.demo.history import insert_from
+
+    fallback = Compound.management_mode == "fallback"
+    for day in CHECKS_PER_COMPOUND:
+        at = local(month.replace(day=day), 10)
+        insert_from(SpotCheck.__table__, ["compound_id", "policy_id", "inspector_id", "checked_at", "recorded_at",
+                                          "far_away", "note"],
+                    select(Compound.id, literal(policy_id), literal(inspector_id), literal(at), literal(at),
+                           literal(False), literal("")).where(fallback))
+    start, end = local(month, 0), local(month.replace(day=28), 0)
+    in_month = (SpotCheck.checked_at >= start, SpotCheck.checked_at < end)
+    spot = [item for item in DISTRICT_POLICY["items"] if item["kind"] == "spot_check"]
+    for n, item in enumerate(spot):
+        defects = case(((SpotCheck.id + n) % 5 == 0, 1), else_=0)
+        insert_from(SpotCheckItem.__table__, ["check_id", "item_code", "defects", "points", "note"],
+                    select(SpotCheck.id, literal(item["code"]), defects, item["points"] - defects * item["deduct"],
+                           literal("")).where(*in_month))
+    failed = select(SpotCheckItem.id, SpotCheck.compound_id, SpotCheck.checked_at).join(
+        SpotCheck, SpotCheck.id == SpotCheckItem.check_id).where(*in_month, SpotCheckItem.defects > 0)
+    rows = []
+    for item_id, compound_id, checked_at in db.session.execute(failed):
+        deadline = checked_at + timedelta(days=3)
+        fixed = item_id % 2 == 0
+        rows.append({"compound_id": compound_id, "check_item_id": item_id, "crew_id": crew_of.get(compound_id),
+                     "description": "", "deadline": deadline, "status": "verified" if fixed else "open",
+                     "created_at": checked_at, "fixed_at": deadline - timedelta(days=1) if fixed else None,
+                     "fix_note": ""})
+    if rows:
+        db.session.execute(insert(Rectification), rows)
+    return db.session.scalar(select(func.count(SpotCheck.id)).where(*in_month))
+
+
 def settle_month(runs: int, progress) -> Measurement:
-    """Scoring every compound under fallback for last month and drafting its statement (issue 19's
-    budget: under 2 s for a city on SQLite), inside a SAVEPOINT rolled back afterwards."""
+    """Scoring every compound under fallback for last month, with its spot checks and rectifications,
+    and drafting its statement (issue 19's budget: under 2 s for a city on SQLite), inside a SAVEPOINT
+    rolled back afterwards."""
     from propmgmt.assessment.months import current_month, previous_month
     from propmgmt.assessment.queries import policy_row_for
     from propmgmt.assessment.services import save_policy
     from propmgmt.demo.assessment import DISTRICT_POLICY
+    from propmgmt.models import Assignment
+    from propmgmt.settlement.queries import line_count
     from propmgmt.settlement.services import draft_statement
 
     now = local(TODAY, 0, 30)
     month = previous_month(current_month(now))
     point = Savepoint()
+    crew_of = dict(db.session.execute(select(Assignment.compound_id, Assignment.crew_id)
+                                      .where(Assignment.status == "active")).all())
+    checks = []
 
     def prepare() -> None:
         point.begin()
-        if policy_row_for(month) is None:
+        row = policy_row_for(month)
+        if row is None:
             official = db.session.scalar(select(User).where(User.role == "official").limit(1))
-            save_policy(official, DISTRICT_POLICY, effective_month=month, now=now)
+            row = save_policy(official, DISTRICT_POLICY, effective_month=month, now=now)
+        inspector = db.session.scalar(select(User.id).where(User.role.in_(("inspector", "official"))).limit(1))
+        checks.append(_month_of_checks(month, row.id, inspector, crew_of))
 
     def settle() -> int:
         statement, _ = draft_statement(month, now=now)
-        return len(statement.lines) if statement else 0
+        return line_count(statement.id) if statement else 0
 
     progress("scoring and settling a month ...")
-    result = measure("score and settle a month (city)", settle, runs=runs, target_ms=2000,
+    compounds = db.session.scalar(select(func.count(Compound.id)))
+    result = measure("score and settle a city month", settle, runs=runs, target_ms=2000,
                      prepare=prepare, restore=point.rollback)
+    result.label += f" ({compounds:,} compounds, {checks[-1]:,} spot checks)"
     db.session.rollback()
     return result

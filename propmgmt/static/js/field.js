@@ -1,8 +1,9 @@
-/* The field app on the tablet: actions are queued on the device (IndexedDB) with an idempotency
-   key and sent when there is a connection; the server applies each key once. Photos are made
-   smaller here before upload. Nothing is dropped silently: refusals are listed until dismissed.
-   Each record belongs to the user who made it (a shared tablet): only theirs are sent in their
-   session, and signing out asks before deleting their unsent ones. */
+/* The offline queue of the field app on the tablet and of the inspector's spot checks on the phone
+   (templates/offline/queue.html, propmgmt/offline.py): a `js-queue` form is queued on the device
+   (IndexedDB) with an idempotency key and sent when there is a connection; the server applies each
+   key once. Photos are made smaller here before upload. Nothing is dropped silently: refusals are
+   listed until dismissed. Each record belongs to the user who made it (a shared tablet): only theirs
+   are sent in their session, and signing out asks before deleting their unsent ones. */
 (function () {
   "use strict";
 
@@ -203,7 +204,8 @@
     body.append("offline", item.offline ? "1" : "0");
     body.append("queued_by", item.userId);
     item.photos.forEach(function (blob, i) { // the operator's names, so a refusal says which photo
-      body.append("photos", blob, (item.photoNames && item.photoNames[i]) || "photo-" + (i + 1) + ".jpg");
+      body.append((item.photoFields && item.photoFields[i]) || "photos", blob,
+        (item.photoNames && item.photoNames[i]) || "photo-" + (i + 1) + ".jpg");
     });
     return fetch(item.url, {
       method: "POST", body: body, credentials: "same-origin",
@@ -242,14 +244,16 @@
         fields.push([name, value]);
       }
     });
-    var input = form.querySelector('input[type="file"]');
-    var files = input ? Array.prototype.slice.call(input.files) : [];
+    var files = [], photoFields = []; // each photo with its input's name (a spot check's, per defect)
+    form.querySelectorAll('input[type="file"]').forEach(function (input) {
+      Array.prototype.forEach.call(input.files, function (file) { files.push(file); photoFields.push(input.name); });
+    });
     var title = document.querySelector("h1");
     return Promise.all(files.map(downscale)).then(function (photos) {
       var item = {
         key: newKey(), kind: kind, url: form.action, taskId: form.getAttribute("data-task-id"), userId: me,
         label: title ? title.textContent.trim() : "", fields: fields, photos: photos,
-        photoNames: files.map(function (file) { return file.name; }),
+        photoNames: files.map(function (file) { return file.name; }), photoFields: photoFields,
         deviceTime: new Date().toISOString(), createdAt: Date.now(), csrf: csrfToken(), offline: !navigator.onLine
       };
       return save(item).then(function () { return item; });
@@ -275,6 +279,7 @@
 
   /* What the server would refuse for sure, said before queueing (it may be offline for hours). */
   function precheck(form) {
+    if (form.getAttribute("data-kind") === "spot_check") return precheckSpotCheck(form);
     if (form.getAttribute("data-kind") !== "complete") return null;
     var note = form.querySelector("textarea[name=note]");
     var unticked = Array.prototype.filter.call(form.querySelectorAll("input[name=check]"), function (box) {
@@ -290,6 +295,25 @@
       return { field: "photos", message: text("photo") };
     }
     return null;
+  }
+
+  /* A spot check: at least one item answered; each defect counted (1 to 99) and photographed. */
+  function precheckSpotCheck(form) {
+    var answered = 0, problem = null;
+    form.querySelectorAll("[data-item]").forEach(function (box) {
+      var code = box.getAttribute("data-item");
+      var answer = box.querySelector('input[name="result_' + code + '"]:checked');
+      if (!answer) return;
+      answered += 1;
+      if (answer.value !== "defects" || problem) return;
+      var count = box.querySelector('input[name="defects_' + code + '"]').value.trim();
+      if (!/^[0-9]+$/.test(count) || +count < 1 || +count > 99) {
+        problem = { field: "defects_" + code, message: text("defects") };
+      } else if (!box.querySelector('input[type="file"]').files.length) {
+        problem = { field: "defects_" + code, message: text("defect-photo") };
+      }
+    });
+    return answered ? problem : { field: "items", message: text("no-items") };
   }
 
   document.addEventListener("submit", function (event) {
@@ -311,7 +335,7 @@
         }
         return sync().then(function () {
           if (form.getAttribute("data-kind") === "start") { location.reload(); return; }
-          location.href = "/field";
+          location.href = form.getAttribute("data-next") || "/field";
         });
       });
     }).catch(function () {
@@ -332,7 +356,10 @@
       if (mine.length && !window.confirm(text("logout", { n: mine.length }))) return;
       return Promise.all(mine.map(function (item) { return drop(item.key); })).then(function () {
         keepVersions({});
-        return window.caches ? caches.delete("field-v1") : null;
+        keepVersionsIn(LINK_VERSIONS, {});
+        return window.caches ? caches.keys().then(function (names) { // every app's pages: they were this user's
+          return Promise.all(names.map(function (name) { return caches.delete(name); }));
+        }) : null;
       }).then(leave, leave);
     }, leave);
   });
@@ -360,15 +387,18 @@
      per user. A revisit with nothing changed costs no request at all. */
   var warming = window.AbortController ? new AbortController() : null;
   var VERSIONS = "propmgmt-field-pages";
-  function cachedVersions() {
-    try { return JSON.parse(localStorage.getItem(VERSIONS) || "{}")[me] || {}; } catch (e) { return {}; }
+  var LINK_VERSIONS = "propmgmt-offline-links"; // the inspector's (warmLinks)
+  function versionsIn(name) { // url -> version of the pages this user's cache holds
+    try { return JSON.parse(localStorage.getItem(name) || "{}")[me] || {}; } catch (e) { return {}; }
   }
-  function keepVersions(versions) {
+  function keepVersionsIn(name, versions) {
     var all;
-    try { all = JSON.parse(localStorage.getItem(VERSIONS) || "{}"); } catch (e) { all = {}; }
+    try { all = JSON.parse(localStorage.getItem(name) || "{}"); } catch (e) { all = {}; }
     all[me] = versions;
-    localStorage.setItem(VERSIONS, JSON.stringify(all));
+    localStorage.setItem(name, JSON.stringify(all));
   }
+  function cachedVersions() { return versionsIn(VERSIONS); }
+  function keepVersions(versions) { keepVersionsIn(VERSIONS, versions); }
   function warmCache() {
     if (!navigator.onLine || !window.caches || !me) return;
     var links = Array.prototype.map.call(document.querySelectorAll("a.task-link[data-v]"), function (a) {
@@ -408,13 +438,38 @@
     }).catch(function () {});
   }
 
+  /* The inspector's pages for the offline cache: each link marked `offline-link` whose version (data-v)
+     changed since the copy the phone holds, one request each (a short list: the compounds to check). */
+  function warmLinks(cacheName) {
+    if (!navigator.onLine || !window.caches || !me || !cacheName) return Promise.resolve();
+    var links = Array.prototype.map.call(document.querySelectorAll("a.offline-link[data-v]"), function (a) {
+      var url = new URL(a.href, location.href);
+      return { url: url.pathname + url.search, v: a.getAttribute("data-v") };
+    });
+    if (!links.length) return Promise.resolve();
+    var had = versionsIn(LINK_VERSIONS), versions = {};
+    return caches.open(cacheName).then(function (cache) {
+      return Promise.all(links.map(function (link) {
+        return (had[link.url] === link.v ? cache.match(link.url) : Promise.resolve(null)).then(function (hit) {
+          if (hit) { versions[link.url] = link.v; return; }
+          return fetch(link.url, { credentials: "same-origin", signal: warming && warming.signal }).then(function (r) {
+            if (!r.ok || r.redirected) return;
+            return cache.put(link.url, r).then(function () { versions[link.url] = link.v; });
+          });
+        });
+      })).then(function () { keepVersionsIn(LINK_VERSIONS, versions); });
+    }).catch(function () {});
+  }
+
   window.addEventListener("online", sync);
   window.addEventListener("offline", function () { queued().then(function (items) { render(items); }); });
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/field/sw.js", { scope: "/field" }).catch(function () {});
+  var worker = document.querySelector('meta[name="offline-worker"]'); // this app's (offline/queue.html)
+  if (worker && "serviceWorker" in navigator) {
+    navigator.serviceWorker.register(worker.content, { scope: worker.getAttribute("data-scope") }).catch(function () {});
   }
   queued().then(function (items) { render(items); }).then(sync).then(function () {
     if (location.pathname === "/field") warmCache();
+    else warmLinks(worker && worker.getAttribute("data-cache"));
   });
   setInterval(sync, 30000);
 })();

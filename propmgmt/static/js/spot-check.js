@@ -1,15 +1,18 @@
-// The spot-check form: the device's time and location at check-in, and an idempotency key so a
-// resend (a lost answer, a second tap) is applied once.
+// The spot-check form: the device's time and location at check-in. The form is queued on the phone
+// like the field app's (field.js: its idempotency key, sent when there is signal).
 (function () {
   "use strict";
   var form = document.getElementById("spot-check");
   if (!form) { return; }
-  var key = form.querySelector("[data-idempotency-key]");
-  if (!key.value) {
-    key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
-      : String(Date.now()) + "-" + Math.random().toString(16).slice(2);
-  }
   var status = form.querySelector("[data-check-in-status]");
+  form.addEventListener("change", function (event) { // an item answered again: its old refusal goes
+    var box = event.target.closest("[data-item]");
+    if (!box) { return; }
+    box.classList.remove("has-error");
+    box.querySelectorAll("p.error").forEach(function (p) { p.hidden = true; p.textContent = ""; });
+    var items = document.getElementById("items-error");
+    if (items) { items.hidden = true; }
+  });
   function set(name, value) { form.elements[name].value = value; }
   if (!form.elements.checked_at.value) { set("checked_at", new Date().toISOString()); }
   if (navigator.geolocation) {

@@ -1,7 +1,10 @@
-/* Service worker of the field app: the operator's pages keep working without signal.
+/* Service worker of an app used without signal (the operator's field app, the inspector's spot
+   checks; propmgmt/offline.py): its pages keep working offline.
    Pages and photos: network first, the last good copy when offline. Static files likewise. */
-const CACHE = "field-v1";
-const SHELL = ["/field", "/static/css/app.css", "/static/js/field.js"];
+const CACHE = {{ cache | tojson }};
+const SHELL = {{ shell | tojson }};
+const PAGES = {{ pages | tojson }};
+const FALLBACK = {{ fallback | tojson }};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -12,8 +15,8 @@ self.addEventListener("activate", (event) => {
 });
 
 function cacheable(url) {
-  return url.pathname === "/field" || url.pathname.startsWith("/field/tasks/") || url.pathname === "/field/report" ||
-    url.pathname.startsWith("/field/photos/") || url.pathname.startsWith("/static/");
+  return url.pathname.startsWith("/static/") ||
+    PAGES.some((page) => page.endsWith("/") ? url.pathname.startsWith(page) : url.pathname === page);
 }
 
 self.addEventListener("fetch", (event) => {
@@ -27,6 +30,6 @@ self.addEventListener("fetch", (event) => {
         caches.open(CACHE).then((cache) => cache.put(request, copy));
       }
       return response;
-    }).catch(() => caches.match(request).then((cached) => cached || caches.match("/field")))
+    }).catch(() => caches.match(request).then((cached) => cached || caches.match(FALLBACK)))
   );
 });
