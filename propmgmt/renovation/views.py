@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from ..audit.queries import entity_timeline
 from ..auth.access import roles_required
 from ..auth.models import User
-from ..auth.roles import RENOVATION_EDITORS, RENOVATION_READERS, RESPONSIBLE_LEADERS
+from ..auth.roles import CONSULTATION_EDITORS, OPINION_READERS, RENOVATION_EDITORS, RENOVATION_READERS, RESPONSIBLE_LEADERS
 from ..clock import local_today, utcnow
 from ..compounds.models import Community, Compound
 from ..compounds.queries import area_choices
@@ -20,11 +20,13 @@ from ..extensions import db
 from ..request_args import as_id, choice_arg, int_arg, page_arg, text_arg
 from ..spreadsheets import append_row
 from ..web import on_refusal_go_to, refused, transaction
-from .forms import ContentItemForm, ProgressForm, ProjectForm, SolveForm, StageForm
+from .forms import AnswerForm, ContentItemForm, PlanChangeForm, ProgressForm, ProjectForm, SolveForm, StageForm
 from .labels import FUNDING_LABELS, PROJECT_TIER_LABELS, STAGE_DATE_LABELS, STAGE_LABELS, yuan
 from .models import FUNDING_SOURCES, PROJECT_STAGES, PROJECT_TIERS, ContentItem, Problem
 from .queries import PipelineFilter, figures, overdue_problems, project_detail, project_query
 from .rules import BUILDING_STAGES, DATED_STAGES, NEXT_STAGE, is_late, missing_for, next_planned_on
+from .supervision import may_answer
+from .voice_queries import project_voice
 from .services import (
     add_content_item,
     advance_stage,
@@ -178,7 +180,18 @@ def _page(project, *, progress_form: ProgressForm | None = None, status: int = 2
                            progress_form=progress_form, solve_form=SolveForm(), dated_stages=DATED_STAGES,
                            stages=PROJECT_STAGES, building=project.stage in BUILDING_STAGES,
                            timeline=entity_timeline("renovation_project", project.id),
-                           can_edit=current_user.role in EDITORS), status
+                           can_edit=current_user.role in EDITORS, **_voice(project)), status
+
+
+def _voice(project) -> dict:
+    """The residents' voice on the project page: consultations with their tally (the rooms and words only
+    for OPINION_READERS), the supervision notes with the team's answers."""
+    voice = project_voice(project, read_opinions=current_user.role in OPINION_READERS,
+                          consultation_id=int_arg("consultation"), text_page=int_arg("opage") or 1,
+                          note_page=int_arg("npage") or 1, per_page=current_app.config["PAGE_SIZE"])
+    return {"voice": voice, "can_consult": current_user.role in CONSULTATION_EDITORS,
+            "can_answer": may_answer(current_user, project), "answer_form": AnswerForm(),
+            "plan_change_form": PlanChangeForm()}
 
 
 @bp.route("/<int:project_id>/advance", methods=["POST"])
