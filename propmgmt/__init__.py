@@ -149,8 +149,9 @@ def register_blueprints(app: Flask) -> None:
     from .users.views import bp as users
 
     for blueprint in (auth, compounds, assignments, plans, field, handovers, renovation, renovation_voice,
-                      oversight, reminders, complaints, residents, residents_renovation, users, organisations, audit, crews, firm, assessment, settlement, api,
-                      health, ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
+                      oversight, reminders, complaints, residents, residents_renovation, users, organisations, audit,
+                      crews, firm, assessment, settlement, api, health, ops, auth_cli, demo_cli, scheduler_cli,
+                      ops_cli):
         app.register_blueprint(blueprint)
 
 

@@ -11,7 +11,13 @@ from wtforms import SelectChoice
 from ..audit.queries import entity_timeline
 from ..auth.access import roles_required
 from ..auth.models import User
-from ..auth.roles import CONSULTATION_EDITORS, OPINION_READERS, RENOVATION_EDITORS, RENOVATION_READERS, RESPONSIBLE_LEADERS
+from ..auth.roles import (
+    CONSULTATION_EDITORS,
+    OPINION_READERS,
+    RENOVATION_EDITORS,
+    RENOVATION_READERS,
+    RESPONSIBLE_LEADERS,
+)
 from ..clock import local_today, utcnow
 from ..compounds.models import Community, Compound
 from ..compounds.queries import area_choices
@@ -25,8 +31,6 @@ from .labels import FUNDING_LABELS, PROJECT_TIER_LABELS, STAGE_DATE_LABELS, STAG
 from .models import FUNDING_SOURCES, PROJECT_STAGES, PROJECT_TIERS, ContentItem, Problem
 from .queries import PipelineFilter, figures, overdue_problems, project_detail, project_query
 from .rules import BUILDING_STAGES, DATED_STAGES, NEXT_STAGE, is_late, missing_for, next_planned_on
-from .supervision import may_answer
-from .voice_queries import project_voice
 from .services import (
     add_content_item,
     advance_stage,
@@ -36,6 +40,8 @@ from .services import (
     solve_problem,
     update_project,
 )
+from .supervision import may_answer
+from .voice_queries import project_voice
 
 bp = Blueprint("renovation", __name__, url_prefix="/renovation")
 READERS, EDITORS = RENOVATION_READERS, RENOVATION_EDITORS

@@ -1,4 +1,5 @@
-"""Residents' voice on a renovation project: the consultation before it (听意见) and supervision notes during it (请监督)."""
+"""Residents' voice on a renovation project: the consultation before it (听意见) and supervision notes
+during it (请监督)."""
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint

@@ -154,7 +154,7 @@ def _note(client, compound, project, *, photo=None, address="10.0.0.2", text="3�
 def test_a_supervision_note_with_a_photo_is_answered_and_read_by_its_code(app, client, db, building, login_as):
     compound = building.compounds[0]
     page = client.get(f"/r/{compound.public_code}").get_data(as_text=True)
-    assert "义东沟村南苑改造" in page and 'id="progress-%d">100%%' % building.id in page
+    assert "义东沟村南苑改造" in page and f'id="progress-{building.id}">100%' in page
     response = _note(client, compound, building, photo=jpeg())
     assert response.status_code == 303
     note = db.session.scalar(select(SupervisionNote))
