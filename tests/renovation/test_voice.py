@@ -60,9 +60,9 @@ def test_a_household_gives_one_opinion_by_room_and_by_device_and_the_first_is_ke
     consultation = _open(official, project, now)
     north = project.compounds[0]
     first = _opinion(north, consultation, now)
-    with pytest.raises(Conflict, match="from this phone"):
+    with pytest.raises(Conflict, match="from this phone|这部手机"):
         _opinion(north, consultation, now, room="5-1-101", support=(False, False))
-    with pytest.raises(Conflict, match="Room 3-2-501 has already"):
+    with pytest.raises(Conflict, match="Room 3-2-501 has already|3-2-501 室已"):
         _opinion(north, consultation, now, room="3号楼2单元501", device=DEVICE_B, support=(False, False))
     kept = db.session.scalars(select(Opinion)).all()
     assert kept == [first] and {v.support for v in first.votes} == {True, False}
@@ -78,7 +78,7 @@ def test_a_room_the_register_does_not_have_is_refused_where_it_knows_the_rooms(d
     north = project.compounds[0]
     db.session.add_all([Room(compound_id=north.id, room="3-2-501"), Room(compound_id=north.id, room="3-2-502")])
     consultation = _open(official, project, now)
-    with pytest.raises(DomainError, match="has no room 9-9-909") as refused:
+    with pytest.raises(DomainError, match="has no room 9-9-909|没有 9-9-909 室") as refused:
         _opinion(north, consultation, now, room="9-9-909")
     assert refused.value.field == "room"
     assert _opinion(north, consultation, now, room="3-2-502").room_verified is True
@@ -92,7 +92,7 @@ def test_bad_opinions_are_refused_and_nothing_is_written(db, official, project, 
         with pytest.raises(DomainError) as refused:
             _opinion(north, consultation, now, **kwargs)
         assert refused.value.field == field
-    with pytest.raises(DomainError, match="each item"):
+    with pytest.raises(DomainError, match="each item|每个事项"):
         give_opinion(north, consultation, room="1-1-101", votes={consultation.items[0].id: True}, text="",
                      device=DEVICE_A, address=None, now=now)
     assert db.session.scalar(select(func.count(Opinion.id))) == 0
@@ -101,28 +101,28 @@ def test_bad_opinions_are_refused_and_nothing_is_written(db, official, project, 
 def test_closing_or_the_end_date_stops_opinions(db, official, project, now):
     consultation = _open(official, project, now, ends_on=local_today(now))
     north = project.compounds[0]
-    with pytest.raises(Conflict, match="closed"):
+    with pytest.raises(Conflict, match="closed|已结束"):
         _opinion(north, consultation, now + timedelta(days=1))
     close_consultation(official, consultation, now=now)
-    with pytest.raises(Conflict, match="closed"):
+    with pytest.raises(Conflict, match="closed|已结束"):
         _opinion(north, consultation, now)
     with pytest.raises(Conflict):
         close_consultation(official, consultation, now=now)
 
 
 def test_a_consultation_is_opened_by_officials_on_a_project_in_reserve_with_dates_in_order(db, official, project, now):
-    with pytest.raises(DomainError, match="before today") as refused:
+    with pytest.raises(DomainError, match="before today|不能早于今天") as refused:
         _open(official, project, now, ends_on=local_today(now) - timedelta(days=1))
     assert refused.value.field == "ends_on"
-    with pytest.raises(DomainError, match="at least one item"):
+    with pytest.raises(DomainError, match="at least one item|至少列出一个"):
         _open(official, project, now, items=[ItemData("  ")])
     with pytest.raises(Forbidden):
         _open(UserFactory(role="dispatcher"), project, now)
     _open(official, project, now)
-    with pytest.raises(Conflict, match="already has an open consultation"):
+    with pytest.raises(Conflict, match="already has an open consultation|已有正在进行"):
         _open(official, project, now)
     building = RenovationProjectFactory(stage="new_start")
-    with pytest.raises(Conflict, match="reserve"):
+    with pytest.raises(Conflict, match="reserve|储备"):
         _open(official, building, now)
 
 
@@ -156,7 +156,7 @@ def test_completion_is_refused_while_a_supervision_note_is_unanswered(db, offici
                      upload_dir="/nonexistent")
     assert len(note.tracking_code) == 10
     before = db.session.scalar(select(func.count(AuditEntry.id)))
-    with pytest.raises(DomainError, match="supervision note must be answered"):
+    with pytest.raises(DomainError, match="supervision note must be answered|须先答复每一条"):
         advance_stage(official, project, to_stage="completed", on=local_today(now), now=now)
     db.session.refresh(project)
     assert project.stage == "under_construction" and project.actual_completed_on is None
@@ -172,14 +172,14 @@ def test_completion_is_refused_while_a_supervision_note_is_unanswered(db, offici
 
 def test_notes_are_taken_only_while_the_project_is_under_construction(db, now):
     project = RenovationProjectFactory()
-    with pytest.raises(Conflict, match="under construction"):
+    with pytest.raises(Conflict, match="under construction|在建"):
         file_note(project.compounds[0], project, text="施工噪音", photos=[], address=None, now=now,
                   upload_dir="/nonexistent")
     building = _building(db)
     with pytest.raises(Conflict):  # a compound the project does not cover
         file_note(CompoundFactory(), building, text="施工噪音", photos=[], address=None, now=now,
                   upload_dir="/nonexistent")
-    with pytest.raises(DomainError, match="Write what you saw"):
+    with pytest.raises(DomainError, match="Write what you saw|写下您看到"):
         file_note(building.compounds[0], building, text=" ", photos=[], address=None, now=now,
                   upload_dir="/nonexistent")
     assert db.session.scalar(select(func.count(SupervisionNote.id))) == 0
