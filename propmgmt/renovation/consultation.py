@@ -138,8 +138,7 @@ def give_opinion(compound: Compound, consultation: Consultation, *, room: str, v
         raise DomainError(_l("The opinion could not be accepted."), field="website", code="rejected")
     today = to_local(now).date()
     project = consultation.project
-    if (not consultation.is_open(today) or project.stage != "reserve"
-            or compound.id not in {c.id for c in project.compounds}):
+    if not consultation.is_open(today) or compound.id not in {c.id for c in project.compounds}:
         raise Conflict(_l("This consultation is closed; opinions are no longer taken."))
     key = device_key(device)
     if key is None:

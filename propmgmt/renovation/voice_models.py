@@ -31,7 +31,9 @@ class Consultation(db.Model):
                          back_populates="consultation")
 
     def is_open(self, today: date) -> bool:
-        return self.closed_at is None and today <= self.ends_on
+        """Taking opinions: not closed, its last day not passed, the project still in reserve (the works
+        starting end it too). voice_queries.public_voice says the same in SQL."""
+        return self.closed_at is None and today <= self.ends_on and self.project.stage == "reserve"
 
 
 class ConsultationItem(db.Model):

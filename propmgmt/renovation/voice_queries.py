@@ -20,8 +20,9 @@ class ItemTally:
 
     @property
     def support_share(self) -> float | None:
+        """Support as a percentage of the households that answered the item (a rate, as plans.outcomes')."""
         total = self.support + self.oppose
-        return self.support / total if total else None
+        return 100 * self.support / total if total else None
 
 
 @dataclass

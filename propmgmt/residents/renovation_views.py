@@ -69,7 +69,7 @@ def consult(code: str, consultation_id: int):
             flash(_("Thank you: your household's opinion is counted."), "success")
             return redirect(url_for("residents.compound_page", code=compound.public_code), code=303)
     page = render_template("residents/consultation.html", compound=compound, consultation=consultation,
-                           is_open=consultation.is_open(local_today()) and consultation.project.stage == "reserve",
+                           is_open=consultation.is_open(local_today()),
                            form=form, error=error)
     return _with_device(make_response(page, status))
 

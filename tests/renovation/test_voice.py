@@ -183,3 +183,12 @@ def test_notes_are_taken_only_while_the_project_is_under_construction(db, now):
         file_note(building.compounds[0], building, text=" ", photos=[], address=None, now=now,
                   upload_dir="/nonexistent")
     assert db.session.scalar(select(func.count(SupervisionNote.id))) == 0
+
+
+def test_the_works_starting_end_the_consultation(db, official, project, now):
+    consultation = _open(official, project, now)
+    project.contractor = "城建公司"
+    advance_stage(official, project, to_stage="new_start", on=local_today(now), now=now)
+    assert not consultation.is_open(local_today(now))
+    with pytest.raises(Conflict, match="closed|已结束"):
+        _opinion(project.compounds[0], consultation, now)
