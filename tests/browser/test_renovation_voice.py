@@ -102,7 +102,8 @@ def test_consult_start_supervise_answer_complete(live_server, live_app, browser,
     # The official reads the tally and the words, records how the plan changed, and starts the works.
     official.goto(project_url)
     tally = official.locator("table.tally tbody tr")
-    assert tally.nth(0).locator("td").nth(1).inner_text() == "1" and tally.nth(1).locator("td").nth(2).inner_text() == "1"
+    assert tally.nth(0).locator("td").nth(1).inner_text() == "1"  # support for the pipes
+    assert tally.nth(1).locator("td").nth(2).inner_text() == "1"  # oppose pulling down the sheds
     assert "车棚还在用" in official.locator("#consultations").inner_text()
     official.locator("#consultations details summary").first.click()
     official.locator("#consultations textarea[name=plan_change]").first.fill("保留车棚并整修，北侧另增停车位")
