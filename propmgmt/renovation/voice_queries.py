@@ -69,7 +69,8 @@ def public_voice(compound_id: int, today: date) -> PublicVoice:
         select(Consultation).join(Project, Project.id == Consultation.project_id)
         .where(Consultation.project_id.in_(covering), Project.stage == "reserve",
                Consultation.closed_at.is_(None), Consultation.ends_on >= today)
-        .options(selectinload(Consultation.project)).order_by(Consultation.ends_on)).all()
+        .options(selectinload(Consultation.project), selectinload(Consultation.items))
+        .order_by(Consultation.ends_on)).all()
     latest = (select(ProgressEntry.percent).where(ProgressEntry.project_id == Project.id)
               .order_by(ProgressEntry.month.desc()).limit(1).correlate(Project).scalar_subquery())
     building = db.session.execute(select(Project, latest).where(Project.id.in_(covering),
