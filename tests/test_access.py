@@ -29,6 +29,7 @@ ACCESS = {
     "compounds.edit_compound": {"admin", "official"},
     "compounds.import_file": {"admin", "official"},
     "compounds.import_template": {"admin", "official"},
+    "compounds.rooms": {"admin", "official"},
     "assignments.unmanaged": {"admin", "official", "dispatcher"},
     "assignments.ledger": {"admin", "official", "dispatcher"},
     "assignments.export_ledger": {"admin", "official", "dispatcher"},

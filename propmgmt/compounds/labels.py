@@ -91,6 +91,7 @@ FIELD_LABELS = {
     "problems": _l("Problems"),
     "ends_on": _l("Last day for opinions"),
     "plan_change": _l("How the plan changed in answer"),
+    "rooms": _l("Rooms in the register"),
 }
 
 # The compound's timeline: what each audit action of a compound or its assignments is called.
@@ -186,4 +187,5 @@ TIMELINE_LABELS = {
     "renovation_plan_changed": _l("How the plan changed in answer to the residents recorded"),
     "renovation_note_filed": _l("Residents' supervision note received"),
     "renovation_note_answered": _l("Residents' supervision note answered"),
+    "compound_rooms_set": _l("Rooms of the compound listed"),
 }

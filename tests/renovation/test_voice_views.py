@@ -224,3 +224,24 @@ def test_an_unknown_note_code_says_so_and_guessing_is_throttled(app, client, db,
     assert in_chinese(app, "No supervision note has this tracking code. Please check the code and try again.") \
         in response.get_data(as_text=True)
     assert client.get("/r/notes/NOSUCHCODE").status_code == 429
+
+
+def test_an_official_lists_a_compounds_rooms_and_a_bad_one_is_refused(app, client, db, login_as, consultation):
+    from propmgmt.compounds.rooms import room_list
+
+    compound = consultation.project.compounds[0]
+    login_as("official")
+    bad = client.post_form(f"/compounds/{compound.id}/rooms", {"rooms": "3-2-501\n3号楼2单元502\n<地下室>"})
+    assert bad.status_code == 422 and "&lt;地下室&gt;" in bad.get_data(as_text=True)
+    assert room_list(compound.id) == []
+    response = client.post_form(f"/compounds/{compound.id}/rooms", {"rooms": "3-2-501\n3号楼2单元502\n3-2-501"})
+    assert response.status_code == 302 and room_list(compound.id) == ["3-2-501", "3-2-502"]
+    assert 'id="rooms-known">2' in client.get(f"/compounds/{compound.id}").get_data(as_text=True)
+    _sign_out(client)
+    client.get(f"/r/{compound.public_code}/consultations/{consultation.id}")
+    unknown = _give(client, compound, consultation, room="9-9-909")
+    assert unknown.status_code == 422
+    assert in_chinese(app, "%(compound)s has no room %(room)s in the register. Please check the number.",
+                      compound=compound.name, room="9-9-909") in unknown.get_data(as_text=True)
+    assert _give(client, compound, consultation, room="3-2-502").status_code == 303
+    assert db.session.scalar(select(Opinion.room_verified)) is True
