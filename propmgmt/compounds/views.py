@@ -33,8 +33,8 @@ from .imports import import_template_xlsx, parse_rows
 from .labels import FIELD_LABELS, MODE_LABELS, STATUS_LABELS, TIER_LABELS, TIMELINE_LABELS
 from .models import MANAGEMENT_MODES, RENOVATION_STATUSES, Compound
 from .policy import available_actions
-from .rooms import room_count, room_list, set_rooms
 from .queries import DEFAULT_SORT, SORTS, RegisterFilter, area_choices, register_query, register_totals
+from .rooms import room_count, room_list, set_rooms
 from .services import create_compound, import_compounds, update_compound
 
 bp = Blueprint("compounds", __name__, url_prefix="/compounds")
