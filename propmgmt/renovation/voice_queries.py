@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from .models import ProgressEntry, Project, project_compound
+from .rules import ACTIVE_STAGES
 from .supervision import SUPERVISED_STAGE
 from .voice_models import Consultation, ConsultationItem, Opinion, OpinionVote, SupervisionNote
 
@@ -61,6 +62,7 @@ def opinion_texts_query(consultation: Consultation):
 class PublicVoice:
     consultations: list  # open consultations on projects covering the compound
     building: list  # (project, latest progress %) of projects under construction covering it
+    answered: list  # consultations whose plan change is recorded, on projects not finished yet
 
 
 def public_voice(compound_id: int, today: date) -> PublicVoice:
@@ -76,7 +78,12 @@ def public_voice(compound_id: int, today: date) -> PublicVoice:
     building = db.session.execute(select(Project, latest).where(Project.id.in_(covering),
                                                                  Project.stage == SUPERVISED_STAGE)
                                   .order_by(Project.name)).all()
-    return PublicVoice(consultations=consultations, building=[(p, percent or 0) for p, percent in building])
+    answered = db.session.scalars(
+        select(Consultation).join(Project, Project.id == Consultation.project_id)
+        .where(Consultation.project_id.in_(covering), Project.stage.in_(ACTIVE_STAGES), Consultation.plan_change != "")
+        .options(selectinload(Consultation.project)).order_by(Consultation.plan_changed_at.desc()).limit(3)).all()
+    return PublicVoice(consultations=consultations, building=[(p, percent or 0) for p, percent in building],
+                       answered=[c for c in answered if c not in consultations])
 
 
 @dataclass

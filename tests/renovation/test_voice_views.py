@@ -83,7 +83,8 @@ def test_over_the_reports_limit_an_opinion_gets_429(app, client, db, consultatio
     assert db.session.scalar(select(func.count(Opinion.id))) == 1
 
 
-def test_a_closed_consultation_leaves_the_public_page(client, db, consultation, login_as):
+def test_a_closed_consultation_leaves_the_public_page_and_its_answer_shows(client, db, consultation, login_as,
+                                                                          frozen_clock):
     compound = consultation.project.compounds[0]
     login_as("official")
     assert client.post_form(f"/renovation/consultations/{consultation.id}/close", {},
@@ -93,6 +94,11 @@ def test_a_closed_consultation_leaves_the_public_page(client, db, consultation, 
     closed = _give(client, compound, consultation, token=client.csrf_token(f"/r/{compound.public_code}/report"))
     assert closed.status_code == 409
     assert db.session.scalar(select(func.count(Opinion.id))) == 0
+    from propmgmt.renovation.consultation import record_plan_change
+
+    record_plan_change(UserFactory(role="official"), consultation, "口袋公园移到北侧", now=frozen_clock)
+    db.session.commit()
+    assert "口袋公园移到北侧" in client.get(f"/r/{compound.public_code}").get_data(as_text=True)
 
 
 def test_officials_read_the_texts_and_rooms_others_only_the_tally(app, client, db, consultation, login_as):
@@ -110,6 +116,9 @@ def test_officials_read_the_texts_and_rooms_others_only_the_tally(app, client, d
                                 {"plan_change": "增加 20 个停车位"}, page=f"/renovation/{consultation.project_id}")
     assert response.status_code == 302
     assert "增加 20 个停车位" in client.get(f"/renovation/{consultation.project_id}").get_data(as_text=True)
+    _sign_out(client)
+    public = client.get(f"/r/{compound.public_code}").get_data(as_text=True)
+    assert "增加 20 个停车位" in public and "希望增加停车位" not in public  # the answer, not the residents' words
 
 
 def test_an_official_opens_a_consultation_with_an_image_and_a_wrong_date_is_refused(app, client, db, login_as,
