@@ -27,7 +27,8 @@ NOTES = [("3号楼北侧新埋管线夜间没有覆盖，有人差点绊倒", "�
          ("单元门口台阶拆了一周还没恢复", None)]
 
 
-def _rooms(compound_id: int, buildings: int) -> list[str]:
+def _rooms(buildings: int) -> list[str]:
+    """Two entrances, six floors, two flats a floor per building (3-2-501), as the demo's compounds are built."""
     return [f"{b}-{e}-{floor}0{r}" for b in range(1, max(buildings, 2) + 1) for e in (1, 2)
             for floor in range(1, 7) for r in (1, 2)]
 
@@ -57,7 +58,7 @@ def build_voice(now: datetime, upload_dir: str) -> dict:
     # ... and one open now on the project of two compounds, whose first compound knows its rooms.
     target = next((p for p in reserve if len(p.compounds) > 1 and p is not first), reserve[-1])
     known = target.compounds[0]
-    db.session.add_all(Room(compound_id=known.id, room=r) for r in _rooms(known.id, known.buildings))
+    db.session.add_all(Room(compound_id=known.id, room=r) for r in _rooms(known.buildings))
     db.session.flush()
     consultation = open_consultation(official, target, title="老旧小区改造方案征求意见",
                                      ends_on=today + timedelta(days=12),
@@ -83,7 +84,7 @@ def _opinions(consultation, project, rng, count: int, start: datetime) -> int:
     given = 0
     for n in range(count):
         compound = project.compounds[n % len(project.compounds)]
-        room = rng.choice(_rooms(compound.id, compound.buildings))
+        room = rng.choice(_rooms(compound.buildings))
         votes = {item.id: rng.random() < (0.3 if "拆除" in item.text else 0.75) for item in consultation.items}
         at = start + timedelta(hours=5 * n + 1)
         try:
