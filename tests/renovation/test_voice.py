@@ -108,6 +108,8 @@ def test_closing_or_the_end_date_stops_opinions(db, official, project, now):
         _opinion(north, consultation, now)
     with pytest.raises(Conflict):
         close_consultation(official, consultation, now=now)
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "renovation_consultation_closed")) == 2  # one on each compound's timeline
 
 
 def test_a_consultation_is_opened_by_officials_on_a_project_in_reserve_with_dates_in_order(db, official, project, now):
@@ -168,6 +170,9 @@ def test_completion_is_refused_while_a_supervision_note_is_unanswered(db, offici
         answer_note(official, note, "再答一次", now=now)
     advance_stage(official, project, to_stage="completed", on=local_today(now), now=now)
     assert project.stage == "completed"
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == project.id,
+                                                                 AuditEntry.entity_type == "renovation_project"))
+    assert {"renovation_note_filed", "renovation_note_answered"} <= set(actions)
 
 
 def test_notes_are_taken_only_while_the_project_is_under_construction(db, now):
