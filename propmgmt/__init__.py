@@ -287,6 +287,15 @@ def register_template_helpers(app: Flask) -> None:
         from .auth import roles
         return current_user.is_authenticated and current_user.role in getattr(roles, role_set)
 
+    @app.template_global()
+    def main_menu():
+        """The signed-in user's menu bar on this page (navigation.MENU)."""
+        from flask import request
+        from flask_login import current_user
+
+        from .navigation import menu_for
+        return menu_for(current_user.role, request.blueprint, request.endpoint)
+
     @app.template_filter("combine")
     def combine(mapping, **extra):
         return {**mapping, **extra}

@@ -17,8 +17,8 @@ from ..extensions import db
 from ..orgs.models import Crew
 from ..periods import Period
 from ..plans.models import ServiceType, Task
-from ..plans.outcomes import Health, due_between, health_columns, overdue_sql
-from .rollups import DaySplit, crew_health
+from ..plans.outcomes import Health, overdue_sql
+from .rollups import DaySplit, compound_health, crew_health
 
 # A compound is persistently late when at least this share of its due tasks were not on time, over
 # at least PERSISTENT_MIN_DUE tasks (fewer is too little to call a pattern).
@@ -48,19 +48,15 @@ def _health(days: int, values) -> Health:
 
 
 def subdistrict_compounds(subdistrict_id: int, period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
-    """The subdistrict's compounds with their figures over the period (3 queries).
+    """The subdistrict's compounds with their figures over the period (from the rollups).
 
     With a service type or crew chosen, only compounds with such tasks due in the period are listed.
     """
-    start, end = period.bounds(now)
     compounds = db.session.execute(
         select(Compound, Community.name).join(Community, Community.id == Compound.community_id)
         .where(Community.subdistrict_id == subdistrict_id).order_by(Compound.name)).all()
-    figures = {row[0]: row[1:] for row in db.session.execute(f.apply(
-        select(Task.compound_id, *health_columns()).join(Compound, Compound.id == Task.compound_id)
-        .join(Community, Community.id == Compound.community_id)
-        .where(Community.subdistrict_id == subdistrict_id, due_between(start, end))
-        .group_by(Task.compound_id)))}
+    figures = compound_health(DaySplit(period.first, period.last, now), period, subdistrict_id=subdistrict_id,
+                              service_type_id=f.service_type_id, crew_id=f.crew_id)
     complaints = dict(db.session.execute(
         select(Complaint.compound_id, func.count()).join(Compound, Compound.id == Complaint.compound_id)
         .join(Community, Community.id == Compound.community_id)
@@ -71,7 +67,7 @@ def subdistrict_compounds(subdistrict_id: int, period: Period, f: TaskFilter, *,
         if f.narrowed and compound.id not in figures:
             continue
         rows.append({"compound": compound, "community": community,
-                     "health": _health(period.days, figures.get(compound.id, (0,) * 6)),
+                     "health": figures.get(compound.id) or _health(period.days, (0,) * 6),
                      "open_complaints": complaints.get(compound.id, 0)})
     return rows
 
@@ -112,22 +108,17 @@ def operator_figures(period: Period, f: TaskFilter, *, now: datetime) -> list[di
 
 
 def persistently_late(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
-    """Compounds where a large share of due tasks were not finished on time (1 query)."""
-    start, end = period.bounds(now)
-    # Aggregate tasks first, then name the few compounds left: joining before grouping is much slower.
-    per_compound = f.apply(select(Task.compound_id, *health_columns()).where(due_between(start, end))
-                           .group_by(Task.compound_id).having(func.count(Task.id) >= PERSISTENT_MIN_DUE)).subquery()
-    figures = [c for c in per_compound.c if c.name != "compound_id"]
-    rows = db.session.execute(
-        select(Compound.id, Compound.name, Subdistrict.name, *figures)
-        .join(per_compound, per_compound.c.compound_id == Compound.id)
-        .join(Community, Community.id == Compound.community_id)
-        .join(Subdistrict, Subdistrict.id == Community.subdistrict_id)).all()
-    result = []
-    for r in rows:
-        health = _health(period.days, r[3:])
-        if (health.due - health.on_time) / health.due >= PERSISTENT_LATE_SHARE:
-            result.append({"compound_id": r[0], "compound": r[1], "subdistrict": r[2], "health": health})
+    """Compounds where a large share of due tasks were not finished on time (from the rollups)."""
+    figures = compound_health(DaySplit(period.first, period.last, now), period,
+                              service_type_id=f.service_type_id, crew_id=f.crew_id)
+    late = {compound_id: health for compound_id, health in figures.items()
+            if health.due >= PERSISTENT_MIN_DUE and (health.due - health.on_time) / health.due >= PERSISTENT_LATE_SHARE}
+    if not late:
+        return []
+    names = db.session.execute(
+        select(Compound.id, Compound.name, Subdistrict.name).join(Community, Community.id == Compound.community_id)
+        .join(Subdistrict, Subdistrict.id == Community.subdistrict_id).where(Compound.id.in_(list(late)))).all()
+    result = [{"compound_id": r[0], "compound": r[1], "subdistrict": r[2], "health": late[r[0]]} for r in names]
     return sorted(result, key=lambda r: r["health"].on_time / r["health"].due)
 
 

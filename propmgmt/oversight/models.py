@@ -47,6 +47,20 @@ class ServiceDayCrew(_Counts, db.Model):
     service_type_id: Mapped[int]
 
 
+class ServiceDayCompound(_Counts, db.Model):
+    """Per local day, compound, service type and crew: what the subdistrict drill-down and the crews
+    page's persistently late compounds add up (no FKs: derived)."""
+
+    __tablename__ = "service_day_compound"
+    __table_args__ = (Index("ix_service_day_compound_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    compound_id: Mapped[int]
+    service_type_id: Mapped[int]
+    crew_id: Mapped[int | None]
+
+
 class RollupDay(db.Model):
     """A local day whose rollup rows exist (days without a row are read live)."""
 

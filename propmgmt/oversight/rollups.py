@@ -15,7 +15,7 @@ from ..extensions import db
 from ..periods import Period
 from ..plans.models import Task
 from ..plans.outcomes import FIGURES, Health, due_between, health_columns
-from .models import RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew
+from .models import RollupDay, RollupStale, ServiceDayArea, ServiceDayCompound, ServiceDayCrew
 
 ALL = "all"  # the stale key written when a compound or community moves: every day is stale
 BACKFILL_DAYS = 62  # days rolled up per refresh that were never rolled up (newest first)
@@ -81,7 +81,7 @@ def _never_rolled(today: date, limit: int) -> list[date]:
 def _compute_day(day: date, now: datetime) -> None:
     due = due_between(*day_bounds(day))
     the_day = literal(day, Date)
-    for model in (ServiceDayArea, ServiceDayCrew, RollupDay):
+    for model in (ServiceDayArea, ServiceDayCrew, ServiceDayCompound, RollupDay):
         db.session.execute(delete(model).where(model.day == day))
     db.session.execute(insert(ServiceDayArea).from_select(
         ["day", "subdistrict_id", *FIGURES],
@@ -92,6 +92,10 @@ def _compute_day(day: date, now: datetime) -> None:
         ["day", "crew_id", "assignee_id", "service_type_id", *FIGURES],
         select(the_day, Task.crew_id, Task.assignee_id, Task.service_type_id, *health_columns())
         .where(due).group_by(Task.crew_id, Task.assignee_id, Task.service_type_id)))
+    db.session.execute(insert(ServiceDayCompound).from_select(
+        ["day", "compound_id", "service_type_id", "crew_id", *FIGURES],
+        select(the_day, Task.compound_id, Task.service_type_id, Task.crew_id, *health_columns())
+        .where(due).group_by(Task.compound_id, Task.service_type_id, Task.crew_id)))
     db.session.add(RollupDay(day=day, computed_at=now))
     db.session.flush()
 
@@ -107,6 +111,18 @@ class DaySplit:
         rolled = set() if stale is None else set(db.session.scalars(
             select(RollupDay.day).where(RollupDay.day.between(first, last))))
         self.rolled = {day for day in rolled - (stale or set()) if day < self.today}
+        self._live: dict[tuple[datetime, datetime], dict[int, tuple]] = {}
+
+    def live_by_subdistrict(self, start: datetime, end: datetime) -> dict[int, tuple]:
+        """A live range's figures per subdistrict, counted once however many periods share the range
+        (the overview's last week, its 30 days and its subdistricts all end with today)."""
+        if (start, end) not in self._live:
+            self._live[start, end] = {row[0]: row[1:] for row in db.session.execute(
+                select(Community.subdistrict_id, *health_columns())
+                .join(Compound, Compound.id == Task.compound_id)
+                .join(Community, Community.id == Compound.community_id)
+                .where(due_between(start, end)).group_by(Community.subdistrict_id))}
+        return self._live[start, end]
 
     def split(self, period: Period) -> tuple[list[date], list[tuple[datetime, datetime]]]:
         """(rolled-up days, live UTC ranges) that together make the period."""
@@ -147,7 +163,8 @@ def area_health_of(split: DaySplit, periods: list[Period]) -> list[Health]:
         for day in days:
             _add(totals, None, per_day.get(day, ()))
         for start, end in live:
-            _add(totals, None, db.session.execute(select(*health_columns()).where(due_between(start, end))).one())
+            for values in split.live_by_subdistrict(start, end).values():
+                _add(totals, None, values)
         result.append(Health(period.days, *totals.get(None, [0] * len(FIGURES))))
     return result
 
@@ -162,14 +179,8 @@ def area_health(split: DaySplit, period: Period, *, by_subdistrict: bool = False
                                       .where(ServiceDayArea.day.in_(rolled)).group_by(*key)):
             _add(totals, row[0] if by_subdistrict else None, row[len(key):])
     for start, end in live:
-        query = select(*health_columns()).where(due_between(start, end))
-        if by_subdistrict:
-            query = (select(Community.subdistrict_id, *health_columns())
-                     .join(Compound, Compound.id == Task.compound_id)
-                     .join(Community, Community.id == Compound.community_id)
-                     .where(due_between(start, end)).group_by(Community.subdistrict_id))
-        for row in db.session.execute(query):
-            _add(totals, row[0] if by_subdistrict else None, row[1:] if by_subdistrict else row)
+        for subdistrict_id, values in split.live_by_subdistrict(start, end).items():
+            _add(totals, subdistrict_id if by_subdistrict else None, values)
     if by_subdistrict:
         return {sid: Health(period.days, *values) for sid, values in totals.items()}
     return Health(period.days, *totals.get(None, [0] * len(FIGURES)))
@@ -185,6 +196,30 @@ def crew_health(split: DaySplit, period: Period, group: str, *, service_type_id=
     totals: dict = {}
     for model, figures, where in sources:
         query = select(getattr(model, group), *figures).where(where).group_by(getattr(model, group))
+        if service_type_id:
+            query = query.where(model.service_type_id == service_type_id)
+        if crew_id:
+            query = query.where(model.crew_id == crew_id)
+        for row in db.session.execute(query):
+            _add(totals, row[0], row[1:])
+    return {key: Health(period.days, *values) for key, values in totals.items()}
+
+
+def compound_health(split: DaySplit, period: Period, *, subdistrict_id: int | None = None,
+                    service_type_id: int | None = None, crew_id: int | None = None) -> dict[int, Health]:
+    """The period's figures per compound id (of one subdistrict, or all), narrowed by service type and
+    crew as the drill-down's and the crews page's filters are."""
+    rolled, live = split.split(period)
+    sources = [(ServiceDayCompound, (func.sum(getattr(ServiceDayCompound, n)) for n in FIGURES),
+                ServiceDayCompound.day.in_(rolled))] if rolled else []
+    sources += [(Task, health_columns(), due_between(start, end)) for start, end in live]
+    totals: dict = {}
+    for model, figures, where in sources:
+        query = select(model.compound_id, *figures).where(where).group_by(model.compound_id)
+        if subdistrict_id is not None:
+            query = query.where(model.compound_id.in_(
+                select(Compound.id).join(Community, Community.id == Compound.community_id)
+                .where(Community.subdistrict_id == subdistrict_id)))
         if service_type_id:
             query = query.where(model.service_type_id == service_type_id)
         if crew_id:

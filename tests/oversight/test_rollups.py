@@ -9,7 +9,14 @@ from sqlalchemy import func, select, update
 from propmgmt.extensions import db as _db
 from propmgmt.oversight.models import RollupDay, RollupStale, ServiceDayArea, ServiceDayCrew
 from propmgmt.oversight.queries import health_in, weekly_periods
-from propmgmt.oversight.rollups import DaySplit, area_health, area_health_of, crew_health, refresh_rollups
+from propmgmt.oversight.rollups import (
+    DaySplit,
+    area_health,
+    area_health_of,
+    compound_health,
+    crew_health,
+    refresh_rollups,
+)
 from propmgmt.periods import Period
 from propmgmt.plans.models import Task
 from propmgmt.plans.outcomes import health_columns
@@ -78,6 +85,21 @@ def assert_rollups_equal_live(now=NOW):
         for group in ("crew_id", "assignee_id"):
             assert {k: _figures(h) for k, h in crew_health(split, period, group).items()} == \
                 _live_by(getattr(Task, group))(start, end), (period, group)
+        assert {k: _figures(h) for k, h in compound_health(split, period).items()} == \
+            _live_by(Task.compound_id)(start, end), period
+        for subdistrict_id in live:  # one subdistrict's compounds, and narrowed by a service type
+            in_it = {row[0] for row in _db.session.execute(
+                select(Compound.id).join(Community).where(Community.subdistrict_id == subdistrict_id))}
+            assert {k: _figures(h) for k, h in compound_health(split, period, subdistrict_id=subdistrict_id).items()} \
+                == {k: v for k, v in _live_by(Task.compound_id)(start, end).items() if k in in_it}, period
+        some_type = _db.session.scalar(select(func.min(Task.service_type_id)))
+        narrowed = {row[0]: tuple(int(v or 0) for v in row[1:]) for row in _db.session.execute(
+            select(Task.compound_id, *health_columns()).where(Task.window_end > start, Task.window_end <= end,
+                                                            Task.status != "cancelled",
+                                                            Task.service_type_id == some_type)
+            .group_by(Task.compound_id))}
+        assert {k: _figures(h) for k, h in compound_health(split, period, service_type_id=some_type).items()} \
+            == narrowed, period
     weeks = weekly_periods(now)
     assert [_figures(h) for h in area_health_of(split, weeks)] == [_figures(health_in(w, now)) for w in weeks]
     return split

@@ -195,3 +195,21 @@ def test_approving_many_at_once_makes_the_tasks_of_all(db, setting):
     propose_assignments(setting.official, [c.id for c in compounds], setting.proposal(
         start_date=date(2026, 11, 25), review_date=None), now=NOW, approve=True)
     assert {t.compound_id for t in db.session.scalars(select(Task))} == {c.id for c in compounds}
+
+
+def test_the_jobs_commit_after_each_batch_reloads_no_plan(db, setting, count_queries):
+    """Each checkpoint commits (as the scheduler job does); the plans still to be read must not be
+    re-read one by one after it: the statements do not grow with the number of plans."""
+    from ..factories import ServicePlanFactory
+
+    def run(plans: int) -> int:
+        created = [ServicePlanFactory(crew=setting.crew, starts_on=date(2026, 11, 25)) for _ in range(plans)]
+        db.session.flush()
+        ids = [p.id for p in created]
+        with count_queries() as counted:
+            result = generate_tasks(date(2026, 11, 28), now=NOW, batch_size=3, plan_ids=ids,
+                                    checkpoint=lambda n: db.session.commit())
+        assert result["created"] == plans * 3
+        return sum(1 for statement in counted.statements if "FROM service_plan" in statement)
+
+    assert run(4) == run(12) == 2  # the plans, and their latest tasks
