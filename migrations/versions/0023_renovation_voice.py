@@ -2,7 +2,7 @@
 (with photos), and the rooms of a compound where the register knows them
 
 Revision ID: 0023_renovation_voice
-Revises: 0022
+Revises: 0027 (re-chained after main's 0027_compound_rollup)
 Create Date: 2026-12-03 06:22:13
 
 New tables only, so a database with data upgrades as it is.
@@ -15,7 +15,7 @@ import propmgmt.database
 
 # revision identifiers, used by Alembic.
 revision = '0023_renovation_voice'
-down_revision = '0022'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
