@@ -125,7 +125,8 @@ def test_consult_start_supervise_answer_complete(live_server, live_app, browser,
     # A resident of the second compound sees the works with their progress and sends a note with a photo.
     neighbour = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
     neighbour.goto(f"{live_server}/r/{second_code}")
-    works = neighbour.locator(".renovation-voice", has_text="两小区联片改造")
+    works = neighbour.locator(".renovation-voice[id^=project-]", has_text="两小区联片改造")
+    assert "保留车棚并整修" in neighbour.locator(".renovation-voice[id^=plan-change-]").inner_text()
     assert "100%" in works.inner_text()
     screenshot(neighbour, "voice-public-works-phone")
     works.locator("a.button.primary").click()
