@@ -141,14 +141,17 @@ def register_blueprints(app: Flask) -> None:
     from .plans.views import bp as plans
     from .reminders.views import bp as reminders
     from .renovation.views import bp as renovation
+    from .renovation.voice_views import bp as renovation_voice
+    from .residents.renovation_views import bp as residents_renovation
     from .residents.views import bp as residents
     from .scheduler.cli import bp as scheduler_cli
     from .settlement.views import bp as settlement
     from .users.views import bp as users
 
-    for blueprint in (auth, compounds, assignments, plans, field, handovers, renovation, oversight, reminders,
-                      complaints, residents, users, organisations, audit, crews, firm, assessment, settlement, api,
-                      health, ops, auth_cli, demo_cli, scheduler_cli, ops_cli):
+    for blueprint in (auth, compounds, assignments, plans, field, handovers, renovation, renovation_voice,
+                      oversight, reminders, complaints, residents, residents_renovation, users, organisations, audit,
+                      crews, firm, assessment, settlement, api, health, ops, auth_cli, demo_cli, scheduler_cli,
+                      ops_cli):
         app.register_blueprint(blueprint)
 
 

@@ -29,6 +29,7 @@ ACCESS = {
     "compounds.edit_compound": {"admin", "official"},
     "compounds.import_file": {"admin", "official"},
     "compounds.import_template": {"admin", "official"},
+    "compounds.rooms": {"admin", "official"},
     "assignments.unmanaged": {"admin", "official", "dispatcher"},
     "assignments.ledger": {"admin", "official", "dispatcher"},
     "assignments.export_ledger": {"admin", "official", "dispatcher"},
@@ -88,6 +89,11 @@ ACCESS = {
     "renovation.solve": {"admin", "official"},
     "renovation.add_item": {"admin", "official"},
     "renovation.item_active": {"admin", "official"},
+    "renovation_voice.new_consultation": {"admin", "official"},
+    "renovation_voice.close": {"admin", "official"},
+    "renovation_voice.plan_change": {"admin", "official"},
+    "renovation_voice.answer": {"admin", "official", "dispatcher"},  # a dispatcher only on the project's team
+    "renovation_voice.note_photo": {"admin", "official", "dispatcher"},
     "oversight.overview": {"admin", "official", "dispatcher"},
     "oversight.report": {"admin", "official", "dispatcher"},
     "oversight.report_as_pdf": {"admin", "official", "dispatcher"},
@@ -119,6 +125,12 @@ ACCESS = {
     "residents.case_photo": PUBLIC,  # only photos of that case's work (tests/residents/test_case_work.py)
     "residents.rate": PUBLIC,
     "residents.reopen": PUBLIC,
+    # The renovation project's voice; posts share the reports' rate limits (tests/renovation/test_voice_views.py).
+    "residents_renovation.consult": PUBLIC,
+    "residents_renovation.item_image": PUBLIC,
+    "residents_renovation.supervise": PUBLIC,
+    "residents_renovation.find": PUBLIC,
+    "residents_renovation.note": PUBLIC,
     "residents.poster": {"admin", "official", "dispatcher"},
     "residents.posters": {"admin", "official", "dispatcher"},
     "residents.subdistrict_posters": {"admin", "official", "dispatcher"},
@@ -206,7 +218,8 @@ def _requests(app, compound_id, assignment_id, type_id=1, plan_id=1):
               "notification_id": 1, "task_id": 1, "photo_id": 1, "handover_id": 1, "item_id": 1,
               "complaint_id": 1, "tracking_code": "NOSUCHCODE", "subdistrict_id": 1, "month": "2026-10",
               "kind": "pdf", "crew_id": 1, "user_id": 1, "organisation_id": 1, "rectification_id": 1,
-              "statement_id": 1, "line_id": 1, "project_id": 1, "problem_id": 1}
+              "statement_id": 1, "line_id": 1, "project_id": 1, "problem_id": 1,
+              "consultation_id": 1, "note_id": 1}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -9,7 +9,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "propmgmt"
 
 def recorded_actions() -> set[str]:
     """The action of every audit entry written: record(actor, type, id, ACTION, ...), the complaints'
-    _move(actor, case, transition, ACTION, ...) and bulk rows {"action": ACTION} of AuditEntry."""
+    _move(actor, case, transition, ACTION, ...), renovation's _record(actor, project, ACTION, ...) and bulk
+    rows {"action": ACTION} of AuditEntry."""
     found = set()
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -17,6 +18,8 @@ def recorded_actions() -> set[str]:
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
                 if name in ("record", "_move") and len(node.args) > 3 and isinstance(node.args[3], ast.Constant):
                     found.add(node.args[3].value)
+                if name == "_record" and len(node.args) > 2 and isinstance(node.args[2], ast.Constant):
+                    found.add(node.args[2].value)  # renovation's record-on-every-compound helpers
             if isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
                     if isinstance(key, ast.Constant) and key.value == "action" and isinstance(value, ast.Constant):

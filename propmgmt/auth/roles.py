@@ -16,6 +16,10 @@ ASSIGNMENT_DECIDERS = DISTRICT
 RESPONSIBLE_LEADERS = DISTRICT  # who may be named the responsible leader of an item
 RENOVATION_READERS = STAFF  # the renovation pipeline, projects and their ledger
 RENOVATION_EDITORS = DISTRICT  # create projects, move their stages, report progress, keep the content list
+CONSULTATION_EDITORS = DISTRICT  # open and close a project's consultation, record how the plan changed
+OPINION_READERS = DISTRICT  # residents' room numbers and words in a consultation (others see the tally)
+# Answer supervision notes: these roles, and any user on the project's team or its leader (renovation.supervision).
+NOTE_ANSWERERS = DISTRICT
 PLAN_EDITORS = ("admin", "dispatcher")
 STANDARD_EDITORS = ("admin",)
 OPERATORS = ("operator",)

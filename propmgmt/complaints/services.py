@@ -130,6 +130,19 @@ def _check_rate(compound: Compound, key: str, now: datetime) -> None:
                                 "already knows. Please try again later, or call the service phone on this page."))
 
 
+def check_report_rate(compound: Compound, address: str | None, now: datetime) -> str:
+    """The residents' limits on what the public page accepts (reports, and the renovation project's opinions
+    and supervision notes share them): the client's key to count the post with, or TooManyReports."""
+    key = client_key(address)
+    _check_rate(compound, key, now)
+    return key
+
+
+def count_report(key: str, compound: Compound, now: datetime) -> None:
+    """Counts an accepted public post against the limits of check_report_rate."""
+    db.session.add(ReportHit(client_key=key, compound_id=compound.id, at=now))
+
+
 def submit_report(compound: Compound, *, category: str, description: str, contact_phone: str,
                   photos: list | Callable[[], list], address: str | None, now: datetime, upload_dir: str,
                   honeypot: str = "", location: str = "") -> Complaint:
@@ -147,8 +160,7 @@ def submit_report(compound: Compound, *, category: str, description: str, contac
         raise DomainError(_l("The description is too long (at most 2000 characters)."), field="description")
     phone = _clean_phone(contact_phone)
     location = _clean_location(location)
-    key = client_key(address)
-    _check_rate(compound, key, now)
+    key = check_report_rate(compound, address, now)
     if callable(photos):
         photos = photos()
     if len(photos) > MAX_PHOTOS:
@@ -159,7 +171,7 @@ def submit_report(compound: Compound, *, category: str, description: str, contac
         stored = store_photo(image, upload_dir, f"complaints/{complaint.id}")
         db.session.add(ComplaintPhoto(complaint_id=complaint.id, path=stored.path, thumb_path=stored.thumb_path,
                                       created_at=now))
-    db.session.add(ReportHit(client_key=key, compound_id=compound.id, at=now))
+    count_report(key, compound, now)
     record(None, "complaint", complaint.id, "complaint_received", now=now, compound_id=compound.id,
            to_state="received", changes={"source": [None, "resident"], "category": [None, category]})
     return complaint
@@ -177,18 +189,27 @@ def find_case(code: str, *, address: str | None, now: datetime) -> Complaint:
     it answers 404); past the hour's limit every lookup from that address is refused, found or not,
     so the answer tells a guesser nothing more.
     """
-    key = client_key(f"track:{address}")
-    misses = db.session.scalar(select(func.count(LookupMiss.id)).where(
-        LookupMiss.client_key == key, LookupMiss.at > now - timedelta(hours=1)))
-    if misses >= limit("TRACK_MISSES_PER_ADDRESS_PER_HOUR"):
-        raise TooManyLookups(_l("Too many tracking codes that match no case were tried from this device. "
-                                "Please try again in an hour, or call the service phone of your compound."))
+    check_lookups(address, now)
     try:
         return by_code(code)
     except NotFound:
-        db.session.add(LookupMiss(client_key=key, at=now))
-        db.session.flush()
+        count_lookup_miss(address, now)
         raise
+
+
+def check_lookups(address: str | None, now: datetime) -> None:
+    """Refuses every tracking-code lookup from an address past the hour's misses (cases and the renovation
+    project's supervision notes share the count)."""
+    misses = db.session.scalar(select(func.count(LookupMiss.id)).where(
+        LookupMiss.client_key == client_key(f"track:{address}"), LookupMiss.at > now - timedelta(hours=1)))
+    if misses >= limit("TRACK_MISSES_PER_ADDRESS_PER_HOUR"):
+        raise TooManyLookups(_l("Too many tracking codes that match no case were tried from this device. "
+                                "Please try again in an hour, or call the service phone of your compound."))
+
+
+def count_lookup_miss(address: str | None, now: datetime) -> None:
+    db.session.add(LookupMiss(client_key=client_key(f"track:{address}"), at=now))
+    db.session.flush()
 
 
 def by_code(code: str) -> Complaint:

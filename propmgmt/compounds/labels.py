@@ -89,6 +89,9 @@ FIELD_LABELS = {
     "planned_accepted_on": _l("Planned acceptance"),
     "percent": _l("Progress (%)"),
     "problems": _l("Problems"),
+    "ends_on": _l("Last day for opinions"),
+    "plan_change": _l("How the plan changed in answer"),
+    "rooms": _l("Rooms in the register"),
 }
 
 # The compound's timeline: what each audit action of a compound or its assignments is called.
@@ -179,4 +182,10 @@ TIMELINE_LABELS = {
     "renovation_item_added": _l("Renovation content item added"),
     "renovation_item_withdrawn": _l("Renovation content item withdrawn"),
     "renovation_item_restored": _l("Renovation content item restored"),
+    "renovation_consultation_opened": _l("Residents' consultation opened"),
+    "renovation_consultation_closed": _l("Residents' consultation closed"),
+    "renovation_plan_changed": _l("How the plan changed in answer to the residents recorded"),
+    "renovation_note_filed": _l("Residents' supervision note received"),
+    "renovation_note_answered": _l("Residents' supervision note answered"),
+    "compound_rooms_set": _l("Rooms of the compound listed"),
 }

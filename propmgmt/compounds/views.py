@@ -34,6 +34,7 @@ from .labels import FIELD_LABELS, MODE_LABELS, STATUS_LABELS, TIER_LABELS, TIMEL
 from .models import MANAGEMENT_MODES, RENOVATION_STATUSES, Compound
 from .policy import available_actions
 from .queries import DEFAULT_SORT, SORTS, RegisterFilter, area_choices, register_query, register_totals
+from .rooms import room_count, room_list, set_rooms
 from .services import create_compound, import_compounds, update_compound
 
 bp = Blueprint("compounds", __name__, url_prefix="/compounds")
@@ -141,7 +142,7 @@ def show_compound(compound_id: int):
     actions = available_actions(compound, current_user, open_assignment=any(a.is_open for a in assignments))
     return render_template("compounds/detail.html", compound=compound, timeline=compound_timeline(compound.id),
                            assignments=assignments, actions=actions, handover=open_handover_of(compound.id),
-                           renovation_projects=compound_projects(compound.id))
+                           renovation_projects=compound_projects(compound.id), rooms_known=room_count(compound.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -208,3 +209,24 @@ def import_file():
             return redirect(url_for(".list_compounds", sort="-mode_since"))
     status = 400 if request.method == "POST" else 200
     return render_template("compounds/import.html", form=form, errors=errors), status
+
+
+@bp.route("/<int:compound_id>/rooms", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+@transaction
+def rooms(compound_id: int):
+    """The compound's rooms, where officials know them: a resident's opinion then names one of them."""
+    compound = _get_compound(compound_id)
+    text, error = "\n".join(room_list(compound.id)), None
+    if request.method == "POST":
+        text = request.form.get("rooms", "")
+        try:
+            count = set_rooms(current_user, compound, text, now=utcnow())
+        except DomainError as exc:
+            refused(exc)
+            error = exc
+        else:
+            flash(_("%(n)d rooms in the register.", n=count), "success")
+            return redirect(url_for(".show_compound", compound_id=compound.id))
+    return render_template("compounds/rooms.html", compound=compound, text=text, error=error), \
+        (error.status_code if error else 200)

@@ -13,6 +13,7 @@ from .assessment import build_assessment
 from .history import build_history
 from .renovation import build_renovation
 from .seed import DEMO_PASSWORD, SCALES, database_is_empty, seed_demo, wipe_database
+from .voice import build_voice
 
 bp = Blueprint("demo_cli", __name__, cli_group=None)
 STEPS = ("service types", "areas", "organisations", "compounds", "crews and users", "assignments")
@@ -48,10 +49,13 @@ def seed_demo_command(scale, history_days, reset, if_empty):
         db.session.commit()
         renovation = build_renovation(now)
         db.session.commit()
+        voice = build_voice(now, upload_dir=current_app.config["UPLOAD_DIR"])
+        db.session.commit()
     click.echo(
         f"Seeded {result['compounds']} compounds, {result['households']} households, "
         f"{result['fallback']} under fallback service, {result['operators']} operators, "
         f"{handovers['handovers']} handovers, {renovation['renovation_projects']} renovation projects "
+        f"({voice['opinions']} residents' opinions, {voice['notes']} supervision notes) "
         f"in {time.perf_counter() - started:.1f} s."
     )
     if history_days:

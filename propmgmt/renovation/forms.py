@@ -1,8 +1,10 @@
-"""Forms of renovation projects: the plan, a stage step, the month's progress, the content list."""
+"""Forms of renovation projects: the plan, a stage step, the month's progress, the content list, and the
+residents' voice (a consultation, how the plan changed, the answer to a supervision note)."""
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DecimalField,
@@ -114,3 +116,23 @@ class SolveForm(FlaskForm):
 
 class ContentItemForm(FlaskForm):
     name = StringField(_l("New item"), validators=[REQUIRED, Length(max=40)])
+
+
+class ConsultationItemForm(Form):
+    text = TextAreaField(_l("Item of the plan"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
+    image = FileField(_l("Drawing or photo (optional)"), render_kw={"accept": "image/*"})
+
+
+class ConsultationForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[REQUIRED, Length(max=120)])
+    ends_on = DateField(_l("Last day for opinions"), validators=[REQUIRED])
+    items = FieldList(FormField(ConsultationItemForm), min_entries=4, max_entries=8)
+
+
+class PlanChangeForm(FlaskForm):
+    plan_change = TextAreaField(_l("How the plan changed in answer"), validators=[REQUIRED, Length(max=2000)])
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Answer to the resident"), validators=[REQUIRED, Length(max=2000)],
+                           render_kw={"rows": 2})

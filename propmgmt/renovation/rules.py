@@ -33,6 +33,12 @@ def _open_problems(project) -> list:
     return [p for entry in project.progress for p in entry.problems if p.solved_on is None]
 
 
+def unanswered_notes(project) -> list:
+    """The residents' supervision notes still waiting for the team's answer (群众建议: acceptance waits for them)."""
+    return [n for n in project.notes if n.answered_at is None]
+
+
+NOTES_UNANSWERED = _l("Every residents' supervision note must be answered first: the acceptance rests on them.")
 ENTRY_CONDITIONS = {
     "new_start": [
         Condition(lambda p: p.leader_id is not None, _l("Name the responsible leader.")),
@@ -44,10 +50,12 @@ ENTRY_CONDITIONS = {
     ],
     "completed": [
         Condition(lambda p: _latest_percent(p) == 100, _l("The latest monthly progress must be 100%.")),
+        Condition(lambda p: not unanswered_notes(p), NOTES_UNANSWERED),
     ],
     "accepted": [
         Condition(lambda p: not _open_problems(p),
                   _l("Every problem reported in the monthly progress must be solved.")),
+        Condition(lambda p: not unanswered_notes(p), NOTES_UNANSWERED),
     ],
 }
 

@@ -10,7 +10,13 @@ from wtforms import SelectChoice
 from ..audit.queries import entity_timeline
 from ..auth.access import roles_required
 from ..auth.models import User
-from ..auth.roles import RENOVATION_EDITORS, RENOVATION_READERS, RESPONSIBLE_LEADERS
+from ..auth.roles import (
+    CONSULTATION_EDITORS,
+    OPINION_READERS,
+    RENOVATION_EDITORS,
+    RENOVATION_READERS,
+    RESPONSIBLE_LEADERS,
+)
 from ..clock import local_today, utcnow
 from ..compounds.models import Community, Compound
 from ..compounds.queries import area_choices
@@ -19,7 +25,7 @@ from ..extensions import db
 from ..request_args import as_id, choice_arg, int_arg, page_arg, text_arg
 from ..web import on_refusal_go_to, refused, transaction
 from .exports import ledger_xlsx
-from .forms import ContentItemForm, ProgressForm, ProjectForm, SolveForm, StageForm
+from .forms import AnswerForm, ContentItemForm, PlanChangeForm, ProgressForm, ProjectForm, SolveForm, StageForm
 from .labels import FUNDING_LABELS, PROJECT_TIER_LABELS, STAGE_DATE_LABELS, STAGE_LABELS, yuan
 from .models import PROJECT_STAGES, PROJECT_TIERS, ContentItem, Problem
 from .queries import PipelineFilter, figures, overdue_problems, project_detail, project_query
@@ -33,6 +39,8 @@ from .services import (
     solve_problem,
     update_project,
 )
+from .supervision import may_answer
+from .voice_queries import project_voice
 
 bp = Blueprint("renovation", __name__, url_prefix="/renovation")
 READERS, EDITORS = RENOVATION_READERS, RENOVATION_EDITORS
@@ -159,7 +167,18 @@ def _page(project, *, progress_form: ProgressForm | None = None, status: int = 2
                            progress_form=progress_form, solve_form=SolveForm(), dated_stages=DATED_STAGES,
                            stages=PROJECT_STAGES, building=project.stage in BUILDING_STAGES,
                            timeline=entity_timeline("renovation_project", project.id),
-                           can_edit=current_user.role in EDITORS), status
+                           can_edit=current_user.role in EDITORS, **_voice(project)), status
+
+
+def _voice(project) -> dict:
+    """The residents' voice on the project page: consultations with their tally (the rooms and words only
+    for OPINION_READERS), the supervision notes with the team's answers."""
+    voice = project_voice(project, read_opinions=current_user.role in OPINION_READERS,
+                          consultation_id=int_arg("consultation"), text_page=int_arg("opage") or 1,
+                          note_page=int_arg("npage") or 1, per_page=current_app.config["PAGE_SIZE"])
+    return {"voice": voice, "can_consult": current_user.role in CONSULTATION_EDITORS,
+            "can_answer": may_answer(current_user, project), "answer_form": AnswerForm(),
+            "plan_change_form": PlanChangeForm()}
 
 
 @bp.route("/<int:project_id>/advance", methods=["POST"])

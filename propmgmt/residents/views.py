@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from ..auth.access import public, roles_required
 from ..auth.roles import POSTER_PRINTERS
-from ..clock import utcnow
+from ..clock import local_today, utcnow
 from ..complaints import services
 from ..complaints.labels import PROBLEM_LABELS, STATUS_LABELS
 from ..complaints.policy import RESIDENT_CATEGORIES, SLA
@@ -28,6 +28,7 @@ from ..compounds.models import Community, Compound, Subdistrict
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..photos import read_photos
+from ..renovation.voice_queries import public_voice
 from ..settlement.queries import latest_score_of
 from ..web import on_refusal_go_to, refused, send_photo, transaction
 from .posters import poster_pdf, qr_svg
@@ -56,7 +57,8 @@ def compound_page(code: str):
     from ..handovers.labels import STAGE_LABELS
     return render_template("residents/compound.html", record=public_record(compound, now=utcnow()),
                            STATUS_LABELS=STATUS_LABELS, STAGE_LABELS=STAGE_LABELS,
-                           latest_score=latest_score_of(compound.id))
+                           latest_score=latest_score_of(compound.id), compound=compound,
+                           voice=public_voice(compound.id, local_today()))
 
 
 @bp.route("/<code>/photos/<int:photo_id>")

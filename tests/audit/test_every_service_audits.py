@@ -17,7 +17,9 @@ from propmgmt.audit.models import AuditEntry
 from ..factories import CompoundFactory, OrganisationFactory, UserFactory
 
 PACKAGE = Path(__file__).resolve().parents[2] / "propmgmt"
-SERVICE_MODULES = [*sorted(PACKAGE.glob("*/services.py")), PACKAGE / "plans" / "transitions.py"]
+SERVICE_MODULES = [*sorted(PACKAGE.glob("*/services.py")), PACKAGE / "plans" / "transitions.py",
+                   PACKAGE / "renovation" / "consultation.py", PACKAGE / "renovation" / "supervision.py",
+                   PACKAGE / "compounds" / "rooms.py"]
 
 # Helpers, read-only functions and steps whose caller writes the entry (the caller is walked).
 EXPLAINED = {
@@ -44,6 +46,10 @@ EXPLAINED = {
     "complaints.services.open_case": "a step of submit_report / receive_hotline_ticket (audited there)",
     "complaints.services.by_code": "read-only",
     "complaints.services.find_case": "read-only (it counts a miss for the throttle, not a state change)",
+    "complaints.services.check_report_rate": "read-only (the residents' limits)",
+    "complaints.services.count_report": "counts a public post for the limits (part of the audited posts)",
+    "complaints.services.check_lookups": "read-only (the tracking codes' throttle)",
+    "complaints.services.count_lookup_miss": "counts a miss for the throttle, not a state change",
     "complaints.services.match_compound": "read-only (finds the compound)",
     "complaints.services.import_hotline_rows": "one receive_hotline_ticket per row",
     "complaints.services.resolve_from_task": "part of complete_task for a case: complaint_resolved",
@@ -98,6 +104,21 @@ EXPLAINED = {
     "renovation.services.set_content_item_active": "renovation_item_withdrawn / renovation_item_restored",
     "renovation.services.create_project": "tests/renovation (renovation_project_created)",
     "renovation.services.advance_stage": "tests/renovation (renovation_stage)",
+    "renovation.consultation.device_key": "read-only",
+    "renovation.consultation.give_opinion": "a resident's opinion: counted in the tally, not a change of a "
+                                            "record (its room and words are private, so not on the timeline)",
+    "renovation.consultation.open_consultation": "tests/renovation (renovation_consultation_opened)",
+    "renovation.consultation.close_consultation": "tests/renovation (renovation_consultation_closed)",
+    "renovation.consultation.record_plan_change": "tests/renovation (renovation_plan_changed)",
+    "renovation.supervision.may_answer": "read-only",
+    "renovation.supervision.find_note": "read-only (it counts a miss for the throttle, not a state change)",
+    "renovation.supervision.file_note": "tests/renovation (renovation_note_filed)",
+    "renovation.supervision.answer_note": "tests/renovation (renovation_note_answered)",
+    "compounds.rooms.normalise_room": "read-only",
+    "compounds.rooms.room_known": "read-only",
+    "compounds.rooms.room_count": "read-only",
+    "compounds.rooms.room_list": "read-only",
+    "compounds.rooms.set_rooms": "compound_rooms_set",
     "assessment.services.record_spot_check": "spot_check_recorded",
     "assessment.services.report_fixed": "rectification_fixed",
     "assessment.services.save_policy": "assessment_policy_saved",

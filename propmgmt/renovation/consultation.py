@@ -1,0 +1,187 @@
+"""Listening before the works (改造前听意见): a consultation on a project in reserve, one opinion per
+household (one per room and one per device), the tally, and how the plan changed in answer.
+
+Functions flush, never commit. Opinions come from the public page and count against the residents'
+rate limits of reports (complaints.services.check_report_rate).
+"""
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record
+from ..auth.roles import CONSULTATION_EDITORS
+from ..clock import to_local
+from ..complaints.services import check_report_rate, count_report
+from ..compounds.models import Compound
+from ..compounds.rooms import normalise_room, room_known
+from ..errors import Conflict, DomainError, Forbidden
+from ..extensions import db
+from ..photos import store_photo
+from .voice_models import Consultation, ConsultationItem, Opinion, OpinionVote
+
+MAX_ITEMS = 8
+ITEM_TEXT_MAX = 500
+OPINION_TEXT_MAX = 1000
+
+
+@dataclass
+class ItemData:
+    text: str
+    image: object = None  # a checked PIL image (photos.read_photos), or None
+
+
+def _require_editor(actor) -> None:
+    if actor is None or actor.role not in CONSULTATION_EDITORS:
+        raise Forbidden(_l("Only officials may hold a consultation."))
+
+
+def _record(actor, consultation: Consultation, action: str, *, now: datetime, **details) -> None:
+    """On the project's timeline, once per compound (as the project's own entries)."""
+    for compound in consultation.project.compounds:
+        record(actor, "renovation_project", consultation.project_id, action, now=now, compound_id=compound.id,
+               **details)
+
+
+def open_consultation(actor, project, *, title: str, ends_on: date | None, items: list[ItemData],
+                      now: datetime, upload_dir: str) -> Consultation:
+    """A consultation on the plan of a project in reserve, open until `ends_on` (inclusive)."""
+    _require_editor(actor)
+    if project.stage != "reserve":
+        raise Conflict(_l("A consultation is held before the works: while the project is in the reserve."))
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_l("Give the consultation a title."), field="title")
+    if len(title) > 120:
+        raise DomainError(_l("The title is too long (at most 120 characters)."), field="title")
+    today = to_local(now).date()
+    if ends_on is None:
+        raise DomainError(_l("Give the last day opinions are taken."), field="ends_on")
+    if ends_on < today:
+        raise DomainError(_l("The last day cannot be before today."), field="ends_on")
+    items = [i for i in items if (i.text or "").strip() or i.image is not None]
+    if any(not (i.text or "").strip() for i in items):
+        raise DomainError(_l("Each item of the plan needs its sentence; an image alone says too little."),
+                          field="items")
+    if not items:
+        raise DomainError(_l("Put at least one item of the plan to the residents."), field="items")
+    if len(items) > MAX_ITEMS:
+        raise DomainError(_l("At most %(n)d items.", n=MAX_ITEMS), field="items")
+    if any(len(i.text.strip()) > ITEM_TEXT_MAX for i in items):
+        raise DomainError(_l("An item is too long (at most %(n)d characters).", n=ITEM_TEXT_MAX), field="items")
+    if any(c.is_open(today) for c in project.consultations):
+        raise Conflict(_l("This project already has an open consultation; close it first."))
+    consultation = Consultation(project_id=project.id, title=title, ends_on=ends_on, opened_at=now,
+                                opened_by_id=actor.id)
+    db.session.add(consultation)
+    db.session.flush()
+    for position, item in enumerate(items):
+        row = ConsultationItem(consultation_id=consultation.id, position=position, text=item.text.strip())
+        if item.image is not None:
+            stored = store_photo(item.image, upload_dir, f"consultations/{consultation.id}")
+            row.image_path, row.thumb_path = stored.path, stored.thumb_path
+        db.session.add(row)
+    db.session.flush()
+    db.session.refresh(project, ["consultations"])
+    _record(actor, consultation, "renovation_consultation_opened", now=now, reason=title,
+            changes={"ends_on": [None, ends_on.isoformat()]})
+    return consultation
+
+
+def close_consultation(actor, consultation: Consultation, *, now: datetime) -> Consultation:
+    """No more opinions from now on (its end date does the same by itself)."""
+    _require_editor(actor)
+    won = db.session.execute(update(Consultation).where(Consultation.id == consultation.id,
+                                                        Consultation.closed_at.is_(None))
+                             .values(closed_at=now)).rowcount
+    if not won:
+        raise Conflict(_l("This consultation is already closed."))
+    db.session.refresh(consultation)
+    _record(actor, consultation, "renovation_consultation_closed", now=now, reason=consultation.title)
+    return consultation
+
+
+def record_plan_change(actor, consultation: Consultation, text: str, *, now: datetime) -> Consultation:
+    """How the plan changed in answer to the opinions (or why it did not): officials' words, audited."""
+    _require_editor(actor)
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_l("Say how the plan changed in answer, or why it did not."), field="plan_change")
+    if len(text) > 2000:
+        raise DomainError(_l("The text is too long (at most 2000 characters)."), field="plan_change")
+    before = consultation.plan_change
+    if text == before:
+        return consultation
+    consultation.plan_change, consultation.plan_changed_at = text, now
+    db.session.flush()
+    _record(actor, consultation, "renovation_plan_changed", now=now, changes={"plan_change": [before, text]})
+    return consultation
+
+
+def device_key(device: str | None) -> str | None:
+    """A hash of the device's cookie: enough to know the device again, nothing to read from it."""
+    device = (device or "").strip()
+    if not 16 <= len(device) <= 64:
+        return None
+    return hashlib.sha256(f"device:{device}".encode()).hexdigest()
+
+
+def give_opinion(compound: Compound, consultation: Consultation, *, room: str, votes: dict[int, bool],
+                 text: str, device: str | None, address: str | None, now: datetime,
+                 honeypot: str = "") -> Opinion:
+    """One household's opinion from the public page: a second from the same room or device is refused
+    (the first is kept); a room the register does not have is refused, or flagged where it knows none."""
+    if honeypot:
+        raise DomainError(_l("The opinion could not be accepted."), field="website", code="rejected")
+    today = to_local(now).date()
+    project = consultation.project
+    if not consultation.is_open(today) or compound.id not in {c.id for c in project.compounds}:
+        raise Conflict(_l("This consultation is closed; opinions are no longer taken."))
+    key = device_key(device)
+    if key is None:
+        raise DomainError(_l("This page needs cookies to count one opinion per household. Please allow "
+                             "cookies for this site, reload the page and try again."), field="device")
+    room_no = normalise_room(room)
+    if not room_no:
+        raise DomainError(_l("Give your room number as building-entrance-room, e.g. 3-2-501."), field="room")
+    known = room_known(compound.id, room_no)
+    if known is False:
+        raise DomainError(_l("%(compound)s has no room %(room)s in the register. Please check the number.",
+                             compound=compound.name, room=room_no), field="room")
+    items = {i.id for i in consultation.items}
+    if set(votes) != items:
+        raise DomainError(_l("Say whether you support or oppose each item."), field="votes")
+    text = (text or "").strip()
+    if len(text) > OPINION_TEXT_MAX:
+        raise DomainError(_l("Your words are too long (at most %(n)d characters).", n=OPINION_TEXT_MAX),
+                          field="text")
+    client = check_report_rate(compound, address, now)
+    _refuse_second(consultation, compound, room_no, key)
+    opinion = Opinion(consultation_id=consultation.id, compound_id=compound.id, room=room_no,
+                      room_verified=bool(known), device_key=key, text=text, created_at=now)
+    opinion.votes = [OpinionVote(item_id=item_id, support=bool(support)) for item_id, support in votes.items()]
+    try:
+        with db.session.begin_nested():
+            db.session.add(opinion)
+    except IntegrityError:  # the same room or device at the same moment: the first one is kept
+        _refuse_second(consultation, compound, room_no, key)
+        raise
+    count_report(client, compound, now)
+    db.session.flush()
+    return opinion
+
+
+def _refuse_second(consultation: Consultation, compound: Compound, room: str, key: str) -> None:
+    by_device = db.session.scalar(select(Opinion.id).where(Opinion.consultation_id == consultation.id,
+                                                           Opinion.device_key == key))
+    if by_device is not None:
+        raise Conflict(_l("An opinion was already given from this phone in this consultation. One opinion per "
+                          "household: the first one is kept."), code="opinion_given")
+    by_room = db.session.scalar(select(Opinion.id).where(Opinion.consultation_id == consultation.id,
+                                                         Opinion.compound_id == compound.id, Opinion.room == room))
+    if by_room is not None:
+        raise Conflict(_l("Room %(room)s has already given its opinion in this consultation. One opinion per "
+                          "household: the first one is kept.", room=room), code="opinion_given")
