@@ -77,6 +77,11 @@ class Project(db.Model):
                         back_populates="project")
     progress = relationship("ProgressEntry", order_by="ProgressEntry.month.desc()", cascade="all, delete-orphan",
                             back_populates="project")
+    # The residents' voice (voice_models): consultations before the works, supervision notes during them.
+    consultations = relationship("Consultation", order_by="Consultation.id.desc()", cascade="all, delete-orphan",
+                                 back_populates="project")
+    notes = relationship("SupervisionNote", order_by="SupervisionNote.created_at", cascade="all, delete-orphan",
+                         back_populates="project")
 
     @property
     def budget_fen(self) -> int:
