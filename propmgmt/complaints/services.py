@@ -130,6 +130,19 @@ def _check_rate(compound: Compound, key: str, now: datetime) -> None:
                                 "already knows. Please try again later, or call the service phone on this page."))
 
 
+def check_report_rate(compound: Compound, address: str | None, now: datetime) -> str:
+    """The residents' limits on what the public page accepts (reports, and the renovation project's opinions
+    and supervision notes share them): the client's key to count the post with, or TooManyReports."""
+    key = client_key(address)
+    _check_rate(compound, key, now)
+    return key
+
+
+def count_report(key: str, compound: Compound, now: datetime) -> None:
+    """Counts an accepted public post against the limits of check_report_rate."""
+    db.session.add(ReportHit(client_key=key, compound_id=compound.id, at=now))
+
+
 def submit_report(compound: Compound, *, category: str, description: str, contact_phone: str,
                   photos: list | Callable[[], list], address: str | None, now: datetime, upload_dir: str,
                   honeypot: str = "", location: str = "") -> Complaint:
