@@ -179,4 +179,9 @@ TIMELINE_LABELS = {
     "renovation_item_added": _l("Renovation content item added"),
     "renovation_item_withdrawn": _l("Renovation content item withdrawn"),
     "renovation_item_restored": _l("Renovation content item restored"),
+    "survey_round_opened": _l("Survey round opened"),
+    "survey_round_closed": _l("Survey round closed"),
+    "survey_question_added": _l("Survey question added"),
+    "survey_question_changed": _l("Survey question changed"),
+    "survey_question_active": _l("Survey question retired or restored"),
 }

@@ -60,7 +60,7 @@ def test_round_dates_in_the_wrong_order_are_refused(official, db):
     compound = CompoundFactory()
     with pytest.raises(DomainError) as error:
         _round(official, compound, starts_on=date(2026, 12, 20), ends_on=date(2026, 12, 10))
-    assert error.value.field == "ends_on" and "swap" in str(error.value.message)
+    assert error.value.field == "ends_on" and "对调" in str(error.value.message)
     with pytest.raises(DomainError):
         _round(official, compound, starts_on=date(2026, 11, 1), ends_on=date(2026, 11, 30))  # already over
     assert db.session.scalar(select(func.count(Round.id))) == 0
@@ -80,7 +80,7 @@ def test_one_answer_per_room_and_per_device_the_first_kept(official, db):
     assert "3-2-501" in str(error.value.message)
     with pytest.raises(Conflict) as error:
         _answer(compound, survey, room="4-1-101", overall=1)  # the same phone
-    assert "phone" in str(error.value.message)
+    assert "手机" in str(error.value.message)
     assert db.session.scalars(select(Answer)).all() == [first]
     assert figures.round_results(survey.id)[compound.id].satisfaction == 100
 
@@ -191,3 +191,14 @@ def test_an_answered_question_is_frozen_and_overall_stays(official, db):
     assert edit_question(official, added, "绿化养护满意吗？", now=NOW).text == "绿化养护满意吗？"
     set_question_active(official, cleanliness, False, now=NOW)
     assert "cleanliness" not in [q.code for q in _round(official, compound).questions]
+
+
+def test_the_scheduler_job_runs_twice_and_opens_one_round(app, db):
+    from propmgmt.scheduler.cli import INTERVALS
+    from propmgmt.scheduler.jobs import JOBS
+
+    CompoundFactory(management_mode="fallback")
+    assert "survey_rounds" in INTERVALS
+    assert JOBS["survey_rounds"](app, NOW)["quarterly"] == 1
+    assert JOBS["survey_rounds"](app, NOW)["quarterly"] == 0
+    assert db.session.scalar(select(func.count(Round.id))) == 1
