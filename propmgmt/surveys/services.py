@@ -214,7 +214,7 @@ def schedule_rounds(now: datetime) -> dict:
     for project in projects:
         starts_on = project.actual_completed_on + RENOVATION_DELAY
         if project.compounds and _scheduled(
-                f"renovation:{project.id}", title=f"{project.name}改造后评效果", starts_on=starts_on,
+                f"renovation:{project.id}", title=f"{project.name}：改造后满意度调查", starts_on=starts_on,
                 ends_on=starts_on + timedelta(days=RENOVATION_ROUND_DAYS - 1), scope="project",
                 compounds=list(project.compounds), now=now, origin="renovation"):
             opened["renovation"] += 1
