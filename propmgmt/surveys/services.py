@@ -237,6 +237,13 @@ def device_key(device: str | None) -> str | None:
     return hashlib.sha256(f"device:{device}".encode()).hexdigest()
 
 
+def device_answered(survey: Round, device: str | None) -> bool:
+    """Whether this device has answered the round (the public page thanks it instead of asking again)."""
+    key = device_key(device)
+    return key is not None and db.session.scalar(
+        select(Answer.id).where(Answer.round_id == survey.id, Answer.device_key == key)) is not None
+
+
 def _scores(survey: Round, raw: dict) -> dict[int, int]:
     scores = {}
     for question in survey.questions:

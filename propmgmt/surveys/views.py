@@ -25,6 +25,7 @@ from .queries import RoundFilter, compound_rounds, round_compounds, round_counts
 from .services import (
     add_question,
     close_round,
+    device_answered,
     edit_question,
     open_round,
     open_round_for,
@@ -201,7 +202,9 @@ def public_survey(compound: Compound) -> dict:
     """What the public page shows of surveys: the open round (to answer) and the latest satisfaction."""
     today = local_today()
     latest = latest_satisfaction([compound.id]).get(compound.id)
-    return {"open": open_round_for(compound, today), "latest": latest,
+    survey = open_round_for(compound, today)
+    return {"open": survey, "latest": latest, "answered": survey is not None and device_answered(
+                survey, request.cookies.get(DEVICE_COOKIE)),
             "latest_open": latest is not None and latest.round.state(today) != "closed"}
 
 

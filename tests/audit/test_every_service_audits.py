@@ -142,6 +142,7 @@ EXPLAINED = {
     "surveys.services.quarter_of": "read-only",
     "surveys.services.open_round_for": "read-only",
     "surveys.services.device_key": "read-only",
+    "surveys.services.device_answered": "read-only",
     "surveys.services.submit_answer": "a household's anonymous answer: the answer row is the record",
     "surveys.services.schedule_rounds": "the scheduler's rounds (survey_round_opened, tests/surveys)",
     "surveys.services.add_question": "survey_question_added",

@@ -47,8 +47,9 @@ def test_an_official_opens_a_round_and_a_household_answers_it_once(client, db):
     public = client.get(f"/r/{compound.public_code}").get_data(as_text=True)
     assert 'id="survey-satisfaction">100.0%' in public and "保洁阿姨很负责" not in public
 
+    assert "已参加本次调查" in public  # this phone is thanked, not asked again
     again = client.post_form(f"/r/{compound.public_code}/survey", _answer_form(survey, overall="1", room="9-9-999"),
-                             page=f"/r/{compound.public_code}")
+                             page=f"/r/{compound.public_code}/survey")
     assert again.status_code == 409 and "已" in again.get_data(as_text=True)
     assert [a.room for a in db.session.scalars(select(Answer))] == ["2-1-302"]
 
