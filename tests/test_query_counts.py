@@ -8,8 +8,9 @@ from .factories import AssignmentFactory, ComplaintFactory, CompoundFactory, Tas
 
 # Statements per page view after the first (the signed-in user and their session are one joined query).
 # /field: 4 since the crew's open rectifications are listed above the day; /oversight: 27 with the hotline's
-# figures and the latest settlement statement looked up (2 more when there is one).
-PINNED = {"/compounds": 6, "/assignments": 9, "/complaints": 3, "/oversight": 27, "/field": 4}
+# figures and the latest settlement statement looked up (2 more when there is one), 28 with the latest survey
+# round (2 more when a household answered it).
+PINNED = {"/compounds": 6, "/assignments": 9, "/complaints": 3, "/oversight": 28, "/field": 4}
 
 
 def _statements(client, count_queries, url: str) -> int:
