@@ -58,6 +58,7 @@ def test_an_official_opens_a_round_and_a_household_answers_it_once(client, db):
     assert 'id="survey-satisfaction"' in overview and "100.0%" in overview.split('id="survey-satisfaction"')[1][:200]
     detail = client.get(f"/surveys/{survey.id}").get_data(as_text=True)
     assert "义东沟村南苑东西区" in detail and "0.5%" in detail and "保洁阿姨很负责" in detail and "2-1-302" in detail
+    assert f"/surveys/compound/{compound.id}" in client.get(f"/compounds/{compound.id}").get_data(as_text=True)
     history = client.get(f"/surveys/compound/{compound.id}").get_data(as_text=True)
     assert "冬季满意度调查" in history and "100.0%" in history
 
