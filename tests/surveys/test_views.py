@@ -122,3 +122,21 @@ def test_the_rounds_list_filters_by_state(client, db):
     _open(client, compound, title="正在进行的调查")
     assert "正在进行的调查" in client.get("/surveys?state=open").get_data(as_text=True)
     assert "正在进行的调查" not in client.get("/surveys?state=closed").get_data(as_text=True)
+
+
+def test_the_comments_page_on_their_own_beside_the_compounds(client, db, app, monkeypatch):
+    from propmgmt.surveys.services import submit_answer
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    monkeypatch.setitem(app.config, "REPORTS_PER_ADDRESS_PER_HOUR", 50)
+    compound = CompoundFactory(name="印刷厂小区")
+    _sign_in(client)
+    _open(client, compound)
+    survey = db.session.scalars(select(Round)).one()
+    for i in range(3):
+        submit_answer(compound, survey, room=f"1-1-10{i}", scores={q.id: 4 for q in survey.questions},
+                      text=f"第{i}条意见", device=f"{i}" * 32, address="10.0.0.9", now=survey.created_at)
+    db.session.commit()
+    first = client.get(f"/surveys/{survey.id}").get_data(as_text=True)
+    assert "第2条意见" in first and "第0条意见" not in first and "texts=2" in first
+    second = client.get(f"/surveys/{survey.id}?texts=2").get_data(as_text=True)
+    assert "第0条意见" in second and "印刷厂小区" in second
