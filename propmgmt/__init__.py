@@ -146,12 +146,14 @@ def register_blueprints(app: Flask) -> None:
     from .residents.views import bp as residents
     from .scheduler.cli import bp as scheduler_cli
     from .settlement.views import bp as settlement
+    from .surveys.views import bp as surveys
+    from .surveys.views import public_bp as survey_public
     from .users.views import bp as users
 
     for blueprint in (auth, compounds, assignments, plans, field, handovers, renovation, renovation_voice,
                       oversight, reminders, complaints, residents, residents_renovation, users, organisations, audit,
                       crews, firm, assessment, settlement, api, health, ops, auth_cli, demo_cli, scheduler_cli,
-                      ops_cli):
+                      ops_cli, surveys, survey_public):
         app.register_blueprint(blueprint)
 
 

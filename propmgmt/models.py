@@ -23,3 +23,4 @@ from .renovation.voice_models import (  # noqa: F401
 )
 from .scheduler.models import SchedulerCount, SchedulerRun  # noqa: F401
 from .settlement.models import Statement, StatementLine  # noqa: F401
+from .surveys.models import Answer, Question, Round, Score, round_compound, round_question  # noqa: F401

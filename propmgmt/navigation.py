@@ -49,6 +49,7 @@ MENU = (
               except_endpoints=_UNMANAGED),
         Entry(_l("Handovers"), "handovers.pipeline_page", "STAFF", blueprints=("handovers",)),
         Entry(_l("Renovation"), "renovation.pipeline", "RENOVATION_READERS", blueprints=("renovation",)),
+        Entry(_l("Surveys"), "surveys.rounds", "SURVEY_READERS", blueprints=("surveys",)),
     )),
     Group(_l("Service"), (
         Entry(_l("Service standards"), "plans.standards", "STAFF", blueprints=("plans",),

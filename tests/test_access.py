@@ -205,6 +205,16 @@ ACCESS = {
     "settlement.pdf": {"admin", "official", "dispatcher"},
     "settlement.contest": {"admin", "dispatcher"},
     "settlement.approve": {"admin", "official"},
+    "surveys.rounds": {"admin", "official", "dispatcher"},
+    "surveys.new_round": {"admin", "official"},
+    "surveys.show_round": {"admin", "official", "dispatcher"},
+    "surveys.close": {"admin", "official"},
+    "surveys.compound_history": {"admin", "official", "dispatcher"},
+    "surveys.questions": {"admin", "official", "dispatcher"},
+    "surveys.add": {"admin", "official"},
+    "surveys.edit": {"admin", "official"},
+    "surveys.question_active": {"admin", "official"},
+    "survey_public.answer": PUBLIC,
 }
 
 
@@ -219,7 +229,7 @@ def _requests(app, compound_id, assignment_id, type_id=1, plan_id=1):
               "complaint_id": 1, "tracking_code": "NOSUCHCODE", "subdistrict_id": 1, "month": "2026-10",
               "kind": "pdf", "crew_id": 1, "user_id": 1, "organisation_id": 1, "rectification_id": 1,
               "statement_id": 1, "line_id": 1, "project_id": 1, "problem_id": 1,
-              "consultation_id": 1, "note_id": 1}
+              "consultation_id": 1, "note_id": 1, "round_id": 1, "question_id": 1}
     for rule in app.url_map.iter_rules():
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -1,7 +1,7 @@
 """oversight: the latest PDF of each month's report, kept with the hash of what it shows
 
 Revision ID: 0026
-Revises: 0023_renovation_voice
+Revises: 0024_surveys
 Create Date: 2026-12-03 07:00:00
 
 A new table only: a cache, empty at first (the next download fills it).
@@ -14,7 +14,7 @@ import propmgmt.database
 
 # revision identifiers, used by Alembic.
 revision = '0026'
-down_revision = '0023_renovation_voice'
+down_revision = '0024_surveys'
 branch_labels = None
 depends_on = None
 

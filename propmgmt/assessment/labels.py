@@ -8,6 +8,7 @@ FIGURE_LABELS = {
     "missed": _l("Missed tasks"),
     "complaints_in_time_rate": _l("Cases answered within the deadline (%)"),
     "satisfaction": _l("Residents' rating (1–5)"),
+    "survey_satisfaction": _l("Survey satisfaction (%)"),
 }
 RULE_LABELS = {"linear": _l("Linear between two values"), "thresholds": _l("Thresholds")}
 RECTIFICATION_LABELS = {"open": _l("To fix"), "fixed": _l("Reported fixed"), "verified": _l("Verified")}

@@ -20,7 +20,8 @@ from flask_babel import lazy_gettext as _l
 from ..errors import DomainError
 
 # The automatic figures, each from its one definition (assessment.figures says where).
-FIGURES = ("on_time_rate", "first_pass_rate", "missed", "complaints_in_time_rate", "satisfaction")
+FIGURES = ("on_time_rate", "first_pass_rate", "missed", "complaints_in_time_rate", "satisfaction",
+           "survey_satisfaction")
 KINDS = ("spot_check", "figure")
 RULES = ("linear", "thresholds")
 BASES = ("household", "area")

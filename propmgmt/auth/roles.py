@@ -52,3 +52,6 @@ ASSESSMENT_POLICY_EDITORS = DISTRICT
 STATEMENT_READERS = STAFF
 STATEMENT_CONTESTERS = ("admin", "dispatcher")  # the operator's side reviews the draft
 STATEMENT_APPROVERS = DISTRICT
+SURVEY_READERS = STAFF  # survey rounds and their results per compound
+SURVEY_EDITORS = DISTRICT  # open and close rounds, keep the questions
+SURVEY_TEXT_READERS = DISTRICT  # residents' free texts and room numbers in their answers (others see figures)

@@ -188,4 +188,9 @@ TIMELINE_LABELS = {
     "renovation_note_filed": _l("Residents' supervision note received"),
     "renovation_note_answered": _l("Residents' supervision note answered"),
     "compound_rooms_set": _l("Rooms of the compound listed"),
+    "survey_round_opened": _l("Survey round opened"),
+    "survey_round_closed": _l("Survey round closed"),
+    "survey_question_added": _l("Survey question added"),
+    "survey_question_changed": _l("Survey question changed"),
+    "survey_question_active": _l("Survey question retired or restored"),
 }

@@ -13,6 +13,7 @@ from .assessment import build_assessment
 from .history import build_history
 from .renovation import build_renovation
 from .seed import DEMO_PASSWORD, SCALES, database_is_empty, seed_demo, wipe_database
+from .surveys import build_surveys
 from .voice import build_voice
 
 bp = Blueprint("demo_cli", __name__, cli_group=None)
@@ -61,6 +62,7 @@ def seed_demo_command(scale, history_days, reset, if_empty):
     if history_days:
         _build_history(history_days)
     _build_activity(scale, history_days)
+    _build_surveys()  # before the assessment: its months read survey satisfaction
     _build_assessment()
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for username, role, name in result["accounts"]:
@@ -73,6 +75,15 @@ def _build_history(days: int) -> None:
     with click.progressbar(length=days, label="Building past service", show_pos=True) as bar:
         tasks = build_history(first, days, progress=lambda day, tasks: bar.update(1))
     click.echo(f"Built {tasks} past tasks from {first} in {time.perf_counter() - started:.1f} s.")
+
+
+def _build_surveys() -> None:
+    """Last quarter's survey round with its answers, and one open now with its first."""
+    started = time.perf_counter()
+    result = build_surveys(utcnow())
+    db.session.commit()
+    click.echo(f"Added {result['rounds']} survey rounds with {result['answers']} households' answers in "
+               f"{time.perf_counter() - started:.1f} s.")
 
 
 def _build_assessment() -> None:

@@ -80,3 +80,5 @@ class PolicyForm(FlaskForm):
         REQUIRED, NumberRange(min=0, max=120, message=_l("Between 0 and 120 months."))])
     stuck_after_days = IntegerField(_l("A stage counts as stuck after (days)"), validators=[
         REQUIRED, NumberRange(min=1, max=365, message=_l("Between 1 and 365 days."))])
+    survey_satisfaction_min = IntegerField(_l("Minimum survey satisfaction (%)"), validators=[
+        REQUIRED, NumberRange(min=0, max=100, message=_l("Satisfaction is a percentage from 0 to 100."))])

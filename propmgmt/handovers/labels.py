@@ -24,6 +24,7 @@ CRITERION_LABELS = {
     "no_severe_complaints": _l("No open severe complaints"),
     "months_in_fallback": _l("Long enough in fallback service"),
     "satisfaction": _l("Residents satisfied (average rating at least 3.5 of 5)"),
+    "survey_satisfaction": _l("Latest survey's satisfaction at or above the threshold"),
 }
 # The owners' decision's result, as its audit entry records it (services.record_owners_decision).
 DECISION_RESULT_LABELS = {"passed": _l("Decision passed"), "failed": _l("Decision not passed")}

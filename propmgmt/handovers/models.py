@@ -134,6 +134,8 @@ class ReadinessPolicy(db.Model):
     fee_willingness_min: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("60"))
     months_in_fallback_min: Mapped[int] = mapped_column(default=6)
     stuck_after_days: Mapped[int] = mapped_column(default=30)
+    # The share of satisfied households (surveys.figures.survey_satisfaction, in %) the latest survey must reach.
+    survey_satisfaction_min: Mapped[int] = mapped_column(default=80, server_default="80")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -9,6 +10,8 @@ from ..complaints.models import Complaint
 from ..complaints.queries import satisfaction_of
 from ..compounds.models import Community, Compound
 from ..extensions import db
+from ..plans.outcomes import format_rate
+from ..surveys.figures import latest_satisfaction
 from .models import OPEN_STAGES, CompoundReadiness, Handover, ReadinessPolicy
 from .rules import evaluate
 from .services import vote_of
@@ -22,7 +25,7 @@ CLOSED_CASES = ("resolved", "closed")
 def policy() -> ReadinessPolicy:
     """The one policy row (defaults until an admin changes them)."""
     return db.session.scalar(select(ReadinessPolicy).limit(1)) or ReadinessPolicy(
-        fee_willingness_min=60, months_in_fallback_min=6, stuck_after_days=30)
+        fee_willingness_min=60, months_in_fallback_min=6, stuck_after_days=30, survey_satisfaction_min=80)
 
 
 @dataclass
@@ -54,6 +57,7 @@ def readiness(*, now: datetime, subdistrict_id: int | None = None) -> list[Readi
                                                           Complaint.status.not_in(CLOSED_CASES))
         .group_by(Complaint.compound_id)).all())
     satisfaction = satisfaction_of(ids)
+    surveys = latest_satisfaction(ids)
     handovers: dict[int, Handover] = {}
     for handover in db.session.scalars(select(Handover).options(joinedload(Handover.owners_decision))
                                        .where(Handover.compound_id.in_(ids)).order_by(Handover.started_at)):
@@ -79,10 +83,18 @@ def readiness(*, now: datetime, subdistrict_id: int | None = None) -> list[Readi
             "satisfaction": ((satisfaction[compound.id][1] >= SATISFACTION_MIN) if compound.id in satisfaction
                              else None, f"{satisfaction[compound.id][1]:.1f} / 5"
                              if compound.id in satisfaction else ""),
+            "survey_satisfaction": _survey_criterion(surveys.get(compound.id), rules.survey_satisfaction_min),
         }
         rows.append(Readiness(compound, criteria, handover))
     rows.sort(key=lambda r: (-r.met, r.compound.name))
     return rows
+
+
+def _survey_criterion(result, minimum: int) -> tuple:
+    """Met when the compound's latest survey round reached the policy's satisfaction; unknown without one."""
+    if result is None or result.satisfaction is None:
+        return None, str(_l("No survey answered yet"))
+    return result.satisfaction >= minimum, f"{format_rate(result.satisfaction)} / {minimum}% · {result.round.title}"
 
 
 @dataclass

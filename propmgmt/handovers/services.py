@@ -351,16 +351,21 @@ def _audit_number(value):
 
 
 def update_policy(actor, *, fee_willingness_min: Decimal, months_in_fallback_min: int, stuck_after_days: int,
-                  now: datetime):
+                  now: datetime, survey_satisfaction_min: int | None = None):
     """Admins set the readiness thresholds; the change is audited like any other."""
     from .models import ReadinessPolicy
     if actor is None or actor.role != "admin":
         raise Forbidden(_l("Only administrators may change the readiness policy."))
     policy = db.session.scalar(select(ReadinessPolicy).limit(1)) or ReadinessPolicy()
     before = {"fee_willingness_min": str(policy.fee_willingness_min), "months_in_fallback_min":
-              policy.months_in_fallback_min, "stuck_after_days": policy.stuck_after_days}
+              policy.months_in_fallback_min, "stuck_after_days": policy.stuck_after_days,
+              "survey_satisfaction_min": policy.survey_satisfaction_min}
     policy.fee_willingness_min, policy.months_in_fallback_min = fee_willingness_min, months_in_fallback_min
     policy.stuck_after_days, policy.updated_at = stuck_after_days, now
+    if survey_satisfaction_min is not None:
+        if not 0 <= survey_satisfaction_min <= 100:
+            raise DomainError(_l("Satisfaction is a percentage from 0 to 100."), field="survey_satisfaction_min")
+        policy.survey_satisfaction_min = survey_satisfaction_min
     db.session.add(policy)
     db.session.flush()
     record(actor, "readiness_policy", policy.id, "policy_changed", now=now,

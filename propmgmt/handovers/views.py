@@ -297,7 +297,8 @@ def save_policy():
         try:
             update_policy(current_user, fee_willingness_min=form.fee_willingness_min.data,
                           months_in_fallback_min=form.months_in_fallback_min.data,
-                          stuck_after_days=form.stuck_after_days.data, now=utcnow())
+                          stuck_after_days=form.stuck_after_days.data,
+                          survey_satisfaction_min=form.survey_satisfaction_min.data, now=utcnow())
         except DomainError as error:
             refused(error, form)
         else:

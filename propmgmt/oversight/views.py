@@ -26,6 +26,7 @@ from ..periods import Period
 from ..plans.outcomes import finished_at, finished_late, format_rate
 from ..request_args import int_arg, page_arg
 from ..settlement.queries import month_summary
+from ..surveys.figures import district_latest
 from ..web import transaction
 from .complaints import CASE_OUTCOME_LABELS, answered_late, case_rows, complaint_figures, count_cases
 from .drilldown import (
@@ -89,7 +90,7 @@ def render_overview(now) -> str:
                            hotline=hotline_figures(*month.bounds(now), now),
                            subdistricts=by_subdistrict(area_health(split, month, by_subdistrict=True)), trend=trend,
                            trend_labels=[week.last.strftime("%m-%d") for week, _ in trend],
-                           assessment=month_summary())
+                           assessment=month_summary(), survey=district_latest())
 
 
 

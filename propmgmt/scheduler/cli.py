@@ -18,14 +18,15 @@ bp = Blueprint("scheduler_cli", __name__, cli_group=None)
 # Seconds between runs. Generation runs at start, then every ten minutes; it is cheap when
 # nothing is new because it only looks past each plan's latest task. The monthly report is
 # announced by the first hourly run of a month (the outbox's unique key makes later runs no-ops); the
-# settlement statement is drafted by the first hourly run from the 2nd (the month is unique).
+# settlement statement is drafted by the first hourly run from the 2nd (the month is unique); a survey round
+# is opened by the first hourly run once it is due (its schedule key is unique).
 # Last month's report PDF is rendered again within ten minutes of a change to what it shows, so a download
 # rarely waits for WeasyPrint (a run with nothing changed costs the report's queries and HTML only).
 # Rollups are refreshed every five minutes: pages read changed days live meanwhile, so this only
 # decides how much live counting a page does, never whether its figures are right.
 INTERVALS = {"generate": 600, "mark_missed": 60, "enqueue_reminders": 60, "complaint_reminders": 60,
              "send_outbox": 15, "monthly_report": 3600, "render_report_pdf": 600, "draft_statements": 3600,
-             "refresh_rollups": 300,
+             "survey_rounds": 3600, "refresh_rollups": 300,
              "analyze": 86400}
 
 

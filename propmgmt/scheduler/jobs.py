@@ -66,6 +66,13 @@ def draft_statements(app: Flask, now=None) -> dict:
     return draft_due(now or utcnow())
 
 
+def survey_rounds(app: Flask, now=None) -> dict:
+    """Each quarter's survey round, and one 3 months after a renovation project completes (once each: the
+    round's schedule key is unique, so the hourly runs after the first find it there)."""
+    from ..surveys.services import schedule_rounds
+    return schedule_rounds(now or utcnow())
+
+
 def refresh_rollups(app: Flask, now=None) -> dict:
     from ..oversight.rollups import refresh_rollups as refresh
     return refresh(now or utcnow())
@@ -93,6 +100,7 @@ JOBS: dict[str, Callable] = {
     "monthly_report": monthly_report,
     "render_report_pdf": render_report_pdf,
     "draft_statements": draft_statements,
+    "survey_rounds": survey_rounds,
     "refresh_rollups": refresh_rollups,
     "analyze": analyze,
 }

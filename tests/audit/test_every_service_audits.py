@@ -42,6 +42,8 @@ EXPLAINED = {
     "complaints.services.client_key": "read-only",
     "complaints.services.mask_phone": "read-only",
     "complaints.services.mask_name": "read-only",
+    "complaints.services.check_report_rate": "read-only (the limits of the residents' posts)",
+    "complaints.services.count_report": "a step of a public post (counts it for the limits)",
     "complaints.services.receive_hotline": "receive_hotline_ticket is its caller-facing form (complaint_received)",
     "complaints.services.open_case": "a step of submit_report / receive_hotline_ticket (audited there)",
     "complaints.services.by_code": "read-only",
@@ -158,6 +160,16 @@ EXPLAINED = {
     "plans.transitions.reassign_task": "tests/field (task_reassigned)",
     "plans.transitions.reassign_tasks": "tests/crews (task_reassigned, one per task)",
     "reminders.services.requeue_notification": "tests/reminders (notification_requeued)",
+    "surveys.services.ensure_questions": "the starting questions, written once",
+    "surveys.services.quarter_of": "read-only",
+    "surveys.services.open_round_for": "read-only",
+    "surveys.services.device_key": "read-only",
+    "surveys.services.device_answered": "read-only",
+    "surveys.services.submit_answer": "a household's anonymous answer: the answer row is the record",
+    "surveys.services.schedule_rounds": "the scheduler's rounds (survey_round_opened, tests/surveys)",
+    "surveys.services.add_question": "survey_question_added",
+    "surveys.services.edit_question": "survey_question_changed",
+    "surveys.services.set_question_active": "survey_question_active",
 }
 
 
@@ -365,6 +377,23 @@ def walk_update_policy(ctx):
     return "policy_changed"
 
 
+def walk_open_round(ctx):
+    from propmgmt.surveys.services import RoundData, ensure_questions, open_round
+    ensure_questions()
+    open_round(ctx.setting.official, RoundData("满意度调查", ctx.now.date(), ctx.now.date() + timedelta(days=20),
+                                               "compound", compound_id=ctx.compound.id), now=ctx.now)
+    return "survey_round_opened"
+
+
+def walk_close_round(ctx):
+    from propmgmt.surveys.services import RoundData, close_round, ensure_questions, open_round
+    ensure_questions()
+    survey = open_round(ctx.setting.official, RoundData("满意度调查", ctx.now.date(), ctx.now.date() + timedelta(
+        days=20), "compound", compound_id=ctx.compound.id), now=ctx.now)
+    close_round(ctx.setting.official, survey, now=ctx.now)
+    return "survey_round_closed"
+
+
 def walk_acknowledge(ctx):
     from propmgmt.complaints.services import acknowledge, open_case
     case = open_case(compound_id=ctx.compound.id, source="resident", category="garbage_not_collected",
@@ -391,6 +420,7 @@ WALKS = {f"{module}.{fn.__name__[len('walk_'):]}": fn for module, fn in [
     ("handovers.services", walk_start_handover), ("handovers.services", walk_update_readiness),
     ("handovers.services", walk_update_policy),
     ("complaints.services", walk_acknowledge),
+    ("surveys.services", walk_open_round), ("surveys.services", walk_close_round),
 ]}
 
 

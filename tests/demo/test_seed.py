@@ -256,3 +256,22 @@ def test_crews_have_leaders_and_start_dates_and_the_firm_a_handover_to_sign(clie
     client.post_form("/login", {"username": "firm", "password": "demo1234"})
     home = client.get("/my/handovers").get_data(as_text=True)
     assert "data-handover" in home
+
+
+def test_two_survey_rounds_give_satisfaction_to_the_pages_that_read_it(client, db, login_as, living_district):
+    from propmgmt.clock import local_today
+    from propmgmt.surveys.figures import district_latest, round_results
+    from propmgmt.surveys.models import Round
+
+    today = local_today()
+    rounds = [r for r in db.session.scalars(select(Round).order_by(Round.starts_on)) if r.origin != "renovation"]
+    closed, open_now = rounds[0], rounds[-1]
+    assert closed.state(today) == "closed" and open_now.state(today) == "open"
+    served = {c.id for c in closed.compounds}
+    answered = round_results(closed.id)
+    assert len(answered) > 0.7 * len(served) and round_results(open_now.id)
+    assert district_latest().satisfaction is not None
+    login_as("official")
+    assert "survey-satisfaction" in client.get("/oversight").get_data(as_text=True)
+    compound = db.session.get(Compound, next(iter(answered)))
+    assert 'id="survey-satisfaction"' in client.get(f"/r/{compound.public_code}").get_data(as_text=True)

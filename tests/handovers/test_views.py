@@ -113,8 +113,9 @@ def test_policy_is_read_by_officials_and_changed_by_admins(client, setting, db):
                                                  "stuck_after_days": "30"})
     assert bad.status_code == 400 and "0 到 100" in bad.get_data(as_text=True)
     client.post_form("/handovers/policy", {"fee_willingness_min": "70", "months_in_fallback_min": "3",
-                                           "stuck_after_days": "20"})
-    assert db.session.query(ReadinessPolicy).one().months_in_fallback_min == 3
+                                           "stuck_after_days": "20", "survey_satisfaction_min": "75"})
+    saved = db.session.query(ReadinessPolicy).one()
+    assert saved.months_in_fallback_min == 3 and saved.survey_satisfaction_min == 75
 
 
 def test_inspection_defect_with_photo(client, setting, db, now):
