@@ -4,7 +4,6 @@ household (one per room and one per device), the tally, and how the plan changed
 Functions flush, never commit. Opinions come from the public page and count against the residents'
 rate limits of reports (complaints.services.check_report_rate).
 """
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,6 +17,7 @@ from ..clock import to_local
 from ..complaints.services import check_report_rate, count_report
 from ..compounds.models import Compound
 from ..compounds.rooms import normalise_room, room_known
+from ..devices import device_key
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..photos import store_photo
@@ -119,14 +119,6 @@ def record_plan_change(actor, consultation: Consultation, text: str, *, now: dat
     db.session.flush()
     _record(actor, consultation, "renovation_plan_changed", now=now, changes={"plan_change": [before, text]})
     return consultation
-
-
-def device_key(device: str | None) -> str | None:
-    """A hash of the device's cookie: enough to know the device again, nothing to read from it."""
-    device = (device or "").strip()
-    if not 16 <= len(device) <= 64:
-        return None
-    return hashlib.sha256(f"device:{device}".encode()).hexdigest()
 
 
 def give_opinion(compound: Compound, consultation: Consultation, *, room: str, votes: dict[int, bool],

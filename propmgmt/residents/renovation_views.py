@@ -1,7 +1,6 @@
 """The residents' voice on renovation projects, from the compound's public page (no account): an opinion in
 a consultation before the works, a supervision note during them, and the note followed by its tracking code.
 Public posts share the reports' rate limits (complaints.services.check_report_rate)."""
-import secrets
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +10,7 @@ from ..auth.access import public
 from ..clock import local_today, utcnow
 from ..complaints.services import MAX_PHOTOS
 from ..compounds.models import Compound
+from ..devices import this_device, with_device
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..photos import read_photos
@@ -21,8 +21,6 @@ from ..renovation.voice_models import Consultation, ConsultationItem
 from ..web import refused, send_photo, transaction
 
 bp = Blueprint("residents_renovation", __name__, url_prefix="/r")
-DEVICE_COOKIE = "pm_device"
-DEVICE_COOKIE_DAYS = 730
 
 
 def _compound(code: str) -> Compound:
@@ -34,15 +32,6 @@ def _covering(compound: Compound, project: Project | None) -> Project:
     if project is None or compound.id not in {c.id for c in project.compounds}:
         abort(404)
     return project
-
-
-def _with_device(response):
-    """A random id for this phone, kept two years: one opinion per device (only its hash is stored)."""
-    if not request.cookies.get(DEVICE_COOKIE):
-        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(24), max_age=DEVICE_COOKIE_DAYS * 86400,
-                            httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE",
-                                                                                          False))
-    return response
 
 
 @bp.route("/<code>/consultations/<int:consultation_id>", methods=["GET", "POST"])
@@ -60,7 +49,7 @@ def consult(code: str, consultation_id: int):
                  if value in ("support", "oppose")}
         try:
             give_opinion(compound, consultation, room=form["room"], votes=votes, text=form["text"],
-                         device=request.cookies.get(DEVICE_COOKIE), address=request.remote_addr, now=utcnow(),
+                         device=this_device(), address=request.remote_addr, now=utcnow(),
                          honeypot=request.form.get("website", ""))
         except DomainError as exc:
             refused(exc)
@@ -71,7 +60,7 @@ def consult(code: str, consultation_id: int):
     page = render_template("residents/consultation.html", compound=compound, consultation=consultation,
                            is_open=consultation.is_open(local_today()),
                            form=form, error=error)
-    return _with_device(make_response(page, status))
+    return with_device(make_response(page, status))
 
 
 @bp.route("/<code>/consultations/<int:consultation_id>/items/<int:item_id>")

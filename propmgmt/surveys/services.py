@@ -1,7 +1,6 @@
 """Survey rounds: the questions officials keep, opening and closing rounds (by hand or on the schedule),
 and one household's answer from the compound's public page. Functions flush, never commit.
 """
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -16,6 +15,7 @@ from ..clock import local_today
 from ..complaints.services import check_report_rate, count_report
 from ..compounds.models import Community, Compound, Subdistrict
 from ..compounds.rooms import normalise_room, room_known
+from ..devices import device_key
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
 from ..renovation.models import Project
@@ -227,14 +227,6 @@ def open_round_for(compound: Compound, today: date) -> Round | None:
         select(Round).join(round_compound, round_compound.c.round_id == Round.id)
         .where(round_compound.c.compound_id == compound.id, Round.starts_on <= today, Round.ends_on >= today,
                Round.closed_at.is_(None)).order_by(Round.starts_on.desc(), Round.id.desc()).limit(1))
-
-
-def device_key(device: str | None) -> str | None:
-    """A hash of the device's cookie: enough to know the device again, nothing to read from it."""
-    device = (device or "").strip()
-    if not 16 <= len(device) <= 64:
-        return None
-    return hashlib.sha256(f"device:{device}".encode()).hexdigest()
 
 
 def device_answered(survey: Round, device: str | None) -> bool:

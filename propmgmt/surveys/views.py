@@ -1,6 +1,5 @@
 """Survey pages: officials' rounds, results and questions (/surveys), and a household's answer on the
 compound's public page (/r/<code>/survey; its form is an include of the public page)."""
-import secrets
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from ..auth.roles import SURVEY_EDITORS, SURVEY_READERS, SURVEY_TEXT_READERS
 from ..clock import local_today, utcnow
 from ..compounds.models import Community, Compound
 from ..compounds.queries import area_choices
+from ..devices import this_device, with_device
 from ..errors import DomainError
 from ..extensions import db
 from ..request_args import choice_arg, int_arg, page_arg
@@ -36,8 +36,6 @@ from .services import (
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 public_bp = Blueprint("survey_public", __name__, url_prefix="/r")
 READERS, EDITORS, TEXT_READERS = SURVEY_READERS, SURVEY_EDITORS, SURVEY_TEXT_READERS
-DEVICE_COOKIE = "device"
-DEVICE_COOKIE_DAYS = 400
 
 
 @bp.app_context_processor
@@ -204,7 +202,7 @@ def public_survey(compound: Compound) -> dict:
     latest = latest_satisfaction([compound.id]).get(compound.id)
     survey = open_round_for(compound, today)
     return {"open": survey, "latest": latest, "answered": survey is not None and device_answered(
-                survey, request.cookies.get(DEVICE_COOKIE)),
+                survey, this_device()),
             "latest_open": latest is not None and latest.round.state(today) != "closed"}
 
 
@@ -213,20 +211,11 @@ def _compound(code: str) -> Compound:
     return compound or abort(404)
 
 
-def _with_device(response, device: str | None):
-    """Gives a device its cookie (random, no meaning), so one phone counts once per round."""
-    if not device:
-        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(24), max_age=DEVICE_COOKIE_DAYS * 86400,
-                            httponly=True, samesite="Lax",
-                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
-    return response
-
-
 @public_bp.after_app_request
 def device_cookie(response):
     """The compound's public page hands out the device cookie its survey form needs."""
     if request.endpoint == "residents.compound_page" and response.status_code == 200:
-        return _with_device(response, request.cookies.get(DEVICE_COOKIE))
+        return with_device(response)
     return response
 
 
@@ -236,7 +225,7 @@ def device_cookie(response):
 def answer(code: str):
     compound = _compound(code)
     survey = open_round_for(compound, local_today())
-    device = request.cookies.get(DEVICE_COOKIE)
+    device = this_device()
     form = {"room": request.form.get("room", ""), "text": request.form.get("text", ""),
             "scores": {key[1:]: value for key, value in request.form.items() if key.startswith("q")}}
     error, status = None, 200
@@ -251,9 +240,9 @@ def answer(code: str):
             error, status = exc, exc.status_code
         else:
             flash(_("Thank you! Your household's answer is counted."), "success")
-            return _with_device(redirect(url_for("residents.compound_page", code=compound.public_code)), device)
+            return with_device(redirect(url_for("residents.compound_page", code=compound.public_code)))
     elif request.method == "POST":
         error, status = DomainError(_("No survey is open for this compound now.")), 409
     page = make_response(render_template("residents/survey.html", compound=compound, survey=survey, form=form,
                                          error=error), status)
-    return _with_device(page, device)
+    return with_device(page)

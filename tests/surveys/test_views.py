@@ -95,7 +95,7 @@ def test_a_bad_score_or_no_cookie_is_refused_with_a_message(client, db):
     client.post_form("/logout", page="/surveys")
     url = f"/r/{compound.public_code}/survey"
     token = client.csrf_token(url)  # the page gives the device its cookie...
-    client.delete_cookie("device")  # ...which this phone does not keep
+    client.delete_cookie("pm_device")  # ...which this phone does not keep
     no_cookie = client.post(url, data=_answer_form(survey) | {"csrf_token": token})
     assert no_cookie.status_code == 422 and "Cookie" in no_cookie.get_data(as_text=True)
     bad = client.post_form(url, _answer_form(survey, cleanliness="7"), page=url)
