@@ -40,14 +40,16 @@ def webhook_configured() -> bool:
 
 
 def notification_rows(users, *, kind: str, subject_type: str, subject_id: int, payload: dict,
-                      due_at: datetime, now: datetime) -> list[dict]:
+                      due_at: datetime, now: datetime, webhook: bool | None = None) -> list[dict]:
     """Outbox rows for `users`, ready for one bulk insert (see enqueue_notifications).
 
     Always an in-app row; an email and a webhook row when the user chose them (and an address
     or a webhook exists). Email and webhook wait for the end of the user's quiet hours; the
-    in-app row does not, since it makes no sound.
+    in-app row does not, since it makes no sound. A sweep writing rows for many subjects looks up
+    `webhook` (webhook_configured) once and passes it.
     """
-    webhook = webhook_configured()
+    if webhook is None:
+        webhook = webhook_configured()
     rows, seen = [], set()
     for user in users:
         if user is None or user.id in seen or not user.active:

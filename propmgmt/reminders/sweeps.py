@@ -17,7 +17,7 @@ from ..complaints.models import Complaint
 from ..complaints.policy import TRANSITIONS, limit
 from ..extensions import db
 from ..outbox.models import Notification
-from ..outbox.services import enqueue_notifications, notification_rows
+from ..outbox.services import enqueue_notifications, notification_rows, webhook_configured
 from ..plans.models import Task
 
 
@@ -82,18 +82,22 @@ def enqueue_task_reminders(*, now: datetime, policy: ReminderPolicy = ReminderPo
     for_dispatchers = _tasks("escalation", Task.status == "missed", Task.window_end <= to_dispatcher_at,
                              Task.window_end > to_dispatcher_at - lookback)
     dispatchers = active_dispatchers() if (due_soon or overdue or for_dispatchers) else []
+    webhook = webhook_configured()  # once for the sweep, not once per task
     # The ladder: the field hears first; the dispatchers hear of work nobody can take (due soon with no
     # crew), of work not started in time (overdue), and of missed work; the leader of what stays missed.
     for task in due_soon:
         rows += notification_rows(people[task.id] or dispatchers, kind="due_soon", subject_type="task",
-                                  subject_id=task.id, payload=_payload(task), due_at=now, now=now)
+                                  subject_id=task.id, payload=_payload(task), due_at=now, now=now,
+                                  webhook=webhook)
     for task in overdue:
         rows += notification_rows(people[task.id] + dispatchers, kind="overdue", subject_type="task",
-                                  subject_id=task.id, payload=_payload(task), due_at=now, now=now)
+                                  subject_id=task.id, payload=_payload(task), due_at=now, now=now,
+                                  webhook=webhook)
     if for_dispatchers:
         for task in for_dispatchers:
             rows += notification_rows(dispatchers, kind="escalation", subject_type="task", subject_id=task.id,
-                                      payload=_payload(task, level="dispatcher"), due_at=now, now=now)
+                                      payload=_payload(task, level="dispatcher"), due_at=now, now=now,
+                                      webhook=webhook)
 
     to_leader_at = now - timedelta(hours=policy.leader_after_hours)
     for_leaders = _tasks("escalation_leader", Task.status == "missed", Task.window_end <= to_leader_at,
@@ -103,7 +107,7 @@ def enqueue_task_reminders(*, now: datetime, policy: ReminderPolicy = ReminderPo
         if task.compound_id in leaders:
             rows += notification_rows([leaders[task.compound_id]], kind="escalation_leader", subject_type="task",
                                       subject_id=task.id, payload=_payload(task, level="leader"), due_at=now,
-                                      now=now)
+                                      now=now, webhook=webhook)
     enqueue_notifications(rows)
     return {"due_soon": len(due_soon), "overdue": len(overdue), "escalated_to_dispatchers": len(for_dispatchers),
             "escalated_to_leaders": len(for_leaders), "rows": len(rows)}
@@ -139,6 +143,7 @@ def enqueue_complaint_reminders(*, now: datetime) -> dict:
         return {"near": 0, "overdue": 0, "rows": 0}
     dispatchers = active_dispatchers()
     leaders = leaders_of({c.compound_id for c in cases if c.compound_id})
+    webhook = webhook_configured()
     rows, near, overdue = [], 0, 0
     for c in cases:
         deadline = c.acknowledge_due_at if c.status == "received" else c.resolve_due_at
@@ -149,12 +154,12 @@ def enqueue_complaint_reminders(*, now: datetime) -> dict:
             near += 1
             kind = "complaint_sla" if c.status == "received" else "complaint_sla_resolve"
             rows += notification_rows(dispatchers, kind=kind, subject_type="complaint", subject_id=c.id,
-                                      payload=payload, due_at=now, now=now)
+                                      payload=payload, due_at=now, now=now, webhook=webhook)
         else:
             overdue += 1
             people = dispatchers + ([leaders[c.compound_id]] if c.compound_id in leaders else [])
             kind = "complaint_ack_overdue" if c.status == "received" else "complaint_overdue"
             rows += notification_rows(people, kind=kind, subject_type="complaint", subject_id=c.id,
-                                      payload=payload, due_at=now, now=now)
+                                      payload=payload, due_at=now, now=now, webhook=webhook)
     enqueue_notifications(rows)
     return {"near": near, "overdue": overdue, "rows": len(rows)}

@@ -91,3 +91,26 @@ def test_a_started_task_is_not_overdue(db, day):
 def test_policy_comes_from_config(app):
     policy = ReminderPolicy.from_config({**app.config, "REMIND_DUE_SOON_MINUTES": 45})
     assert policy.due_soon_minutes == 45 and policy.leader_after_hours == 24
+
+
+def test_the_sweep_runs_as_many_statements_for_many_due_tasks_as_for_one(db, day, setting, count_queries):
+    """Each due task used to look up whether a webhook exists (one statement per task in the sweep)."""
+    from ..factories import TaskFactory
+
+    task = day["task"]
+    at = task.window_start - timedelta(minutes=20)
+
+    def sweep() -> int:
+        db.session.execute(Notification.__table__.delete())
+        with count_queries() as counted:
+            enqueue_task_reminders(now=at)
+        return counted.count
+
+    one = sweep()
+    for _ in range(8):
+        TaskFactory(compound=task.compound, service_type_id=task.service_type_id, crew_id=task.crew_id,
+                    end=task.window_end)
+    db.session.flush()
+    assert sweep() == one
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "due_soon", Notification.channel == "in_app")) >= 9 * 2
