@@ -131,6 +131,15 @@ def regain_signal(context) -> None:
     context.set_offline(False)
 
 
+def go_by_menu(page, text: str) -> None:
+    """Clicks the menu bar's entry `text`, opening its group first when it is in one (navigation.MENU)."""
+    entry = page.locator("nav.mainnav a", has_text=text).first
+    group = page.locator("nav.mainnav details.navgroup", has=page.locator("a", has_text=text))
+    if group.count() and not entry.is_visible():
+        group.first.locator("summary").click()
+    entry.click()
+
+
 def wait_until(page, expression: str, timeout: float = 15) -> None:
     """Polls a JS expression (wait_for_function would need 'unsafe-eval', which our CSP forbids)."""
     deadline = time.monotonic() + timeout

@@ -1,11 +1,11 @@
 """The official's journey of the assignment issue, in headless chromium at tablet size."""
-from .conftest import TABLET, screenshot, sign_in
+from .conftest import TABLET, go_by_menu, screenshot, sign_in
 
 
 def test_official_assigns_the_unmanaged_compounds_of_nanshanlu(live_server, page_at):
     page = page_at(TABLET)
     sign_in(page, live_server, "official")
-    page.click("nav >> text=无人管理小区")
+    go_by_menu(page, "无人管理小区")
     page.select_option("select[name=subdistrict]", label="南山路街道")
     page.click("text=筛选")
     summary = page.locator(".summary").inner_text()

@@ -20,7 +20,7 @@ from propmgmt.orgs.models import Crew, Organisation, crew_compound
 from propmgmt.plans.models import Task
 from propmgmt.reminders.sender import send_due_notifications
 
-from .conftest import TABLET_LANDSCAPE, screenshot, sign_in
+from .conftest import TABLET_LANDSCAPE, go_by_menu, screenshot, sign_in
 
 PASSWORD = "journey-pass-17"
 
@@ -101,8 +101,7 @@ def test_crew_and_firm_journey(live_server, live_app, page_at):
     assert dispatcher_otp and firm_otp and dispatcher_otp != firm_otp
     page = page_at(TABLET_LANDSCAPE)
     _first_sign_in(page, live_server, "dispatcher-journey", dispatcher_otp)
-    page.click("nav.mainnav summary:has-text('服务')")  # the menu's group, then its entry
-    page.click("nav.mainnav >> text=班组")
+    go_by_menu(page, "班组")
     with page.expect_navigation():
         page.click("text=新建班组")
     page.fill("#name", "旅程测试组")

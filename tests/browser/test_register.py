@@ -1,7 +1,7 @@
 """The register as an official and a dispatcher see it, in a real headless chromium."""
 import pytest
 
-from .conftest import PHONE, TABLET, TABLET_LANDSCAPE, screenshot, sign_in
+from .conftest import PHONE, TABLET, TABLET_LANDSCAPE, go_by_menu, screenshot, sign_in
 
 
 def test_official_browses_the_demo_district(live_server, page_at):
@@ -13,7 +13,7 @@ def test_official_browses_the_demo_district(live_server, page_at):
     sign_in(page, live_server, "official")
     assert page.locator("h1").inner_text() == "概览"  # officials land on the overview
     screenshot(page, "overview-tablet")
-    page.click("nav >> text=小区名册")
+    go_by_menu(page, "小区名册")
     assert page.locator("h1").inner_text() == "小区名册"
     assert "共 334 个小区，64000 户" in page.locator(".summary").inner_text()
     screenshot(page, "register-tablet")
