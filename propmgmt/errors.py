@@ -2,14 +2,18 @@
 
 
 class DomainError(Exception):
-    """Raised by services. `message` is a (lazy) translated sentence a user can act on."""
+    """Raised by services. `message` is a translated sentence a user can act on.
+
+    Given lazy (`_l`), it is translated here, in the request that raises it, into a plain string: a
+    lazy string counts as safe HTML to Jinja (flask_babel's LazyString.__html__), so one that carries
+    a user's words (a room number, a file name) would reach the page unescaped."""
 
     status_code = 422
     code = "rule_violation"
 
     def __init__(self, message, *, field: str | None = None, code: str | None = None):
-        super().__init__(str(message))
-        self.message = message
+        self.message = str(message)
+        super().__init__(self.message)
         self.field = field
         if code:
             self.code = code

@@ -195,3 +195,17 @@ def test_an_api_write_answers_with_what_was_stored(client, db, setting):
     assert created.status_code == 201, created.json
     listed = client.get("/api/v1/assignments", headers=headers).json["data"]
     assert [created.json["data"]] == listed
+
+
+def test_a_refusal_that_repeats_a_users_words_reaches_the_page_escaped(app):
+    """flask_babel's lazy strings are safe HTML to Jinja: a DomainError keeps its message as a plain string."""
+    from flask import render_template_string
+    from flask_babel import lazy_gettext as _l
+
+    from propmgmt.errors import DomainError
+
+    error = DomainError(_l("Not a room number: %(rooms)s. Write building-entrance-room, e.g. 3-2-501.",
+                           rooms="<script>alert(1)</script>"))
+    with app.test_request_context("/"):
+        html = render_template_string("<p>{{ error.message }}</p>", error=error)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -131,8 +131,10 @@ def route_values(w: dict) -> dict[str, dict]:
                 "subdistrict_id": w["served"].community.subdistrict_id, "filename": "css/app.css", "token": "x",
                 "month": "2026-10", "kind": "pdf", "crew_id": w["setting"].crew.id, "user_id": w["operator"].id,
                 "organisation_id": w["firm"].id, "project_id": w["project"].id, "problem_id": w["problem"].id,
-                # No spot check or statement in this world: their pages answer 404 (headers still checked).
-                "rectification_id": 0, "statement_id": 0, "line_id": 0}
+                # No spot check, statement, consultation, supervision note or survey round in this world: their
+                # pages answer 404 (headers still checked); their forms are fuzzed in their own tests.
+                "rectification_id": 0, "statement_id": 0, "line_id": 0, "consultation_id": 0, "note_id": 0,
+                "round_id": 0, "question_id": 0}
     per_endpoint = {
         "assignments.approve": {"assignment_id": w["proposed"].id},
         "assignments.reject": {"assignment_id": w["proposed"].id},
