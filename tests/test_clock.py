@@ -56,6 +56,7 @@ def test_every_process_shares_the_clock_and_production_refuses_it_outside_a_soak
     year, speed, *_ = result.stdout.split(" ", 2)
     assert int(year) >= 2058 and speed == "2.0"  # 2026 plus twice the real time since 2001
     assert "'send_outbox': 7.5" in result.stdout and "'generate': 300.0" in result.stdout
+    assert "'render_report_pdf': 600" in result.stdout  # real time: warming the PDF is about an official's click
     refused = _python({**env, "PROPMGMT_ENV": "production"}, code)
     assert refused.returncode != 0 and "for soak runs only" in refused.stderr
     allowed = _python({**env, "PROPMGMT_ENV": "production", "PROPMGMT_CLOCK_SOAK": "1"}, code)
