@@ -11,19 +11,27 @@ from ..factories import CompoundFactory, UserFactory
 pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
 
-def test_bench_renders_every_oversight_page(db):
+def test_bench_renders_every_oversight_page_beside_the_sql_it_ran(db):
+    from tools.bench.cli import goal_rows
+
     UserFactory(role="official")
-    CompoundFactory()
+    CompoundFactory(management_mode="fallback")
     db.session.commit()
     results = oversight_pages(1, lambda text: None)
     *both, fresh, unchanged = results
     pages, raws = both[::2], both[1::2]
     assert [m.label.split(" (")[0] for m in pages] == [
-        "/oversight", "/oversight/subdistricts/<largest>", "/oversight/crews", "/oversight/report"]
-    assert [m.raw_for for m in raws] == [m.label for m in pages]  # each page beside its raw SQL
+        "/oversight", "/oversight/subdistricts/<largest>", "/oversight/crews", "/oversight/report",
+        "/r/<code>, the public page"]
+    assert [m.raw_for for m in raws] == [m.label for m in pages]  # each page beside the SQL it ran
     assert all(m.timings_ms and not m.unavailable for m in results)
-    assert all(m.rows > 1000 for m in pages)  # html bytes: the pages really rendered
-    assert pages[-1].size_goal == 100_000 and pages[-1].ratio_goal == 1.5  # the report's goals, printed beside
+    assert all(m.rows > 500 for m in pages), [m.rows for m in pages]  # bytes (gzip for /r/): really rendered
+    assert all(m.rows > 0 and "statements" in m.label for m in raws)  # the replay read what the page read
+    assert pages[3].size_goal == 100_000 and pages[3].ratio_goal == 1.5  # the report's goals, printed beside
+    goals = {figure: goal for figure, _app, _limit, _ratio, goal, _held in goal_rows(results)}
+    assert goals[f"{pages[0].label} / its SQL"] == "<= 1.5x its SQL"
+    assert goals[pages[2].label] == "<= 100 ms" and goals[pages[4].label] == "<= 10 ms"
+    assert goals[f"{pages[3].label}: size"] == "<= 100 KB"
     assert "rendered afresh" in fresh.label and "unchanged" in unchanged.label
     assert fresh.rows == unchanged.rows > 10_000  # the same PDF's bytes, rendered or stored
 
@@ -40,9 +48,11 @@ def test_bench_requests_the_busiest_operators_day_through_the_whole_pipeline(db)
     for hour in (8, 10, 15):
         TaskFactory(crew_id=crew.id, end=local(TODAY, hour))
     db.session.commit()
-    page, tablet = field_page(1, lambda text: None)
+    page, sql, tablet = field_page(1, lambda text: None)
     assert page.label.startswith("/field, busiest operator (whole request, gzip)") and page.target_ms == 10
+    assert sql.raw_for == page.label and sql.rows >= 3  # the SQL it ran, its three tasks among the rows
     assert page.timings_ms and tablet.timings_ms and tablet.rows == 6  # the page, 4 static files, /field/pages
+    assert tablet.rows_goal == 5 and 0 < tablet.size <= tablet.size_goal
 
 
 def test_an_older_bench_database_is_upgraded_not_rebuilt(tmp_path):

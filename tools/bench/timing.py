@@ -22,7 +22,9 @@ class Measurement:
     history_tasks: int | None = None  # for the memory-versus-history comparison
     raw_for: str = ""  # the label of the page whose figures this raw SQL computes
     ratio_goal: float | None = None  # a page: at most this many times its raw SQL (else pages.RAW_RATIO_TARGET)
-    size_goal: int | None = None  # a page: at most this many bytes of HTML (rows holds its size)
+    size_goal: int | None = None  # at most this many bytes (of `size`, else of `rows` for a page's HTML)
+    size: int | None = None  # bytes, where `rows` counts something else (the tablet's requests)
+    rows_goal: int | None = None  # at most this many rows (the tablet: requests)
 
     @property
     def median_ms(self) -> float:
@@ -61,3 +63,37 @@ def measure(label: str, action: Callable[[], int], *, runs: int, target_ms: floa
             result.rows = rows
         restore()
     return result
+
+
+class PageSql:
+    """The SQL a page runs, captured from one rendering, to be replayed on the raw database connection:
+    the limit a page is held to is the time its own statements take over the same stored data (rollups
+    included), without the ORM, the view or the template around them."""
+
+    def __init__(self, engine):
+        self.engine, self.statements = engine, []
+
+    def _record(self, _conn, _cursor, statement, parameters, _context, executemany):
+        if not executemany and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            self.statements.append((statement, parameters))
+
+    def __enter__(self) -> "PageSql":
+        from sqlalchemy import event
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        from sqlalchemy import event
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def replay(self, connection: Callable) -> Callable[[], int]:
+        """An action for measure(): every captured statement on the DBAPI cursor of the connection that
+        `connection()` gives; returns the rows read."""
+        def action() -> int:
+            cursor, rows = connection().connection.cursor(), 0
+            for statement, parameters in self.statements:
+                cursor.execute(statement, parameters)
+                rows += len(cursor.fetchall())
+            cursor.close()
+            return rows
+        return action
