@@ -12,6 +12,7 @@ from .database import cannot_write
 from .errors import DomainError
 from .extensions import babel, compress, csrf, db, login_manager, migrate
 from .ops.logs import configure_logging, register_request_log
+from .static_files import register_static_versions
 from .web import redirect_back
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,7 @@ def create_app(config_class) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_static_versions(app)
     register_input_guard(app)
     from .auth.access import check_every_view_declares_access
     check_every_view_declares_access(app)
@@ -269,6 +271,12 @@ def register_template_helpers(app: Flask) -> None:
         if start.date() != end.date():
             return f"{start:%m-%d %H:%M}–{end:%m-%d %H:%M}"
         return f"{start.strftime(fmt)}–{end:%H:%M}"
+
+    @app.template_filter("translated")
+    def translated(labels: dict) -> dict:
+        """A dict of lazy labels as plain strings in the request's language: translated once for a page
+        that shows them on every row."""
+        return {key: str(label) for key, label in labels.items()}
 
     @app.template_filter("options")
     def options(items, value_attr: str, label_attr: str):

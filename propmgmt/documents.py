@@ -1,6 +1,6 @@
 """Printed documents: a page's own HTML template rendered to an A4 PDF (WeasyPrint, Debian's Pango).
 
-One template serves the page, the browser's print and the PDF: static/css/print.css holds the print
+One template serves the page, the browser's print and the PDF: the end of static/css/app.css holds the print
 layout (A4, page header, "第 N 页 / 共 M 页", tables whose header repeats on every page) for both.
 WeasyPrint reads only the app's own static files (no network), with the CJK fonts the machine has
 (fonts-noto-cjk). Outside a request (the scheduler's monthly archive) a request context is made up

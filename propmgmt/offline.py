@@ -5,8 +5,9 @@ from flask import make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from .errors import Conflict
+from .static_files import static_urls
 
-SHELL = ["/static/css/app.css", "/static/js/field.js"]  # what every offline app needs at once
+SHELL = ("css/app.css", "js/field.js")  # the static files every offline app needs at once
 
 
 def wants_json() -> bool:
@@ -28,10 +29,11 @@ def refuse_another_users_record(user, queued_by: str | None) -> None:
 
 def service_worker(*, cache: str, scope: str, shell: list[str], pages: list[str], fallback: str):
     """The worker for one app's pages: `pages` are the path prefixes it keeps (network first, the last
-    good copy without signal), `shell` what it fetches at once, `fallback` the page shown for one it
-    never kept. Served from inside `scope`, public because it is code, not data."""
-    response = make_response(render_template("offline/sw.js", cache=cache, shell=shell, pages=pages,
-                                             fallback=fallback))
+    good copy without signal), `shell` the pages it fetches at once (with the static files SHELL, at
+    their versioned addresses), `fallback` the page shown for one it never kept. Served from inside
+    `scope`, public because it is code, not data."""
+    response = make_response(render_template("offline/sw.js", cache=cache, shell=[*shell, *static_urls(*SHELL)],
+                                             pages=pages, fallback=fallback))
     response.mimetype = "application/javascript"
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = scope

@@ -21,7 +21,7 @@ from ..clock import utcnow
 from ..compounds.models import Compound
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
-from ..offline import SHELL, idempotency_key, refuse_another_users_record, wants_json
+from ..offline import idempotency_key, refuse_another_users_record, wants_json
 from ..offline import service_worker as service_worker_of
 from ..paging import ListPage
 from ..photos import read_photos
@@ -283,7 +283,7 @@ def _saved_messages(check: SpotCheck) -> list[tuple[str, str]]:
 @public
 def service_worker():
     """The inspector's pages without signal: the list of compounds to check and their forms."""
-    return service_worker_of(cache="assessment-v1", scope="/assessment", shell=["/assessment/checks", *SHELL],
+    return service_worker_of(cache="assessment-v1", scope="/assessment", shell=["/assessment/checks"],
                              pages=["/assessment/checks", "/assessment/checks/new"], fallback="/assessment/checks")
 
 

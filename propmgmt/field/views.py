@@ -35,7 +35,7 @@ from ..complaints.policy import FIELD_CATEGORIES
 from ..complaints.services import report_from_field
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
-from ..offline import SHELL, idempotency_key, wants_json
+from ..offline import idempotency_key, wants_json
 from ..offline import service_worker as service_worker_of
 from ..periods import Period
 from ..photos import read_photos
@@ -271,7 +271,7 @@ def case_photo(task_id: int, photo_id: int):
 @public
 def service_worker():
     """Served from /field/ so its scope is the field app."""
-    return service_worker_of(cache="field-v1", scope="/field", shell=["/field", *SHELL],
+    return service_worker_of(cache="field-v1", scope="/field", shell=["/field"],
                                   pages=["/field", "/field/tasks/", "/field/report", "/field/photos/"],
                                   fallback="/field")
 

@@ -56,9 +56,26 @@ def live_app(live_db, tmp_path_factory):
     return app
 
 
+class Served:
+    """The paths of the requests that reached the live server (not those a cache answered): what a
+    tablet sends over the wire."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app, self.paths = wsgi_app, []
+
+    def __call__(self, environ, start_response):
+        self.paths.append(environ.get("PATH_INFO", ""))
+        return self.wsgi_app(environ, start_response)
+
+
 @pytest.fixture(scope="session")
-def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+def served(live_app) -> Served:
+    return Served(live_app.wsgi_app)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app, served):
+    server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

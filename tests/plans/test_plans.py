@@ -152,7 +152,7 @@ def test_the_form_marks_the_fields_of_each_mode_for_the_script(client, setting, 
     _sign_in(client, setting.dispatcher)
     html = client.get(f"/plans/new/{fallback_compound.id}").get_data(as_text=True)
     assert 'data-repeat="every_n_days"' in html and 'data-repeat="custom"' in html
-    assert 'src="/static/js/plan-form.js"' in html
+    assert 'src="/static/js/plan-form.js?v=' in html
 
 
 @pytest.mark.parametrize("action", ["preview", "save"])

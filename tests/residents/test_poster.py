@@ -12,7 +12,7 @@ pytestmark = pytest.mark.skipif(not all(shutil.which(tool) for tool in TOOLS),
 
 
 def _cjk_cmap() -> set[int]:
-    """The code points of the face print.css and poster.css name (fonts-noto-cjk's Noto Sans CJK SC)."""
+    """The code points of the face app.css's print section and poster.css name (Noto Sans CJK SC)."""
     found = subprocess.run(["fc-match", "-f", "%{file}|%{index}", "Noto Sans CJK SC"], capture_output=True, text=True,
                            check=True).stdout
     path, index = found.split("|")

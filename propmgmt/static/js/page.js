@@ -1,5 +1,5 @@
 // What every page does: the "打印" buttons (the browser's print of the page itself, laid out by
-// static/css/print.css; the CSP allows no inline onclick), and the menu's groups, which close when
+// the print section of static/css/app.css; the CSP allows no inline onclick), and the menu's groups, which close when
 // another opens, on a tap elsewhere and on Esc.
 (function () {
   "use strict";
