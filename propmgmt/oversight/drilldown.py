@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
-from ..auth.models import User
+from ..auth.models import User, person_label
 from ..complaints.models import Complaint
 from ..complaints.policy import OPEN_CASE_STATUSES as OPEN_COMPLAINTS
 from ..compounds.models import Community, Compound, Subdistrict
@@ -82,9 +81,10 @@ def total(rows: list[dict], days: int) -> Health:
     return Health(days, *sums)
 
 
-def crew_figures(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
-    """Per crew (tasks without a crew under None): due-task figures (from the rollups) and overdue now."""
-    service = crew_health(DaySplit(period.first, period.last, now), period, "crew_id",
+def crew_figures(period: Period, f: TaskFilter, *, now: datetime, split: DaySplit | None = None) -> list[dict]:
+    """Per crew (tasks without a crew under None): due-task figures (from the rollups) and overdue now.
+    `split`: the page's, when it reads several of these for the same period."""
+    service = crew_health(split or DaySplit(period.first, period.last, now), period, "crew_id",
                           service_type_id=f.service_type_id, crew_id=f.crew_id)
     # Counted here, not by a GROUP BY crew_id: that lets SQLite walk the (crew, window start) index over
     # every crew's whole history (5 s at city scale) instead of the few windows open now.
@@ -96,21 +96,39 @@ def crew_figures(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
     return sorted(result, key=lambda r: (r["crew"] is None, r["crew"] or ""))
 
 
-def operator_figures(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
+@dataclass
+class OperatorRow:
+    """An operator's figures. The name with work number and crew (person_label) is made when a page
+    shows the row: a city has 900 operators and the page lists 50."""
+    user_id: int
+    label: str
+    work_no: str | None
+    crew: str | None
+    health: Health
+
+    @property
+    def name(self) -> str:
+        return person_label(self.label, self.work_no, self.crew)
+
+
+def operator_figures(period: Period, f: TaskFilter, *, now: datetime,
+                     split: DaySplit | None = None) -> list[OperatorRow]:
     """Per assignee: due-task figures (from the rollups). Tasks nobody was assigned to are left out."""
-    service = crew_health(DaySplit(period.first, period.last, now), period, "assignee_id",
+    service = crew_health(split or DaySplit(period.first, period.last, now), period, "assignee_id",
                           service_type_id=f.service_type_id, crew_id=f.crew_id)
     service.pop(None, None)
     if not service:
         return []
-    people = db.session.scalars(select(User).options(joinedload(User.crew)).where(User.id.in_(service))).all()
-    return sorted(({"user_id": u.id, "name": u.full_label, "crew": u.crew.name if u.crew else None,
-                    "health": service[u.id]} for u in people), key=lambda r: (r["crew"] or "", r["name"]))
+    people = db.session.execute(
+        select(User.id, func.coalesce(func.nullif(User.display_name, ""), User.username), User.work_no, Crew.name)
+        .outerjoin(Crew, Crew.id == User.crew_id).where(User.id.in_(service))).all()
+    rows = [OperatorRow(user_id, label, work_no, crew, service[user_id]) for user_id, label, work_no, crew in people]
+    return sorted(rows, key=lambda r: (r.crew or "", r.label, r.work_no or ""))
 
 
-def persistently_late(period: Period, f: TaskFilter, *, now: datetime) -> list[dict]:
+def persistently_late(period: Period, f: TaskFilter, *, now: datetime, split: DaySplit | None = None) -> list[dict]:
     """Compounds where a large share of due tasks were not finished on time (from the rollups)."""
-    figures = compound_health(DaySplit(period.first, period.last, now), period,
+    figures = compound_health(split or DaySplit(period.first, period.last, now), period,
                               service_type_id=f.service_type_id, crew_id=f.crew_id)
     late = {compound_id: health for compound_id, health in figures.items()
             if health.due >= PERSISTENT_MIN_DUE and (health.due - health.on_time) / health.due >= PERSISTENT_LATE_SHARE}

@@ -68,10 +68,11 @@ def health_cells(h, rows: dict | None = None) -> Markup:
     are any. Written in Python, not as a macro of macros: a subdistrict's page has one row per compound."""
     if not h.due:
         rows = None
+    base = escape(rows_url(rows, "")) if rows is not None else ""  # the row's query, encoded once
 
     def cell(text, outcome):
         text = escape(text)
-        return Markup(f'<td class="num"><a href="{escape(rows_url(rows, outcome))}">{text}</a></td>'
+        return Markup(f'<td class="num"><a href="{base}{outcome}">{text}</a></td>'
                       if rows is not None else f'<td class="num">{text}</td>')
     return Markup("").join((cell(h.due, "due"), cell(format_rate(h.completion_rate), "completed"),
                             cell(format_rate(h.on_time_rate), "on_time"), cell(h.missed, "missed"),
@@ -113,9 +114,10 @@ LATE_SHOWN = 50  # the persistently late compounds listed, the latest first; the
 
 def render_crews(period: Period, f: TaskFilter, now, error=None, page: int = 1) -> str:
     """Every crew; the operators a page at a time (a city has 900); the latest of the late compounds."""
-    late = persistently_late(period, f, now=now)
-    return render_template("oversight/crews.html", crew_rows=crew_figures(period, f, now=now),
-                           operators=ListPage(operator_figures(period, f, now=now), page,
+    split = DaySplit(period.first, period.last, now)  # one reading of which days are rolled up, for all three
+    late = persistently_late(period, f, now=now, split=split)
+    return render_template("oversight/crews.html", crew_rows=crew_figures(period, f, now=now, split=split),
+                           operators=ListPage(operator_figures(period, f, now=now, split=split), page,
                                               current_app.config["PAGE_SIZE"]),
                            late=late[:LATE_SHOWN], late_count=len(late), late_share=round(100 * PERSISTENT_LATE_SHARE),
                            late_min=PERSISTENT_MIN_DUE, **_filters_context(period, f, error))

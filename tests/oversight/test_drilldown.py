@@ -44,8 +44,8 @@ def test_crews_operators_and_late_compounds(dataset):
         (2, 0, 0)
     assert crews[None]["health"].due == 10
     rows = operator_figures(LAST_30, TaskFilter(), now=NOW)
-    assert "王师傅（东片一组）" in {r["name"] for r in rows}  # the name with what tells two 王师傅 apart
-    operators = {r["name"].split("（")[0]: r["health"] for r in rows}
+    assert "王师傅（东片一组）" in {r.name for r in rows}  # the name with what tells two 王师傅 apart
+    operators = {r.name.split("（")[0]: r.health for r in rows}
     assert (operators["王师傅"].due, operators["王师傅"].on_time) == (3, 2)
     assert (operators["李师傅"].due, operators["李师傅"].missed) == (2, 1)
     late = persistently_late(LAST_30, TaskFilter(), now=NOW)

@@ -84,10 +84,22 @@ def run_all(runs: int, progress: Callable[[str], None], only: set[str] | None = 
         if "settle" in wanted:
             results.append(settle_month(runs, progress))
         if "pages" in wanted:
+            refresh_marked_days(progress)
             results += oversight_pages(runs, progress)
     finally:
         clear_generated()
     return results
+
+
+def refresh_marked_days(progress) -> None:
+    """The rollups' refresh, as the scheduler runs it every few minutes: writing today's tasks marks
+    their UTC day, which overlaps yesterday (Shanghai is UTC+8), so yesterday is counted live until the
+    next refresh; the pages are measured as they are between two refreshes, not in that gap."""
+    from propmgmt.oversight.rollups import refresh_rollups
+
+    progress("refreshing the rollups of the days marked changed, as the scheduler would ...")
+    refresh_rollups(local(TODAY, 10, 0))
+    db.session.commit()
 
 
 def generation(runs: int, progress) -> list[Measurement]:
@@ -264,7 +276,7 @@ def outbox_sender(runs: int, progress) -> Measurement:
 
 FIELD_TARGET_MS = 10  # issue 22: the busiest operator's day within 10 ms of server time
 TABLET_BYTES_GOAL, TABLET_REQUESTS_GOAL = 100_000, 5  # issue 22: the first load on the wire
-TABLET_STATIC = ("/static/css/app.css", "/static/js/page.js", "/static/js/field.js", "/static/css/print.css")
+TABLET_STATIC = ("/static/css/app.css", "/static/js/page.js", "/static/js/field.js")
 
 
 def field_page(runs: int, progress) -> list[Measurement]:
@@ -319,7 +331,8 @@ def field_page(runs: int, progress) -> list[Measurement]:
         results = with_its_sql("/field, busiest operator (whole request, gzip)", page, runs, progress,
                                target_ms=FIELD_TARGET_MS)
         progress("the tablet's first load of /field ...")
-        results.append(measure("/field as the tablet first loads it (6 requests)", tablet, runs=runs))
+        results.append(measure(f"/field as the tablet first loads it ({len(TABLET_STATIC) + 2} requests)", tablet,
+                               runs=runs))
     finally:
         clock._frozen = frozen
         end_session(session_id)
