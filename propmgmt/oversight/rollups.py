@@ -52,9 +52,12 @@ def refresh_rollups(now: datetime, backfill: int = BACKFILL_DAYS) -> dict:
     if db.session.get(RollupStale, ALL) is not None:
         db.session.execute(delete(RollupStale).where(RollupStale.utc_day == ALL))
         db.session.execute(delete(RollupDay))  # all rebuilt by the backfill, read live until then
-    # A UTC day before the UTC date of today's local midnight is wholly before today.
-    before = day_bounds(today)[0].date().isoformat()
-    for key in db.session.scalars(delete(RollupStale).where(RollupStale.utc_day < before)
+    # A UTC day up to the UTC date of today's local midnight ends before today ends: claimed, its days
+    # before today recomputed. The one that straddles today's midnight also stands for today, which is
+    # never rolled up (read live, and backfilled tomorrow as a day never rolled): keeping its mark left
+    # yesterday read live all day, since every early-morning task of today marks it.
+    through = day_bounds(today)[0].date().isoformat()
+    for key in db.session.scalars(delete(RollupStale).where(RollupStale.utc_day <= through)
                                   .returning(RollupStale.utc_day)).all():
         days |= _local_days_of(key)
     days = {day for day in days if day < today}

@@ -135,6 +135,24 @@ def test_rollups_equal_the_live_counts_before_and_after_each_refresh(db, seed):
             assert_rollups_equal_live()
 
 
+def test_a_change_early_this_morning_leaves_yesterday_rolled_up_after_a_refresh(db):
+    """A window that ends at 06:00 in the district ends on yesterday's UTC date: its mark covers yesterday
+    and today. The refresh recomputes yesterday and lets the mark go (today is always read live)."""
+    tasks, _ = _random_tasks(7)
+    refresh_rollups(NOW)
+    yesterday = date(2026, 11, 24)
+    early = tasks[0]
+    db.session.execute(update(Task).where(Task.id == early.id).values(
+        window_start=datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc),
+        window_end=datetime(2026, 11, 24, 22, 0, tzinfo=timezone.utc), status="verified"))  # 04:00-06:00 today
+    assert yesterday not in DaySplit(yesterday, yesterday, NOW).rolled  # marked: read live until the refresh
+    assert refresh_rollups(NOW)["days"] >= 1  # yesterday, and the day the window moved from
+    assert yesterday in DaySplit(yesterday, yesterday, NOW).rolled
+    assert db.session.scalar(select(func.count()).select_from(RollupStale).where(
+        RollupStale.utc_day <= "2026-11-24")) == 0
+    assert_rollups_equal_live()
+
+
 def test_a_refresh_twice_changes_nothing(db):
     _random_tasks(4)
     refresh_rollups(NOW)
