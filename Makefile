@@ -1,5 +1,6 @@
 # make run  — set up everything and serve the demo on http://127.0.0.1:5000
-# make test — install test requirements, lint, and run the suite on SQLite, then on PostgreSQL
+# make test — install test requirements, lint, and run the suite on SQLite, then on PostgreSQL (each
+#   pass ends with its 15 slowest tests, so the CI time can be kept under 20 minutes)
 # make test-fast — the inner loop: lint and the SQLite suite without the tests marked slow
 PYTHON ?= python3
 VENV   := .venv
@@ -94,14 +95,14 @@ test-fast: $(VENV)/.installed-dev
 
 test-sqlite:
 	@echo "== tests on SQLite =="
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q --durations=15
 
 # The PostgreSQL pass is never skipped silently: it says so, and fails when REQUIRE_POSTGRES=1 (CI).
 test-postgres:
 	@url=$$($(BIN)/python tests/pg_url.py) ; \
 	if [ -n "$$url" ]; then \
 	  echo "== tests on PostgreSQL ($$url) =="; \
-	  TEST_DATABASE_URL=$$url $(BIN)/pytest -q -m "not browser" || exit 1; \
+	  TEST_DATABASE_URL=$$url $(BIN)/pytest -q --durations=15 -m "not browser" || exit 1; \
 	else \
 	  echo "!! PostgreSQL is not reachable: the PostgreSQL pass did NOT run"; \
 	  [ -z "$$REQUIRE_POSTGRES" ] || exit 1; \
