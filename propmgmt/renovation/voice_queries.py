@@ -66,7 +66,10 @@ class PublicVoice:
 
 
 def public_voice(compound_id: int, today: date) -> PublicVoice:
-    covering = select(project_compound.c.project_id).where(project_compound.c.compound_id == compound_id)
+    covering = db.session.scalars(select(project_compound.c.project_id)
+                                  .where(project_compound.c.compound_id == compound_id)).all()
+    if not covering:  # most compounds: one statement, not three, on their public page
+        return PublicVoice(consultations=[], building=[], answered=[])
     consultations = db.session.scalars(
         select(Consultation).join(Project, Project.id == Consultation.project_id)
         .where(Consultation.project_id.in_(covering), Project.stage == "reserve",
