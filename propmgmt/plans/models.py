@@ -10,6 +10,9 @@ from ..extensions import db
 
 PLAN_STATUSES = ("active", "paused", "ended")
 TASK_STATUSES = ("scheduled", "in_progress", "done", "verified", "rejected", "missed", "cancelled")
+# A task still open, as SQL written out (not bound): a partial index is used only by a query that
+# states its condition, and a bound parameter cannot be proved to (transitions.mark_missed).
+OPEN_TASK_CONDITION = "status IN ('scheduled', 'in_progress')"
 
 
 class ServiceType(db.Model):
@@ -100,6 +103,9 @@ class Task(db.Model):
         # still open. Only case tasks are in it, so it stays small however long the history grows.
         Index("ix_task_case_window_end", "window_end", sqlite_where=text("complaint_id IS NOT NULL"),
               postgresql_where=text("complaint_id IS NOT NULL")),
+        # The open tasks by window end, for mark_missed (transitions.py writes the same condition).
+        Index("ix_task_open_window_end", "window_end", sqlite_where=text(OPEN_TASK_CONDITION),
+              postgresql_where=text(OPEN_TASK_CONDITION)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
