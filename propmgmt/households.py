@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .complaints.services import check_report_rate, count_report
+from .complaints.services import TooMany, check_report_rate, count_report
 from .compounds.rooms import normalise_room, room_known
 from .devices import device_key
 from .errors import Conflict, DomainError
@@ -27,6 +27,7 @@ class PostWords:
     device_taken: object  # this device has posted already
     room_taken: object  # this room has posted already: %(room)s
     household_taken: object  # the same household a moment ago (the database refused the second)
+    too_many: TooMany  # over the residents' limits of posts
     taken_field: str | None = None  # the form field a "taken" refusal is shown by
     taken_code: str | None = None
 
@@ -70,7 +71,7 @@ def post_once(who: Household, post, *, scope, words: PostWords, address: str | N
     """Adds `post` (an opinion, an answer: a model with Household.columns) unless the household has
     posted in `scope` (the condition of the consultation's or round's posts) already, from its room or
     from its device: the first is kept. The residents' report limits apply, and the post counts."""
-    client = check_report_rate(who.compound, address, now)
+    client = check_report_rate(who.compound, address, now, too_many=words.too_many)
     _refuse_second(type(post), scope, who, words)
     try:
         with db.session.begin_nested():

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from propmgmt.complaints.models import ReportHit
+from propmgmt.complaints.services import TooMany
 from propmgmt.compounds.rooms import Room
 from propmgmt.errors import Conflict, DomainError
 from propmgmt.households import PostWords, household, post_once
@@ -17,7 +18,8 @@ from .factories import CompoundFactory, UserFactory
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=timezone.utc)
 WORDS = PostWords(rejected="robot", closed="closed", needs_cookies="cookies", bad_room="not a room",
                   unknown_room="%(compound)s has no %(room)s", device_taken="this phone",
-                  room_taken="room %(room)s", household_taken="this household", taken_field="room")
+                  room_taken="room %(room)s", household_taken="this household",
+                  too_many=TooMany("too many here", "too many there"), taken_field="room")
 
 
 def _who(compound, *, room="3号楼2单元501", device="d" * 32, honeypot="", is_open=True):

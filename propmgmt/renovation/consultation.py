@@ -13,6 +13,7 @@ from sqlalchemy import update
 from ..audit.services import record
 from ..auth.roles import CONSULTATION_EDITORS
 from ..clock import to_local
+from ..complaints.services import TooMany
 from ..compounds.models import Compound
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
@@ -131,6 +132,11 @@ OPINION_WORDS = PostWords(
                   "household: the first one is kept."),
     household_taken=_l("This household has already given its opinion in this consultation. One opinion per "
                        "household: the first one is kept."),
+    too_many=TooMany(
+        from_address=_l("Too many posts from this device in the last hour: your opinion was not taken. Please try "
+                        "again later."),
+        at_compound=_l("This compound has sent very many posts in the last hour: your opinion was not taken. "
+                       "Please try again later.")),
     taken_code="opinion_given")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import record
 from ..auth.roles import SURVEY_EDITORS
 from ..clock import local_today
+from ..complaints.services import TooMany
 from ..compounds.models import Community, Compound, Subdistrict
 from ..devices import device_key
 from ..errors import Conflict, DomainError, Forbidden
@@ -257,6 +258,11 @@ ANSWER_WORDS = PostWords(
     device_taken=_l("This phone has already answered this survey; the first answer is kept. Thank you!"),
     room_taken=_l("Room %(room)s has already answered this survey; the first answer is kept. Thank you!"),
     household_taken=_l("This household has already answered this survey; the first answer is kept. Thank you!"),
+    too_many=TooMany(
+        from_address=_l("Too many posts from this device in the last hour: your answer was not counted. Please try "
+                        "again later."),
+        at_compound=_l("This compound has sent very many posts in the last hour: your answer was not counted. "
+                       "Please try again later.")),
     taken_field="room")
 
 
