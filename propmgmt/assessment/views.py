@@ -19,6 +19,7 @@ from ..auth.roles import (
 )
 from ..clock import utcnow
 from ..compounds.models import Compound
+from ..compounds.queries import compound_by_public_code
 from ..errors import DomainError, Forbidden, NotFound
 from ..extensions import db
 from ..offline import idempotency_key, refuse_another_users_record, wants_json
@@ -177,7 +178,7 @@ def _compound_arg() -> Compound:
     compound_id, code = as_id(request.values.get("compound")), (request.values.get("code") or "").strip()[:32]
     compound = db.session.get(Compound, compound_id) if compound_id else None
     if compound is None and code:
-        compound = db.session.scalar(select(Compound).where(Compound.public_code == code))
+        compound = compound_by_public_code(code)
     if compound is None:
         raise NotFound(_("There is no such compound."))
     return compound

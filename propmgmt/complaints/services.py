@@ -110,7 +110,22 @@ def open_case(*, compound_id: int | None, source: str, category: str, descriptio
     return complaint
 
 
-def _check_rate(compound: Compound, key: str, now: datetime) -> None:
+@dataclass(frozen=True)
+class TooMany:
+    """What a public post refused by the residents' limits says, in its kind's words (a report, a note, an
+    opinion, a survey answer): the limits count every kind together."""
+    from_address: object  # lazy strings, translated when raised
+    at_compound: object
+
+
+REPORT_LIMITS = TooMany(
+    from_address=_l("Too many reports from this device in the last hour. Please try again later, or call the "
+                    "service phone on this page."),
+    at_compound=_l("This compound has received very many reports in the last hour; the dispatcher already "
+                   "knows. Please try again later, or call the service phone on this page."))
+
+
+def _check_rate(compound: Compound, key: str, now: datetime, too_many: TooMany) -> None:
     """Counts in the database so every web process shares the limits. On PostgreSQL two reports of
     one address or one compound queue on transaction locks, so a burst cannot slip past the count
     (SQLite's BEGIN IMMEDIATE already makes writers queue)."""
@@ -121,20 +136,19 @@ def _check_rate(compound: Compound, key: str, now: datetime) -> None:
     by_client = db.session.scalar(select(func.count(ReportHit.id)).where(ReportHit.client_key == key,
                                                                           ReportHit.at > since))
     if by_client >= limit("REPORTS_PER_ADDRESS_PER_HOUR"):
-        raise TooManyReports(_l("Too many reports from this device in the last hour. Please try again later, "
-                                "or call the service phone on this page."))
+        raise TooManyReports(too_many.from_address)
     by_compound = db.session.scalar(select(func.count(ReportHit.id)).where(ReportHit.compound_id == compound.id,
                                                                             ReportHit.at > since))
     if by_compound >= limit("REPORTS_PER_COMPOUND_PER_HOUR"):
-        raise TooManyReports(_l("This compound has received very many reports in the last hour; the dispatcher "
-                                "already knows. Please try again later, or call the service phone on this page."))
+        raise TooManyReports(too_many.at_compound)
 
 
-def check_report_rate(compound: Compound, address: str | None, now: datetime) -> str:
+def check_report_rate(compound: Compound, address: str | None, now: datetime, *, too_many: TooMany) -> str:
     """The residents' limits on what the public page accepts (reports, and the renovation project's opinions
-    and supervision notes share them): the client's key to count the post with, or TooManyReports."""
+    and supervision notes and the survey answers share them): the client's key to count the post with, or
+    TooManyReports saying `too_many`'s words."""
     key = client_key(address)
-    _check_rate(compound, key, now)
+    _check_rate(compound, key, now, too_many)
     return key
 
 
@@ -160,7 +174,7 @@ def submit_report(compound: Compound, *, category: str, description: str, contac
         raise DomainError(_l("The description is too long (at most 2000 characters)."), field="description")
     phone = _clean_phone(contact_phone)
     location = _clean_location(location)
-    key = check_report_rate(compound, address, now)
+    key = check_report_rate(compound, address, now, too_many=REPORT_LIMITS)
     if callable(photos):
         photos = photos()
     if len(photos) > MAX_PHOTOS:

@@ -8,6 +8,8 @@ from ..database import contains
 from ..extensions import db
 from .models import Community, Compound, Subdistrict
 
+PUBLIC_CODE_MAX = Compound.public_code.type.length
+
 SORTS = {
     "name": (Compound.name,),
     "-name": (Compound.name.desc(),),
@@ -70,3 +72,11 @@ def area_choices() -> tuple[list[Subdistrict], list[tuple[int, str, int]]]:
         .order_by(Subdistrict.name, Community.name)
     ).all()
     return subdistricts, [(cid, f"{sub} · {comm}", sid) for cid, sub, comm, sid in communities]
+
+
+def compound_by_public_code(code: str) -> Compound | None:
+    """The compound whose QR code (public page) carries `code`, or None; a code longer than any issued
+    is not looked up."""
+    if not code or len(code) > PUBLIC_CODE_MAX:
+        return None
+    return db.session.scalar(select(Compound).where(Compound.public_code == code))

@@ -1,25 +1,23 @@
 """Listening before the works (改造前听意见): a consultation on a project in reserve, one opinion per
 household (one per room and one per device), the tally, and how the plan changed in answer.
 
-Functions flush, never commit. Opinions come from the public page and count against the residents'
-rate limits of reports (complaints.services.check_report_rate).
+Functions flush, never commit. Opinions come from the public page as household posts (households.py): they
+count against the residents' rate limits of reports (complaints.services.check_report_rate).
 """
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 
 from ..audit.services import record
 from ..auth.roles import CONSULTATION_EDITORS
 from ..clock import to_local
-from ..complaints.services import check_report_rate, count_report
+from ..complaints.services import TooMany
 from ..compounds.models import Compound
-from ..compounds.rooms import normalise_room, room_known
-from ..devices import device_key
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
+from ..households import PostWords, household, post_once
 from ..photos import store_photo
 from .voice_models import Consultation, ConsultationItem, Opinion, OpinionVote
 
@@ -121,28 +119,35 @@ def record_plan_change(actor, consultation: Consultation, text: str, *, now: dat
     return consultation
 
 
+OPINION_WORDS = PostWords(
+    rejected=_l("The opinion could not be accepted."),
+    closed=_l("This consultation is closed; opinions are no longer taken."),
+    needs_cookies=_l("This page needs cookies to count one opinion per household. Please allow cookies for this "
+                     "site, reload the page and try again."),
+    bad_room=_l("Give your room number as building-entrance-room, e.g. 3-2-501."),
+    unknown_room=_l("%(compound)s has no room %(room)s in the register. Please check the number."),
+    device_taken=_l("An opinion was already given from this phone in this consultation. One opinion per "
+                    "household: the first one is kept."),
+    room_taken=_l("Room %(room)s has already given its opinion in this consultation. One opinion per "
+                  "household: the first one is kept."),
+    household_taken=_l("This household has already given its opinion in this consultation. One opinion per "
+                       "household: the first one is kept."),
+    too_many=TooMany(
+        from_address=_l("Too many posts from this device in the last hour: your opinion was not taken. Please try "
+                        "again later."),
+        at_compound=_l("This compound has sent very many posts in the last hour: your opinion was not taken. "
+                       "Please try again later.")),
+    taken_code="opinion_given")
+
+
 def give_opinion(compound: Compound, consultation: Consultation, *, room: str, votes: dict[int, bool],
                  text: str, device: str | None, address: str | None, now: datetime,
                  honeypot: str = "") -> Opinion:
     """One household's opinion from the public page: a second from the same room or device is refused
     (the first is kept); a room the register does not have is refused, or flagged where it knows none."""
-    if honeypot:
-        raise DomainError(_l("The opinion could not be accepted."), field="website", code="rejected")
-    today = to_local(now).date()
-    project = consultation.project
-    if not consultation.is_open(today) or compound.id not in {c.id for c in project.compounds}:
-        raise Conflict(_l("This consultation is closed; opinions are no longer taken."))
-    key = device_key(device)
-    if key is None:
-        raise DomainError(_l("This page needs cookies to count one opinion per household. Please allow "
-                             "cookies for this site, reload the page and try again."), field="device")
-    room_no = normalise_room(room)
-    if not room_no:
-        raise DomainError(_l("Give your room number as building-entrance-room, e.g. 3-2-501."), field="room")
-    known = room_known(compound.id, room_no)
-    if known is False:
-        raise DomainError(_l("%(compound)s has no room %(room)s in the register. Please check the number.",
-                             compound=compound.name, room=room_no), field="room")
+    is_open = consultation.is_open(to_local(now).date()) and compound.id in {
+        c.id for c in consultation.project.compounds}
+    who = household(compound, OPINION_WORDS, room=room, device=device, honeypot=honeypot, is_open=is_open)
     items = {i.id for i in consultation.items}
     if set(votes) != items:
         raise DomainError(_l("Say whether you support or oppose each item."), field="votes")
@@ -150,30 +155,7 @@ def give_opinion(compound: Compound, consultation: Consultation, *, room: str, v
     if len(text) > OPINION_TEXT_MAX:
         raise DomainError(_l("Your words are too long (at most %(n)d characters).", n=OPINION_TEXT_MAX),
                           field="text")
-    client = check_report_rate(compound, address, now)
-    _refuse_second(consultation, compound, room_no, key)
-    opinion = Opinion(consultation_id=consultation.id, compound_id=compound.id, room=room_no,
-                      room_verified=bool(known), device_key=key, text=text, created_at=now)
+    opinion = Opinion(consultation_id=consultation.id, **who.columns(), text=text, created_at=now)
     opinion.votes = [OpinionVote(item_id=item_id, support=bool(support)) for item_id, support in votes.items()]
-    try:
-        with db.session.begin_nested():
-            db.session.add(opinion)
-    except IntegrityError:  # the same room or device at the same moment: the first one is kept
-        _refuse_second(consultation, compound, room_no, key)
-        raise
-    count_report(client, compound, now)
-    db.session.flush()
-    return opinion
-
-
-def _refuse_second(consultation: Consultation, compound: Compound, room: str, key: str) -> None:
-    by_device = db.session.scalar(select(Opinion.id).where(Opinion.consultation_id == consultation.id,
-                                                           Opinion.device_key == key))
-    if by_device is not None:
-        raise Conflict(_l("An opinion was already given from this phone in this consultation. One opinion per "
-                          "household: the first one is kept."), code="opinion_given")
-    by_room = db.session.scalar(select(Opinion.id).where(Opinion.consultation_id == consultation.id,
-                                                         Opinion.compound_id == compound.id, Opinion.room == room))
-    if by_room is not None:
-        raise Conflict(_l("Room %(room)s has already given its opinion in this consultation. One opinion per "
-                          "household: the first one is kept.", room=room), code="opinion_given")
+    return post_once(who, opinion, scope=Opinion.consultation_id == consultation.id, words=OPINION_WORDS,
+                     address=address, now=now)

@@ -15,6 +15,7 @@ from ..audit.services import record
 from ..auth.roles import NOTE_ANSWERERS
 from ..complaints.services import (
     MAX_PHOTOS,
+    TooMany,
     check_lookups,
     check_report_rate,
     count_lookup_miss,
@@ -29,6 +30,11 @@ from .voice_models import SupervisionNote, SupervisionPhoto
 
 NOTE_TEXT_MAX = 2000
 SUPERVISED_STAGE = "under_construction"
+NOTE_LIMITS = TooMany(
+    from_address=_l("Too many posts from this device in the last hour: your note was not taken. Please try again "
+                    "later."),
+    at_compound=_l("This compound has sent very many posts in the last hour: your note was not taken. Please try "
+                   "again later."))
 
 
 def may_answer(user, project) -> bool:
@@ -52,7 +58,7 @@ def file_note(compound: Compound, project, *, text: str, photos: list | Callable
         raise DomainError(_l("Write what you saw."), field="text")
     if len(text) > NOTE_TEXT_MAX:
         raise DomainError(_l("The note is too long (at most %(n)d characters).", n=NOTE_TEXT_MAX), field="text")
-    client = check_report_rate(compound, address, now)
+    client = check_report_rate(compound, address, now, too_many=NOTE_LIMITS)
     if callable(photos):
         photos = photos()
     if len(photos) > MAX_PHOTOS:

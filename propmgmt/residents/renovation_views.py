@@ -4,12 +4,12 @@ Public posts share the reports' rate limits (complaints.services.check_report_ra
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from ..auth.access import public
 from ..clock import local_today, utcnow
 from ..complaints.services import MAX_PHOTOS
 from ..compounds.models import Compound
+from ..compounds.queries import compound_by_public_code
 from ..devices import this_device, with_device
 from ..errors import DomainError, NotFound
 from ..extensions import db
@@ -23,11 +23,6 @@ from ..web import refused, send_photo, transaction
 bp = Blueprint("residents_renovation", __name__, url_prefix="/r")
 
 
-def _compound(code: str) -> Compound:
-    compound = db.session.scalar(select(Compound).where(Compound.public_code == code)) if len(code) <= 32 else None
-    return compound or abort(404)
-
-
 def _covering(compound: Compound, project: Project | None) -> Project:
     if project is None or compound.id not in {c.id for c in project.compounds}:
         abort(404)
@@ -38,7 +33,7 @@ def _covering(compound: Compound, project: Project | None) -> Project:
 @public
 @transaction
 def consult(code: str, consultation_id: int):
-    compound = _compound(code)
+    compound = compound_by_public_code(code) or abort(404)
     consultation = db.session.get(Consultation, consultation_id) or abort(404)
     _covering(compound, consultation.project)
     form = {"room": request.form.get("room", ""), "text": request.form.get("text", ""),
@@ -67,7 +62,7 @@ def consult(code: str, consultation_id: int):
 @public
 def item_image(code: str, consultation_id: int, item_id: int):
     """The drawing or photo of an item of the plan (the officials', public like the plan)."""
-    compound = _compound(code)
+    compound = compound_by_public_code(code) or abort(404)
     item = db.session.get(ConsultationItem, item_id)
     if item is None or item.consultation_id != consultation_id or not item.image_path:
         abort(404)
@@ -79,7 +74,7 @@ def item_image(code: str, consultation_id: int, item_id: int):
 @public
 @transaction
 def supervise(code: str, project_id: int):
-    compound = _compound(code)
+    compound = compound_by_public_code(code) or abort(404)
     project = _covering(compound, db.session.get(Project, project_id))
     form = {"text": request.form.get("text", "")}
     error, status = None, 200

@@ -25,6 +25,7 @@ from ..complaints.labels import PROBLEM_LABELS, STATUS_LABELS
 from ..complaints.policy import RESIDENT_CATEGORIES, SLA
 from ..complaints.queries import public_history
 from ..compounds.models import Community, Compound, Subdistrict
+from ..compounds.queries import compound_by_public_code
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..photos import read_photos
@@ -38,11 +39,6 @@ bp = Blueprint("residents", __name__, url_prefix="/r")
 PRINTERS = POSTER_PRINTERS
 
 
-def _compound(code: str) -> Compound:
-    compound = db.session.scalar(select(Compound).where(Compound.public_code == code)) if len(code) <= 32 else None
-    return compound or abort(404)
-
-
 def _public_url(compound: Compound) -> str:
     return url_for("residents.compound_page", code=compound.public_code, _external=True)
 
@@ -50,7 +46,7 @@ def _public_url(compound: Compound) -> str:
 @bp.route("/<code>")
 @public
 def compound_page(code: str):
-    compound = _compound(code)
+    compound = compound_by_public_code(code) or abort(404)
     if current_user.is_authenticated and current_user.role == "inspector":
         # The compound's QR poster, scanned by a signed-in inspector, opens the spot-check form.
         return redirect(url_for("assessment.new_check", code=code))
@@ -65,14 +61,16 @@ def compound_page(code: str):
 @public
 def photo(code: str, photo_id: int):
     """Thumbnails only: enough to see the work, no full-size image of someone's doorway."""
-    item = public_photo(_compound(code), photo_id) or abort(404)
+    compound = compound_by_public_code(code) or abort(404)
+    item = public_photo(compound, photo_id) or abort(404)
     return send_photo(item.path, item.thumb_path, public=True, thumbs_only=True)
 
 
 @bp.route("/<code>/qr.svg")
 @public
 def qr(code: str):
-    response = make_response(qr_svg(_public_url(_compound(code))))
+    compound = compound_by_public_code(code) or abort(404)
+    response = make_response(qr_svg(_public_url(compound)))
     response.mimetype = "image/svg+xml"
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
@@ -85,7 +83,7 @@ def _work_phones(record) -> list[str]:
 @bp.route("/<code>/poster.pdf")
 @roles_required(*PRINTERS)
 def poster(code: str):
-    compound = _compound(code)
+    compound = compound_by_public_code(code) or abort(404)
     record = public_record(compound, now=utcnow())
     response = make_response(poster_pdf([(compound, _public_url(compound), _work_phones(record))]))
     response.mimetype = "application/pdf"
@@ -130,7 +128,7 @@ def _photos() -> list:
 @public
 @transaction
 def report(code: str):
-    compound = _compound(code)
+    compound = compound_by_public_code(code) or abort(404)
     form = {"category": request.form.get("category", ""), "description": request.form.get("description", ""),
             "contact_phone": request.form.get("contact_phone", ""), "location": request.form.get("location", "")}
     error, status = None, 200

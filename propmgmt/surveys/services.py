@@ -6,18 +6,18 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..auth.roles import SURVEY_EDITORS
 from ..clock import local_today
-from ..complaints.services import check_report_rate, count_report
+from ..complaints.services import TooMany
 from ..compounds.models import Community, Compound, Subdistrict
-from ..compounds.rooms import normalise_room, room_known
 from ..devices import device_key
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
+from ..households import PostWords, household, post_once
 from ..renovation.models import Project
 from .figures import OVERALL
 from .models import Answer, Question, Round, Score, round_compound
@@ -248,7 +248,22 @@ def _scores(survey: Round, raw: dict) -> dict[int, int]:
     return scores
 
 
-ALREADY_DEVICE = _l("This phone has already answered this survey; the first answer is kept. Thank you!")
+ANSWER_WORDS = PostWords(
+    rejected=_l("The answer could not be accepted."),
+    closed=_l("This survey is not open for this compound."),
+    needs_cookies=_l("This page needs cookies to count one answer per household. Please allow cookies for this "
+                     "site, reload the page and try again."),
+    bad_room=_l("Write your room number, e.g. 3-2-501 (building, entrance, room)."),
+    unknown_room=_l("This compound has no room %(room)s. Please check the number."),
+    device_taken=_l("This phone has already answered this survey; the first answer is kept. Thank you!"),
+    room_taken=_l("Room %(room)s has already answered this survey; the first answer is kept. Thank you!"),
+    household_taken=_l("This household has already answered this survey; the first answer is kept. Thank you!"),
+    too_many=TooMany(
+        from_address=_l("Too many posts from this device in the last hour: your answer was not counted. Please try "
+                        "again later."),
+        at_compound=_l("This compound has sent very many posts in the last hour: your answer was not counted. "
+                       "Please try again later.")),
+    taken_field="room")
 
 
 def submit_answer(compound: Compound, survey: Round, *, room: str, scores: dict, text: str, device: str | None,
@@ -256,47 +271,14 @@ def submit_answer(compound: Compound, survey: Round, *, room: str, scores: dict,
     """One household's answer from the public page. A second from the same room or the same device is
     refused and the first kept; a room the register does not have is refused (or flagged, where the register
     knows no rooms of the compound); the residents' report limits apply."""
-    if honeypot:
-        raise DomainError(_l("The answer could not be accepted."), field="website", code="rejected")
     asked = db.session.scalar(select(round_compound.c.round_id).where(round_compound.c.round_id == survey.id,
                                                                       round_compound.c.compound_id == compound.id))
-    if survey.state(local_today(now)) != "open" or asked is None:
-        raise Conflict(_l("This survey is not open for this compound."))
-    key = device_key(device)
-    if key is None:
-        raise DomainError(_l("This page needs cookies to count one answer per household. Please allow cookies "
-                             "for this site, reload the page and try again."), field="device")
-    number = normalise_room(room)
-    if not number:
-        raise DomainError(_l("Write your room number, e.g. 3-2-501 (building, entrance, room)."), field="room")
-    known = room_known(compound.id, number)
-    if known is False:
-        raise DomainError(_l("This compound has no room %(room)s. Please check the number.", room=number),
-                          field="room")
+    who = household(compound, ANSWER_WORDS, room=room, device=device, honeypot=honeypot,
+                    is_open=survey.state(local_today(now)) == "open" and asked is not None)
     checked = _scores(survey, scores)
     text = (text or "").strip()
     if len(text) > TEXT_MAX:
         raise DomainError(_l("The comment is too long (at most %(n)d characters).", n=TEXT_MAX), field="text")
-    client = check_report_rate(compound, address, now)
-    existing = db.session.execute(select(Answer.room, Answer.device_key).where(
-        Answer.round_id == survey.id, or_(Answer.device_key == key,
-                                          (Answer.compound_id == compound.id) & (Answer.room == number)))).first()
-    if existing is not None:
-        raise Conflict(_already(existing, key, number), field="room")
-    answer = Answer(round_id=survey.id, compound_id=compound.id, room=number, room_verified=bool(known),
-                    device_key=key, text=text, created_at=now,
+    answer = Answer(round_id=survey.id, **who.columns(), text=text, created_at=now,
                     scores=[Score(question_id=q, score=s) for q, s in checked.items()])
-    try:
-        with db.session.begin_nested():
-            db.session.add(answer)
-    except IntegrityError:  # the same household a moment ago, from another request
-        raise Conflict(_l("This household has already answered this survey; the first answer is kept. Thank you!"),
-                       field="room")
-    count_report(client, compound, now)
-    return answer
-
-
-def _already(existing, key: str, number: str):
-    if existing.device_key == key:
-        return ALREADY_DEVICE
-    return _l("Room %(room)s has already answered this survey; the first answer is kept. Thank you!", room=number)
+    return post_once(who, answer, scope=Answer.round_id == survey.id, words=ANSWER_WORDS, address=address, now=now)

@@ -11,7 +11,7 @@ from ..auth.access import public, roles_required
 from ..auth.roles import SURVEY_EDITORS, SURVEY_READERS, SURVEY_TEXT_READERS
 from ..clock import local_today, utcnow
 from ..compounds.models import Community, Compound
-from ..compounds.queries import area_choices
+from ..compounds.queries import area_choices, compound_by_public_code
 from ..devices import this_device, with_device
 from ..errors import DomainError
 from ..extensions import db
@@ -206,11 +206,6 @@ def public_survey(compound: Compound) -> dict:
             "latest_open": latest is not None and latest.round.state(today) != "closed"}
 
 
-def _compound(code: str) -> Compound:
-    compound = db.session.scalar(select(Compound).where(Compound.public_code == code)) if len(code) <= 32 else None
-    return compound or abort(404)
-
-
 @public_bp.after_app_request
 def device_cookie(response):
     """The compound's public page hands out the device cookie its survey form needs."""
@@ -223,7 +218,7 @@ def device_cookie(response):
 @public
 @transaction
 def answer(code: str):
-    compound = _compound(code)
+    compound = compound_by_public_code(code) or abort(404)
     survey = open_round_for(compound, local_today())
     device = this_device()
     form = {"room": request.form.get("room", ""), "text": request.form.get("text", ""),

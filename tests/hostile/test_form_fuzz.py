@@ -42,6 +42,11 @@ FILES = {"gbk.csv": "小区名称,户数\n印刷厂小区,-5\n".encode("gbk"), "
 REFUSAL_RECORDS = {"login_attempt", "report_hit"}
 # Signing in and out between submissions starts and ends sessions: not the submissions' work.
 SIGN_IN_RECORDS = {"user_session"}
+# Routes the world gives a real object (a consultation, a supervision note, a survey round and its questions):
+# they must be attacked on that object, not only answer 404.
+REAL_OBJECT_ROUTES = ("residents_renovation.consult", "renovation_voice.close", "renovation_voice.plan_change",
+                      "renovation_voice.answer", "survey_public.answer", "surveys.close", "surveys.edit",
+                      "surveys.question_active")
 
 
 def _role_for(endpoint: str) -> str | None:
@@ -69,6 +74,7 @@ class Fuzzer:
         self.role: str | None = None
         self.failures: list[str] = []
         self.requests = 0
+        self.statuses: dict[str, set[int]] = {}  # endpoint -> the statuses its posts answered
         self.before = None
         self.escaped_pages = 0
 
@@ -110,7 +116,7 @@ class Fuzzer:
             self.sign_in(None)
         return forms
 
-    def post(self, url: str, data: dict, where: str, files: dict | None = None):
+    def post(self, url: str, data: dict, where: str, files: dict | None = None, endpoint: str = ""):
         if self.role and self.client.get_cookie("session") is None:
             self.sign_in(self.role)
         before = self.before = self.before or snapshot()  # still valid after a refusal: it changed nothing
@@ -125,6 +131,7 @@ class Fuzzer:
             self.failures.append(f"{where}: {type(error).__name__}: {str(error)[:300]}")
             self.before = None
             return
+        self.statuses.setdefault(endpoint, set()).add(response.status_code)
         if response.status_code >= 500:
             self.failures.append(f"{where}: {response.status_code}")
         body = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
@@ -184,9 +191,10 @@ def test_every_form_survives_hostile_input(app, fuzzer):
         role = _role_for(rule.endpoint)
         fuzzer.sign_in({"operator": "operator", "firm": "firm_user"}.get(role, role))
         for label, data, upload in _variants(fields or every_field, files, one_at_a_time=bool(fields)):
-            fuzzer.post(url, data, f"POST {url} as {role or 'anonymous'} [{label}]", upload)
+            fuzzer.post(url, data, f"POST {url} as {role or 'anonymous'} [{label}]", upload, rule.endpoint)
         posted.add(rule.endpoint)
     assert not fuzzer.failures, "\n".join(fuzzer.failures)
+    assert {e: fuzzer.statuses[e] for e in REAL_OBJECT_ROUTES if fuzzer.statuses[e] <= {404}} == {}
     assert len(posted) >= 40 and fuzzer.requests > 600
 
     # What was accepted is stored as typed, and every page shows it as text.

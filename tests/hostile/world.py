@@ -21,7 +21,12 @@ from propmgmt.outbox.models import Notification
 from propmgmt.plans.generation import generate_tasks
 from propmgmt.plans.models import ServicePlan, Task, TaskPhoto
 from propmgmt.plans.transitions import Completion, complete_task, start_task
+from propmgmt.renovation.consultation import ItemData, give_opinion, open_consultation
 from propmgmt.renovation.models import Problem, ProgressEntry
+from propmgmt.renovation.supervision import file_note
+from propmgmt.surveys.figures import OVERALL
+from propmgmt.surveys.models import Question
+from propmgmt.surveys.services import RoundData, ensure_questions, open_round, submit_answer
 
 from ..factories import AssignmentFactory, CompoundFactory, OrganisationFactory, RenovationProjectFactory, UserFactory
 
@@ -118,7 +123,34 @@ def build_world(db, setting, upload_dir: str) -> dict:
     db.session.add_all([entry, w["problem"]])
     db.session.commit()
     w["notification"], w["unread"] = note, unread
+    _residents_voice(db, w, now, upload_dir)
+    db.session.commit()
     return w
+
+
+def _residents_voice(db, w: dict, now: datetime, upload_dir: str) -> None:
+    """What residents say of the served compound: an open consultation on a project in reserve (an item
+    with its image, one opinion), a supervision note with a photo on the project under construction, and an
+    open survey round (one answer). Posted from an address of their own: the crawl's keeps its limits."""
+    official, served, image = w["official"], w["served"], Image.new("RGB", (64, 48))
+    resident = {"device": "w" * 32, "address": "10.9.9.9", "now": now}
+    w["consultation"] = open_consultation(
+        official, RenovationProjectFactory(compounds=[served]), title="改造方案征求意见",
+        ends_on=now.date() + timedelta(days=14), now=now, upload_dir=upload_dir,
+        items=[ItemData("整修小区道路", image=image), ItemData("新建口袋公园")])
+    w["consultation_item"] = w["consultation"].items[0]
+    give_opinion(served, w["consultation"], room="2-1-101", text="支持修路",
+                 votes={item.id: True for item in w["consultation"].items}, **resident)
+    w["note"] = file_note(served, w["project"], text="工地夜间施工太吵", photos=[image], address="10.9.9.9", now=now,
+                          upload_dir=upload_dir)
+    w["note_photo"] = w["note"].photos[0]
+    ensure_questions()
+    w["round"] = open_round(official, RoundData("本季度满意度调查", now.date(), now.date() + timedelta(days=30),
+                                                "compound", compound_id=served.id), now=now)
+    submit_answer(served, w["round"], room="2-1-101", scores={q.id: 4 for q in w["round"].questions},
+                  text="楼道很干净", **resident)
+    w["question"] = db.session.scalars(select(Question).where(Question.code != OVERALL)
+                                       .order_by(Question.position)).first()
 
 
 # Which object each route acts on (by endpoint; the defaults serve every other route).
@@ -131,10 +163,11 @@ def route_values(w: dict) -> dict[str, dict]:
                 "subdistrict_id": w["served"].community.subdistrict_id, "filename": "css/app.css", "token": "x",
                 "month": "2026-10", "kind": "pdf", "crew_id": w["setting"].crew.id, "user_id": w["operator"].id,
                 "organisation_id": w["firm"].id, "project_id": w["project"].id, "problem_id": w["problem"].id,
-                # No spot check, statement, consultation, supervision note or survey round in this world: their
-                # pages answer 404 (headers still checked); their forms are fuzzed in their own tests.
-                "rectification_id": 0, "statement_id": 0, "line_id": 0, "consultation_id": 0, "note_id": 0,
-                "round_id": 0, "question_id": 0}
+                "consultation_id": w["consultation"].id, "note_id": w["note"].id, "round_id": w["round"].id,
+                "question_id": w["question"].id,
+                # No spot check or statement in this world: their pages answer 404 (headers still checked);
+                # their forms are fuzzed in their own tests.
+                "rectification_id": 0, "statement_id": 0, "line_id": 0}
     per_endpoint = {
         "assignments.approve": {"assignment_id": w["proposed"].id},
         "assignments.reject": {"assignment_id": w["proposed"].id},
@@ -153,6 +186,9 @@ def route_values(w: dict) -> dict[str, dict]:
         "handovers.sign": {"handover_id": w["inspecting"].id},
         "reminders.read": {"notification_id": w["unread"].id},
         "plans.resume_plan": {"plan_id": w["paused_plan"].id},
+        "residents_renovation.item_image": {"item_id": w["consultation_item"].id},
+        "residents_renovation.note": {"tracking_code": w["note"].tracking_code},
+        "renovation_voice.note_photo": {"photo_id": w["note_photo"].id},
         # The admin's user actions act on a spare account: resetting the signed-in roles' passwords or
         # deactivating them would end the crawl.
         **{f"users.{name}": {"user_id": w["spare_user"].id}
