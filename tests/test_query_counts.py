@@ -43,3 +43,22 @@ def test_the_operators_day_runs_a_fixed_number_of_statements(client, field_day, 
         TaskFactory(compound=CompoundFactory(management_mode="fallback"), service_type_id=task.service_type_id,
                     crew_id=task.crew_id, end=task.window_end, standard_id=task.standard_id)
     assert (few, _statements(client, count_queries, "/field")) == (PINNED["/field"], PINNED["/field"])
+
+
+def test_the_public_compound_page_runs_a_fixed_number_of_statements(client, count_queries):
+    """Anyone's phone reads it: 12 statements (the compound with its community and subdistrict in one,
+    its crews, plans, figures, recent work and their photos, the counts it shows in one, the ratings,
+    the latest score, whether a renovation project covers it, the survey), however much it shows."""
+    from datetime import timedelta
+
+    from propmgmt.clock import utcnow
+
+    compound = AssignmentFactory().compound
+    url = f"/r/{compound.public_code}"
+    TaskFactory(compound=compound, status="done", end=utcnow() - timedelta(hours=1), completed_at=utcnow())
+    few = _statements(client, count_queries, url)
+    for hours in range(2, 14):  # more work done in the last days, and more cases
+        TaskFactory(compound=compound, status="done", end=utcnow() - timedelta(hours=hours),
+                    completed_at=utcnow() - timedelta(hours=hours))
+        ComplaintFactory(compound=compound)
+    assert (few, _statements(client, count_queries, url)) == (12, 12)

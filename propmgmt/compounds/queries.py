@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..database import contains
 from ..extensions import db
@@ -76,7 +76,8 @@ def area_choices() -> tuple[list[Subdistrict], list[tuple[int, str, int]]]:
 
 def compound_by_public_code(code: str) -> Compound | None:
     """The compound whose QR code (public page) carries `code`, or None; a code longer than any issued
-    is not looked up."""
+    is not looked up. With its community and subdistrict, which every public page names."""
     if not code or len(code) > PUBLIC_CODE_MAX:
         return None
-    return db.session.scalar(select(Compound).where(Compound.public_code == code))
+    return db.session.scalar(select(Compound).where(Compound.public_code == code).options(
+        joinedload(Compound.community).joinedload(Community.subdistrict)))
