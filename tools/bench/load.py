@@ -188,8 +188,9 @@ def load_command(duration, warmup, hello_duration, users, workers, field_workers
     click.echo("\nLatency is measured by the client (sign-in excluded); req/s over the seconds measured; "
                "app p50/p95: the app's own time per request, from its request log (the rest is waiting for a "
                "free worker, gunicorn and the network). GET /field/pages is the tablet's follow-up of GET /field "
-               "(field.js warmCache): every page on a session's first visit, then only those whose version "
-               "changed. The generator shares the CPUs with the server: figures are noisy on a busy machine.")
+               "(field.js warmCache): every page of the day on a session's first visit (made at sign-in), then "
+               "only those whose version changed (a task completed since, the crew's too), none if none did. "
+               "The generator shares the CPUs with the server: figures are noisy on a busy machine.")
     if failed:
         sys.exit(1)
 
@@ -406,6 +407,12 @@ def _sign_in_all(port: int, data: dict, mix: dict) -> dict:
                                   data["operators"]))
     for session in operators:
         session.tasks = data["tasks_of"][session.username]
+    first = Stats([s.first_visit_ms for s in operators if s.first_visit_ms is not None])
+    if first.latencies_ms:
+        pages = sum(len(s.versions) - 1 for s in operators) / len(operators)  # less the report page
+        click.echo(f"  their first visits (GET /field, then GET /field/pages for all {pages:.0f} task pages on "
+                   f"average and the report page): GET /field/pages p50 {first.percentile(50):,.0f} ms, "
+                   f"p95 {first.percentile(95):,.0f} ms, 4 at a time; the phases below are revisits")
     official = sign_in("127.0.0.1", port, data["official"], PASSWORD, operator=False) if OVERSIGHT in mix else None
     return {"operators": operators, "official": official}
 

@@ -29,6 +29,7 @@ TASK_LINK = re.compile(rb'<a\b[^>]*\bclass="task-link"[^>]*>')
 HREF, DATA_V = re.compile(rb'\bhref="([^"]+)"'), re.compile(rb'\bdata-v="([^"]*)"')
 DATA_DAY = re.compile(rb'\bdata-day="([^"]*)"')
 REPORT_PAGE = "/field/report"
+PAGES_HEADERS = {"Accept": "*/*"}  # as fetch() asks
 TIMEOUT = 60  # seconds; gunicorn's own timeout kills a worker at 60 s anyway
 
 
@@ -45,6 +46,7 @@ class Session:
     csrf: str = ""
     tasks: list[tuple[int, list[str]]] = field(default_factory=list)  # (task id, checklist items)
     versions: dict[str, str] = field(default_factory=dict)  # the tablet's offline cache: page -> version
+    first_visit_ms: float | None = None  # the first visit's GET /field/pages, made at sign-in
 
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
@@ -143,7 +145,33 @@ def sign_in(host: str, port: int, username: str, password: str, *, operator: boo
         if token is None:
             raise LoadError(f"GET /field as {username} answered {status} without a CSRF token")
         session.csrf = token.group(1).decode()
+        warm_cache(lambda address: _first_pages(client, session, address), session, body)
     return session
+
+
+def _first_pages(client: Client, session: Session, address: str) -> bytes:
+    """The first visit's GET /field/pages (every page of the day), timed into the session."""
+    started = time.perf_counter()
+    status, data, _r = client.request("GET", address, session, headers=PAGES_HEADERS, decode=True)
+    if status != 200 or b'"pages":' not in data.replace(b" ", b""):
+        raise LoadError(f"{address} as {session.username} answered {status}: {data[:200]!r}")
+    session.first_visit_ms = (time.perf_counter() - started) * 1000
+    return data
+
+
+def warm_cache(fetch, session: Session, day_page: bytes) -> None:
+    """What field.js warmCache() does after a day page: one GET /field/pages for the task pages (and the
+    report page) whose version differs from the copy this tablet's cache holds, none if none does; the
+    cache then holds the versions of the pages it got. `fetch(address)`: the answer's body, or None."""
+    address, kept, stale = stale_pages(day_page, session.versions)
+    if address is not None:
+        data = fetch(address)
+        if data is not None:
+            try:
+                kept.update({url: stale[url] for url in json.loads(data)["pages"] if url in stale})
+            except (ValueError, KeyError, TypeError):
+                pass
+    session.versions = kept
 
 
 def sample_photo() -> bytes:
@@ -275,21 +303,8 @@ class VirtualUser:
             data = self._send(label, method, path, session, body, headers, expect,
                               decode=expect is not None or label == FIELD)
             if label == FIELD and data is not None:
-                self._warm_cache(session, data)
-
-    def _warm_cache(self, session: Session, day_page: bytes) -> None:
-        """What field.js warmCache() does after the day page: one GET /field/pages for the task pages
-        (and the report page) whose version differs from the copy this tablet holds; none if none does."""
-        address, kept, stale = stale_pages(day_page, session.versions)
-        if address is not None:
-            data = self._send(PAGES, "GET", address, session, None, {"Accept": "*/*"},  # as fetch() asks
-                              b'"pages":', decode=True)
-            if data is not None:
-                try:
-                    kept.update({url: stale[url] for url in json.loads(data)["pages"] if url in stale})
-                except (ValueError, KeyError, TypeError):
-                    pass
-        session.versions = kept
+                warm_cache(lambda address, session=session: self._send(
+                    PAGES, "GET", address, session, None, PAGES_HEADERS, b'"pages":', decode=True), session, data)
 
     def _send(self, label, method, path, session, body, headers, expect, *, decode) -> bytes | None:
         """One request, timed and counted under `label` once the warm-up is over; its (decoded) body
