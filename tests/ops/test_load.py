@@ -47,7 +47,7 @@ def test_load_prints_every_endpoint_without_failures(load_database_url, tmp_path
     port, hello_port = free_port(), free_port()
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "load", "--scale", "district", "--history-days", "1",
-         "--duration", "2", "--warmup", "0", "--hello-duration", "1", "--field-duration", "1", "--users", "3",
+         "--duration", "4", "--warmup", "2", "--hello-duration", "1", "--field-duration", "1", "--users", "3",
          "--processes", "1", "--workers", "2", "--field-workers", "2", "--operators", "3",
          "--port", str(port), "--hello-port", str(hello_port)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=140)
@@ -55,8 +55,10 @@ def test_load_prints_every_endpoint_without_failures(load_database_url, tmp_path
     assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
     # Each session's first visit (the day page, then all its task pages in one GET /field/pages) at sign-in.
     assert re.search(r"their first visits .* GET /field/pages p50 [\d,]+ ms", out), out
-    # Both phases, each with its own table: every endpoint measured, none failed. The mix's revisits
-    # ask GET /field/pages for the pages a completion changed (one user completes first, then visits).
+    # Both phases, each with its own table: every endpoint measured, none failed (the warm-up gets the
+    # fresh workers past their first, slow requests). The mix's revisits ask GET /field/pages for the
+    # pages a completion changed: the measured time starts with a round of the mix in which one user
+    # completes a task, then visits /field.
     field_part, mixed_part = out.split("/field alone, 2 workers", 1)[1].split("Mixed load, 2 workers", 1)
     for part, endpoints in ((field_part, ("GET /field", "GET / (bare Flask)")), (mixed_part, ENDPOINTS)):
         lines = {line.split("  ")[0].strip(): line for line in part.splitlines()}

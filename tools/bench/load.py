@@ -41,6 +41,7 @@ from .loadgen import (
     OVERSIGHT,
     PAGES,
     PUBLIC,
+    TIMEOUT,
     LoadError,
     Plan,
     Session,
@@ -218,7 +219,8 @@ def _phase(server: "Server", mix, users, processes, logins, data, warmup, durati
     plans = _plans(server.port, mix, users, processes, logins, data, warmup, duration)
     stats = run_processes(plans)
     measured_from = plans[0].start_at + warmup
-    app_ms = server.app_times(measured_from, measured_from + duration)
+    # Up to the last answer: the clients count every request sent before the end, answered or not yet.
+    app_ms = server.app_times(measured_from, measured_from + duration + TIMEOUT)
     app_ms["all"] = [ms for label in ENDPOINTS for ms in app_ms.get(label, [])]
     return {"stats": stats, "app_ms": app_ms, "errors": server.errors(), "workers": server.workers_booted(),
             "duration": duration}
