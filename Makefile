@@ -53,9 +53,11 @@ bench: $(VENV)/.installed
 	$(FLASK) bench $(BENCH_ARGS)
 
 # Load: the production server (gunicorn) on a city-scale database (LOAD_DATABASE_URL, else
-# instance/load.sqlite3, built once and rebuilt weekly) under a mix of the tablet's day page, task
-# completions, the oversight overview and public compound pages; then a bare Flask hello-world as
-# the ceiling. Prints req/s and p50/p95/p99 per endpoint. Options: make load LOAD_ARGS="--duration 120".
+# instance/load.sqlite3, built once and rebuilt weekly): first /field alone on 2 workers, then a mix
+# of the tablet's day page (with its GET /field/pages follow-up), task completions, the oversight
+# overview and public compound pages; each followed by a bare Flask hello-world on the same workers
+# and clients, as the ceiling. Prints req/s and p50/p95/p99 per endpoint and issue 22's rows
+# (app / limit, goal). Options: make load LOAD_ARGS="--duration 120 --port 8100 --hello-port 8101".
 load: $(VENV)/.installed
 	$(FLASK) load $(LOAD_ARGS)
 

@@ -66,7 +66,7 @@ def _probe(data: bytes) -> _Probe:
             if probe.width * probe.height > limit:
                 raise PhotoRejected(_l("The image has too many pixels."), field="photos")
             if probe.format == "JPEG":
-                probe.draft("RGB", (FULL_SIZE, FULL_SIZE))  # changes only the size it will decode to
+                probe.draft("RGB", _fitted(probe.size, FULL_SIZE))  # changes only the size it will decode to
             return _Probe(data, probe.format, probe.width * probe.height)
     except PhotoRejected:
         raise
@@ -82,16 +82,33 @@ def _decode(probe: _Probe) -> Image.Image:
         if probe.format != "JPEG":
             with Image.open(io.BytesIO(probe.data)) as checking:
                 checking.verify()  # the chunks' checksums, before the pixels
-        with Image.open(io.BytesIO(probe.data)) as image:
-            if image.format == "JPEG":
-                image.draft("RGB", (FULL_SIZE, FULL_SIZE))
-            image.thumbnail((FULL_SIZE, FULL_SIZE), reducing_gap=2.0)  # decodes, then shrinks in place
-            upright = ImageOps.exif_transpose(image)
-            return upright.convert("RGB") if upright.mode != "RGB" else upright.copy()
+        # Not closed: the file is in memory, and closing it would drop the pixels (a copy of them cost
+        # more than encoding the thumbnail).
+        image = Image.open(io.BytesIO(probe.data))
+        if image.format == "JPEG":
+            image.draft("RGB", _fitted(image.size, FULL_SIZE))
+        image.thumbnail((FULL_SIZE, FULL_SIZE), reducing_gap=2.0)  # decodes, then shrinks in place
+        image.load()  # a photo that fits already is decoded here
+        ImageOps.exif_transpose(image, in_place=True)
+        return image.convert("RGB") if image.mode != "RGB" else image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoRejected(_l("The image has too many pixels."), field="photos")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise PhotoRejected(_l("This file is not a readable photo."), field="photos")
+
+
+def _fitted(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    """`size` scaled to at most `longest` on its longer side (unchanged if it fits already)."""
+    scale = min(1.0, longest / max(size))
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _scaled(image: Image.Image, longest: int) -> Image.Image:
+    """A copy at most `longest` on its longer side: whole factors by averaging blocks of pixels
+    (Image.reduce, a few milliseconds), only the rest resampled; thumbnail()'s default resamples
+    from twice the size, which was ten times the cost for the same 320 px thumbnail."""
+    size = _fitted(image.size, longest)
+    return image.copy() if size == image.size else image.resize(size, Image.Resampling.LANCZOS, reducing_gap=1.0)
 
 
 def check_photo(data: bytes) -> Image.Image:
@@ -165,12 +182,11 @@ def store_photo(image: Image.Image, upload_dir: str, owner: int | str) -> Stored
     name = uuid.uuid4().hex
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        full = image.copy()
-        full.thumbnail((FULL_SIZE, FULL_SIZE))
-        _save(full, folder / f"{name}.jpg", quality=82, optimize=True)
-        thumb = image.copy()
-        thumb.thumbnail((THUMB_SIZE, THUMB_SIZE))
-        _save(thumb, folder / f"{name}-t.jpg", quality=75)
+        # Not optimize=True: its second pass over the Huffman tables more than doubled the encoding
+        # time for files 6 % smaller.
+        full = image if max(image.size) <= FULL_SIZE else _scaled(image, FULL_SIZE)
+        _save(full, folder / f"{name}.jpg", quality=82)
+        _save(_scaled(full, THUMB_SIZE), folder / f"{name}-t.jpg", quality=75)
     except OSError as error:  # a full disk or a folder that cannot be written: nothing is kept
         raise StorageUnavailable(_l("The photo could not be saved: the server's storage is full or cannot be "
                                     "written. Nothing was kept; please try again later."),

@@ -62,6 +62,17 @@ def test_a_large_camera_jpeg_is_decoded_reduced_and_kept_upright(huge_jpeg):
     assert square.size == (FULL_SIZE, FULL_SIZE) and square.mode == "RGB"
 
 
+def test_five_camera_photos_at_once_fit_the_budget_as_they_decode_at_half_size():
+    # A 4:3 phone photo (4000 × 3000) is decoded at 2000 × 1500 by the JPEG's own scaling, then shrunk
+    # to FULL_SIZE: 3 M pixels each, not 12 M (five of those would be over the request's budget).
+    buffer = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (40, 90, 160)).save(buffer, "JPEG", quality=80)
+    camera = buffer.getvalue()
+    assert 5 * 4000 * 3000 > REQUEST_PIXEL_BUDGET
+    photos = read_photos(_uploads(*[camera] * 5), limit=5)
+    assert [photo.size for photo in photos] == [(FULL_SIZE, 1200)] * 5
+
+
 def test_photos_over_the_request_budget_together_are_refused_by_name_of_none(huge_jpeg):
     # Each 40 MP JPEG decodes at half size (10 M pixels): six of them are over the request's budget.
     count = REQUEST_PIXEL_BUDGET // (SIDE // 2) ** 2 + 1

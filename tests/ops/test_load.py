@@ -1,11 +1,14 @@
 """`flask load` (make load) itself works: on a small database it builds, serves the app and the
-hello-world under gunicorn, completes real tasks and prints its table with no failure.
+hello-world under gunicorn on the ports it is given, loads /field alone and then the mix (the
+tablet's follow-up GET /field/pages included), completes real tasks, and prints its tables and
+issue 22's rows with no failure.
 
 On the suite's kind of database: a SQLite file, or (PostgreSQL pass) a scratch database
 beside the suite's (tests/scratch.py), dropped afterwards.
 """
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +20,10 @@ from ..scratch import scratch_database
 pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
 ROOT = Path(__file__).resolve().parents[2]
-ENDPOINTS = ("GET /field", "POST /field/tasks/<id>/complete", "GET /oversight", "GET /r/<public_code>",
-             "GET / (bare Flask)")
+ENDPOINTS = ("GET /field", "GET /field/pages", "POST /field/tasks/<id>/complete", "GET /oversight",
+             "GET /r/<public_code>", "GET / (bare Flask)")
+ISSUE_ROWS = ("/field throughput, gunicorn -w 2 (req/s)", "mixed load (make load), -w 2 (req/s)",
+              "completion POST, app time p50 / p95 (ms)")
 
 
 @pytest.fixture
@@ -28,20 +33,48 @@ def load_database_url(tmp_path):
         yield url
 
 
-@pytest.mark.timeout(120)
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.timeout(150)
 def test_load_prints_every_endpoint_without_failures(load_database_url, tmp_path):
     env = {**os.environ, "LOAD_DATABASE_URL": load_database_url,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}", "PROPMGMT_ENV": "development"}
     env.pop("TEST_DATABASE_URL", None)
+    port, hello_port = free_port(), free_port()
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "load", "--scale", "district", "--history-days", "1",
-         "--duration", "2", "--warmup", "0.5", "--hello-duration", "1", "--users", "3", "--processes", "1",
-         "--workers", "2", "--operators", "3"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=110)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    lines = {line.split("  ")[0].strip(): line for line in result.stdout.splitlines()}
-    for endpoint in ENDPOINTS:
-        assert endpoint in lines, result.stdout
-        cells = re.split(r"\s{2,}", lines[endpoint].strip())
-        requests, failures = int(cells[1].replace(",", "")), int(cells[6].replace(",", ""))
-        assert requests > 0 and failures == 0, lines[endpoint]
+         "--duration", "4", "--warmup", "2", "--hello-duration", "1", "--field-duration", "1", "--users", "3",
+         "--processes", "1", "--workers", "2", "--field-workers", "2", "--operators", "3",
+         "--port", str(port), "--hello-port", str(hello_port)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=140)
+    out = result.stdout
+    assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
+    # Each session's first visit (the day page, then all its task pages in one GET /field/pages) at sign-in.
+    assert re.search(r"their first visits .* GET /field/pages p50 [\d,]+ ms", out), out
+    # Both phases, each with its own table: every endpoint measured, none failed (the warm-up gets the
+    # fresh workers past their first, slow requests). The mix's revisits ask GET /field/pages for the
+    # pages a completion changed: the measured time starts with a round of the mix in which one user
+    # completes a task, then visits /field.
+    field_part, mixed_part = out.split("/field alone, 2 workers", 1)[1].split("Mixed load, 2 workers", 1)
+    for part, endpoints in ((field_part, ("GET /field", "GET / (bare Flask)")), (mixed_part, ENDPOINTS)):
+        lines = {line.split("  ")[0].strip(): line for line in part.splitlines()}
+        for endpoint in endpoints:
+            assert endpoint in lines, part
+            cells = re.split(r"\s{2,}", lines[endpoint].strip())
+            requests, failures = int(cells[1].replace(",", "")), int(cells[6].replace(",", ""))
+            assert requests > 0 and failures == 0, lines[endpoint]
+    # The servers ran on the ports given, the app and the hello-world alike (each phase's pair).
+    assert out.count(f"Starting gunicorn app:app on port {port} ") == 2, out
+    assert out.count(f"Starting gunicorn tools.bench.hello:app on port {hello_port} ") == 2, out
+    assert "Same settings for the app and its hello-world: deploy/gunicorn.conf.py with 2 and 2 workers" in out
+    # Issue 22's block: each row with its app figure, limit, ratio, goal and verdict.
+    block = out[out.index("\nissue 22 "):]
+    for row in ISSUE_ROWS:
+        line = next((line for line in block.splitlines() if line.startswith(row)), None)
+        assert line is not None, block
+        cells = [cell.strip() for cell in line.split("|")]
+        assert len(cells) == 6 and cells[5] in ("ok", "OVER"), line

@@ -39,7 +39,9 @@ from .loadgen import (
     FIELD,
     HELLO,
     OVERSIGHT,
+    PAGES,
     PUBLIC,
+    TIMEOUT,
     LoadError,
     Plan,
     Session,
@@ -65,7 +67,7 @@ def load_url(instance_path: str) -> str:
 
 
 def recipe(scale: str, history_days: int) -> str:
-    return f"{scale} seed, {history_days} days of history before the build day, former plans, load v1"
+    return f"{scale} seed, {history_days} days of history before the build day, former plans, load v2"
 
 
 def parse_mix(text_: str) -> dict[str, int]:
@@ -91,7 +93,15 @@ def parse_mix(text_: str) -> dict[str, int]:
 @click.option("--users", type=click.IntRange(1), default=8, show_default=True,
               help="Concurrent virtual users (each sends its next request when the last one is answered).")
 @click.option("--workers", type=click.IntRange(1), default=4, show_default=True,
-              help="gunicorn workers (WEB_CONCURRENCY), for the app and the hello-world alike.")
+              help="gunicorn workers (WEB_CONCURRENCY) of the mixed load, for the app and the hello-world alike.")
+@click.option("--field-workers", type=click.IntRange(1), default=2, show_default=True,
+              help="gunicorn workers of the /field phase (issue 22: -w 2), for the app and the hello-world alike.")
+@click.option("--field-duration", type=click.FloatRange(1), default=None,
+              help="Seconds measured in the /field phase [default: a third of --duration, at least 3].")
+@click.option("--port", type=click.IntRange(0, 65535), default=0,
+              help="Port of the app's server [default: a free port].")
+@click.option("--hello-port", type=click.IntRange(0, 65535), default=0,
+              help="Port of the hello-world's server [default: a free port].")
 @click.option("--processes", type=click.IntRange(1), default=2, show_default=True,
               help="Load generator processes the virtual users are spread over.")
 @click.option("--operators", type=click.IntRange(1), default=100, show_default=True,
@@ -102,8 +112,8 @@ def parse_mix(text_: str) -> dict[str, int]:
 @click.option("--rebuild", is_flag=True, help="Build the load database again even if a recent one exists.")
 @click.option("--server-log", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Keep the app server's log (gunicorn and the app's JSON request lines) in this file.")
-def load_command(duration, warmup, hello_duration, users, workers, processes, operators, mix_text, scale,
-                 history_days, rebuild, server_log):
+def load_command(duration, warmup, hello_duration, users, workers, field_workers, field_duration, port, hello_port,
+                 processes, operators, mix_text, scale, history_days, rebuild, server_log):
     """Throughput and p50/p95/p99 per endpoint of the production server under a realistic mix.
 
     The database is LOAD_DATABASE_URL, else instance/load.sqlite3; never the application's own.
@@ -113,6 +123,7 @@ def load_command(duration, warmup, hello_duration, users, workers, processes, op
     mix = parse_mix(mix_text)
     processes = min(processes, users)
     hello_duration = hello_duration or max(3.0, duration / 3)
+    field_duration = field_duration or max(3.0, duration / 3)
     url = load_url(current_app.instance_path)
     if same_database(url, current_app.config["SQLALCHEMY_DATABASE_URI"]):
         raise click.ClickException("The load database is the application's own database; "
@@ -140,48 +151,143 @@ def load_command(duration, warmup, hello_duration, users, workers, processes, op
     click.echo(f"  {data['tasks']:,} tasks; today {data['today']}: {data['today_tasks']:,} tasks; "
                f"{len(data['operators']):,} operators signed in with {data['completable']:,} tasks to complete; "
                f"{len(data['codes']):,} public compound pages")
-    click.echo(f"Server: gunicorn, {workers} sync workers (deploy/gunicorn.conf.py, PROPMGMT_ENV=production); "
+    click.echo(f"Server: gunicorn, {field_workers} sync workers for the /field phase and {workers} for the mixed "
+               "load (deploy/gunicorn.conf.py, PROPMGMT_ENV=production); "
                f"{users} virtual users in {processes} processes, no think time; "
                f"{warmup:g} s warm-up, {duration:g} s measured; {os.cpu_count()} CPUs shared by all of it "
                f"(load average {os.getloadavg()[0]:.1f} before starting)")
     click.echo("Mix: " + ", ".join(f"{label} {weight}" for label, weight in mix.items()))
 
-    with tempfile.TemporaryDirectory(prefix="propmgmt-load-") as scratch:
-        with Server("app:app", url, workers, Path(scratch)) as server:
+    with tempfile.TemporaryDirectory(prefix="propmgmt-load-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        # The /field phase, then the mixed load; each followed at once by the hello-world on the same
+        # workers, users and client, so that both see the same machine.
+        with Server("app:app", url, field_workers, scratch, port, name="app-field") as server:
             logins = _sign_in_all(server.port, data, mix)
-            plans = _plans(server.port, mix, users, processes, logins, data, warmup, duration)
-            stats = run_processes(plans)
-            server_errors = server.errors()
-            measured_from = plans[0].start_at + warmup
-            app_ms = server.app_times(measured_from, measured_from + duration)
+            field = _phase(server, {FIELD: 1}, users, processes, logins, data, warmup, field_duration)
+        field_hello = _ceiling("hello-field", url, field_workers, scratch, hello_port, users, processes, data,
+                               warmup, hello_duration)
+        with Server("app:app", url, workers, scratch, port, name="app-mixed") as server:
+            mixed = _phase(server, mix, users, processes, logins, data, warmup, duration)
         if server_log:
             shutil.copyfile(server.log, server_log)
-        with Server("tools.bench.hello:app", url, workers, Path(scratch)) as hello:
-            ceiling = run_processes(_plans(hello.port, {HELLO: 1}, users, processes,
-                                           {"operators": [], "official": None}, data, min(warmup, 3.0),
-                                           hello_duration))
-    rows = [(label, stats[label]) for label in ENDPOINTS if label in stats]
-    app_ms["all"] = [ms for label in ENDPOINTS for ms in app_ms.get(label, [])]
-    lines = table(rows + [("all", total(stats)), None], duration, app_ms)
-    lines += table([(HELLO, ceiling.get(HELLO, Stats()))], hello_duration)[2:]
+        mixed_hello = _ceiling("hello-mixed", url, workers, scratch, hello_port, users, processes, data, warmup,
+                               hello_duration)
     click.echo()
-    for line in lines:
+    for title, phase, hello in ((f"/field alone, {field_workers} workers", field, field_hello),
+                                (f"Mixed load, {workers} workers", mixed, mixed_hello)):
+        click.echo(f"{title}, {phase['duration']:g} s measured (hello-world {hello['duration']:g} s):")
+        for line in _report(phase) + table([(HELLO, hello["stats"].get(HELLO, Stats()))], hello["duration"])[2:]:
+            click.echo(line)
+        click.echo()
+    click.echo(same_settings([(field, field_hello, field_workers), (mixed, mixed_hello, workers)], users, processes))
+    click.echo()
+    for line in issue_block(field, field_hello, mixed, mixed_hello):
         click.echo(line)
-    failures = {label: s.samples for label, s in {**stats, **ceiling}.items() if s.failures}
-    for label, samples in failures.items():
-        click.echo(f"\nFailures of {label}, for example:")
-        for sample in samples:
-            click.echo(f"  {sample}")
-    if server_errors:
-        click.echo("\nThe server logged errors:")
-        for line in server_errors[:10]:
-            click.echo(f"  {line}")
-    click.echo(f"\nLatency is measured by the client (sign-in excluded); req/s over the {duration:g} s measured "
-               f"({hello_duration:g} s for the hello-world); app p50/p95: the app's own time per request, from its "
-               "request log (the rest is waiting for a free worker, gunicorn and the network). The generator "
-               "shares the CPUs with the server: figures are noisy on a busy machine.")
-    if failures:
+    failed = _print_failures({"/field": field, "/field's hello-world": field_hello, "mixed": mixed,
+                              "mixed's hello-world": mixed_hello})
+    click.echo("\nLatency is measured by the client (sign-in excluded); req/s over the seconds measured; "
+               "app p50/p95: the app's own time per request, from its request log (the rest is waiting for a "
+               "free worker, gunicorn and the network). GET /field/pages is the tablet's follow-up of GET /field "
+               "(field.js warmCache): every page of the day on a session's first visit (made at sign-in), then "
+               "only those whose version changed (a task completed since, the crew's too), none if none did. "
+               "The generator shares the CPUs with the server: figures are noisy on a busy machine.")
+    if failed:
         sys.exit(1)
+
+
+def _print_failures(phases: dict[str, dict]) -> bool:
+    """A few failed requests of each endpoint, and what the servers logged as errors; True if any failed."""
+    failed = False
+    for name, phase in phases.items():
+        for label, stats in phase["stats"].items():
+            if stats.failures:
+                failed = True
+                click.echo(f"\nFailures of {label} ({name}), for example:")
+                for sample in stats.samples:
+                    click.echo(f"  {sample}")
+    errors = [line for phase in phases.values() for line in phase.get("errors", [])]
+    if errors:
+        click.echo("\nThe server logged errors:")
+        for line in errors[:10]:
+            click.echo(f"  {line}")
+    return failed
+
+
+def _phase(server: "Server", mix, users, processes, logins, data, warmup, duration) -> dict:
+    """One measured run against a started app server: its stats, the app's own times, its errors."""
+    plans = _plans(server.port, mix, users, processes, logins, data, warmup, duration)
+    stats = run_processes(plans)
+    measured_from = plans[0].start_at + warmup
+    # Up to the last answer: the clients count every request sent before the end, answered or not yet.
+    app_ms = server.app_times(measured_from, measured_from + duration + TIMEOUT)
+    app_ms["all"] = [ms for label in ENDPOINTS for ms in app_ms.get(label, [])]
+    return {"stats": stats, "app_ms": app_ms, "errors": server.errors(), "workers": server.workers_booted(),
+            "duration": duration}
+
+
+def _ceiling(name, url, workers, scratch, port, users, processes, data, warmup, duration) -> dict:
+    """The bare hello-world under the same gunicorn settings, workers, users and processes as the app."""
+    with Server("tools.bench.hello:app", url, workers, scratch, port, name=name) as hello:
+        plans = _plans(hello.port, {HELLO: 1}, users, processes, {"operators": [], "official": None}, data,
+                       min(warmup, 3.0), duration)
+        return {"stats": run_processes(plans), "workers": hello.workers_booted(), "duration": duration}
+
+
+def _report(phase: dict) -> list[str]:
+    stats = phase["stats"]
+    rows = [(label, stats[label]) for label in ENDPOINTS if label in stats]
+    return table(rows + [("all", total(stats)), None], phase["duration"], phase["app_ms"])
+
+
+def same_settings(pairs: list[tuple[dict, dict, int]], users: int, processes: int) -> str:
+    """The app and its ceiling ran on the same settings: gunicorn booted the asked number of workers for
+    both (counted in their logs), and the same users in the same processes of one client drove both."""
+    restarted = []
+    for app, hello, workers in pairs:
+        if app["workers"] < workers or hello["workers"] < workers:
+            raise click.ClickException(f"gunicorn booted {app['workers']} workers for the app and {hello['workers']} "
+                                       f"for the hello-world instead of {workers}: not comparable.")
+        if app["workers"] > workers or hello["workers"] > workers:  # a worker killed (timeout) and booted again
+            restarted.append(f"{app['workers'] - workers} of the app's and {hello['workers'] - workers} of the "
+                             f"hello-world's {workers} workers were restarted")
+    return (f"Same settings for the app and its hello-world: deploy/gunicorn.conf.py with "
+            f"{' and '.join(str(workers) for _a, _h, workers in pairs)} workers booted by each, {users} virtual "
+            f"users in {processes} processes of the same client (tools/bench/loadgen.py)"
+            + (f"; {', '.join(restarted)}." if restarted else "."))
+
+
+GOALS = {"field": 0.30, "mixed": 0.25, "complete_ms": (50, 150)}  # issue 22's table
+
+
+def issue_block(field: dict, field_hello: dict, mixed: dict, mixed_hello: dict) -> list[str]:
+    """Issue 22's load rows: figure | app | limit (hello) | ratio | goal | ok/OVER."""
+    def rate(phase: dict, label: str | None = None) -> float:  # of one endpoint, or of all
+        stats = phase["stats"].get(label, Stats()) if label else total(phase["stats"])
+        return stats.requests / phase["duration"]
+
+    rows = []
+    for figure, app, limit, goal in (
+            (f"/field throughput, gunicorn -w {field['workers']} (req/s)", rate(field, FIELD),
+             rate(field_hello, HELLO), GOALS["field"]),
+            (f"mixed load (make load), -w {mixed['workers']} (req/s)", rate(mixed), rate(mixed_hello, HELLO),
+             GOALS["mixed"])):
+        ratio = app / limit if limit else 0.0
+        rows.append((figure, f"{app:,.1f}", f"{limit:,.0f}", f"{ratio:.1%}", f">= {goal:.0%}",
+                     "ok" if ratio >= goal else "OVER"))
+    times = Stats(mixed["app_ms"].get(COMPLETE, []))
+    p50_goal, p95_goal = GOALS["complete_ms"]
+    figure, goal = "completion POST, app time p50 / p95 (ms)", f"<= {p50_goal} / {p95_goal}"
+    if times.latencies_ms:
+        p50, p95 = times.percentile(50), times.percentile(95)
+        rows.append((figure, f"{p50:,.0f} / {p95:,.0f}", "-", f"{p50 / p50_goal:.1f}x / {p95 / p95_goal:.1f}x goal",
+                     goal, "ok" if p50 <= p50_goal and p95 <= p95_goal else "OVER"))
+    else:
+        rows.append((figure, "-", "-", "-", goal, "not measured"))
+    header = ("issue 22", "app", "limit (hello)", "ratio", "goal", "")
+    widths = [max(len(row[n]) for row in [header, *rows]) for n in range(len(header))]
+    return [" | ".join(f"{cell:<{width}}" if n == 0 else f"{cell:>{width}}"
+                       for n, (cell, width) in enumerate(zip(row, widths))).rstrip() for row in [header, *rows]]
 
 
 def _create_postgres_database(url: str) -> None:
@@ -256,14 +362,16 @@ def _prepare(operator_count: int) -> dict:
     db.session.execute(update(User).where(User.id.in_([r.id for r in chosen] + [official.id]))
                        .values(password_hash=password_hash))
     db.session.commit()
-    # Open tasks from today on, nearest first; a crew's unassigned ones dealt to its chosen members.
+    # Open tasks of the two days /field shows, nearest first; a crew's unassigned ones dealt to its chosen
+    # members. Only those two days: opening later ones too would crowd the horizon's two weeks into
+    # today's page (473 tasks a page instead of the day's 60 or so).
     members: dict[int, list] = {}
     for row in chosen:
         members.setdefault(row.crew_id, []).append(row)
     checklists = dict(db.session.execute(select(ServiceStandard.id, ServiceStandard.checklist)).all())
     open_tasks = db.session.execute(
         select(Task.id, Task.crew_id, Task.assignee_id, Task.standard_id)
-        .where(Task.window_start >= start, Task.status == "scheduled",
+        .where(Task.window_start >= start, Task.window_start < start + timedelta(days=2), Task.status == "scheduled",
                or_(Task.assignee_id.in_([r.id for r in chosen]),
                    Task.assignee_id.is_(None) & Task.crew_id.in_(list(members))))
         .order_by(Task.window_start, Task.id)).all()
@@ -306,6 +414,12 @@ def _sign_in_all(port: int, data: dict, mix: dict) -> dict:
                                   data["operators"]))
     for session in operators:
         session.tasks = data["tasks_of"][session.username]
+    first = Stats([s.first_visit_ms for s in operators if s.first_visit_ms is not None])
+    if first.latencies_ms:
+        pages = sum(len(s.versions) - 1 for s in operators) / len(operators)  # less the report page
+        click.echo(f"  their first visits (GET /field, then GET /field/pages for all {pages:.0f} task pages on "
+                   f"average and the report page): GET /field/pages p50 {first.percentile(50):,.0f} ms, "
+                   f"p95 {first.percentile(95):,.0f} ms, 4 at a time; the phases below are revisits")
     official = sign_in("127.0.0.1", port, data["official"], PASSWORD, operator=False) if OVERSIGHT in mix else None
     return {"operators": operators, "official": official}
 
@@ -328,11 +442,12 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with deploy/gunicorn.conf.py as `make serve` runs it, on a free port; stopped on exit."""
+    """gunicorn with deploy/gunicorn.conf.py as `make serve` runs it, on `port` (0: a free one); stopped
+    on exit. `name` names its log and metrics folder in `scratch`."""
 
-    def __init__(self, wsgi_app: str, database_url: str, workers: int, scratch: Path):
-        self.wsgi_app, self.port = wsgi_app, free_port()
-        name = wsgi_app.split(":")[0].rsplit(".", 1)[-1]
+    def __init__(self, wsgi_app: str, database_url: str, workers: int, scratch: Path, port: int = 0, *,
+                 name: str):
+        self.wsgi_app, self.port = wsgi_app, port or free_port()
         self.log = scratch / f"{name}.log"
         metrics = scratch / f"prometheus-{name}"
         metrics.mkdir()
@@ -380,7 +495,7 @@ class Server:
         """Per endpoint label, the app's own milliseconds (its JSON request log) between two times."""
         import json
 
-        labels = {"field.day": FIELD, "field.complete": COMPLETE, "oversight.overview": OVERSIGHT,
+        labels = {"field.day": FIELD, "field.pages": PAGES, "field.complete": COMPLETE, "oversight.overview": OVERSIGHT,
                   "residents.compound_page": PUBLIC}
         times: dict[str, list[float]] = {}
         for line in self.log.read_text(errors="replace").splitlines():
@@ -395,6 +510,10 @@ class Server:
             if label and start <= at <= end and entry.get("status") == 200:
                 times.setdefault(label, []).append(float(entry["ms"]))
         return times
+
+    def workers_booted(self) -> int:
+        """How many workers gunicorn started (its "Booting worker" lines)."""
+        return sum("Booting worker" in line for line in self.log.read_text(errors="replace").splitlines())
 
     def errors(self) -> list[str]:
         """What the server's log reports as errors (the exceptions' last lines, gunicorn's [ERROR] and

@@ -8,6 +8,7 @@ task ids and public codes, and gets back one Stats per endpoint.
 import gzip
 import http.client
 import io
+import json
 import multiprocessing
 import random
 import re
@@ -18,10 +19,17 @@ import uuid
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 USER_AGENT = "propmgmt-load/1 (tablet)"  # one per session: Flask-Login's "strong" protection checks it
 CSRF_META = re.compile(rb'<meta name="csrf-token" content="([^"]+)"')
 CSRF_INPUT = re.compile(rb'name="csrf_token"[^>]*value="([^"]+)"')
+# The day page's task links as field.js reads them (a.task-link[data-v]), and its day (the report page's version)
+TASK_LINK = re.compile(rb'<a\b[^>]*\bclass="task-link"[^>]*>')
+HREF, DATA_V = re.compile(rb'\bhref="([^"]+)"'), re.compile(rb'\bdata-v="([^"]*)"')
+DATA_DAY = re.compile(rb'\bdata-day="([^"]*)"')
+REPORT_PAGE = "/field/report"
+PAGES_HEADERS = {"Accept": "*/*"}  # as fetch() asks
 TIMEOUT = 60  # seconds; gunicorn's own timeout kills a worker at 60 s anyway
 
 
@@ -37,6 +45,8 @@ class Session:
     cookies: dict[str, str] = field(default_factory=dict)
     csrf: str = ""
     tasks: list[tuple[int, list[str]]] = field(default_factory=list)  # (task id, checklist items)
+    versions: dict[str, str] = field(default_factory=dict)  # the tablet's offline cache: page -> version
+    first_visit_ms: float | None = None  # the first visit's GET /field/pages, made at sign-in
 
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
@@ -135,7 +145,33 @@ def sign_in(host: str, port: int, username: str, password: str, *, operator: boo
         if token is None:
             raise LoadError(f"GET /field as {username} answered {status} without a CSRF token")
         session.csrf = token.group(1).decode()
+        warm_cache(lambda address: _first_pages(client, session, address), session, body)
     return session
+
+
+def _first_pages(client: Client, session: Session, address: str) -> bytes:
+    """The first visit's GET /field/pages (every page of the day), timed into the session."""
+    started = time.perf_counter()
+    status, data, _r = client.request("GET", address, session, headers=PAGES_HEADERS, decode=True)
+    if status != 200 or b'"pages":' not in data.replace(b" ", b""):
+        raise LoadError(f"{address} as {session.username} answered {status}: {data[:200]!r}")
+    session.first_visit_ms = (time.perf_counter() - started) * 1000
+    return data
+
+
+def warm_cache(fetch, session: Session, day_page: bytes) -> None:
+    """What field.js warmCache() does after a day page: one GET /field/pages for the task pages (and the
+    report page) whose version differs from the copy this tablet's cache holds, none if none does; the
+    cache then holds the versions of the pages it got. `fetch(address)`: the answer's body, or None."""
+    address, kept, stale = stale_pages(day_page, session.versions)
+    if address is not None:
+        data = fetch(address)
+        if data is not None:
+            try:
+                kept.update({url: stale[url] for url in json.loads(data)["pages"] if url in stale})
+            except (ValueError, KeyError, TypeError):
+                pass
+    session.versions = kept
 
 
 def sample_photo() -> bytes:
@@ -184,9 +220,29 @@ class Plan:
     seed: int = 0
 
 
-FIELD, COMPLETE, OVERSIGHT, PUBLIC, HELLO = ("GET /field", "POST /field/tasks/<id>/complete", "GET /oversight",
-                                             "GET /r/<public_code>", "GET / (bare Flask)")
-ENDPOINTS = (FIELD, COMPLETE, OVERSIGHT, PUBLIC)
+FIELD, PAGES, COMPLETE, OVERSIGHT, PUBLIC, HELLO = (
+    "GET /field", "GET /field/pages", "POST /field/tasks/<id>/complete", "GET /oversight", "GET /r/<public_code>",
+    "GET / (bare Flask)")
+ENDPOINTS = (FIELD, PAGES, COMPLETE, OVERSIGHT, PUBLIC)  # PAGES follows FIELD as the tablet sends it
+
+
+def stale_pages(day_page: bytes, held: dict[str, str]) -> tuple[str | None, dict[str, str], dict[str, str]]:
+    """field.js warmCache() over a day page: (the /field/pages address to ask, or None when every page
+    is current; the versions still current; the stale pages with their new versions). `held`: the
+    versions of the pages the tablet's cache holds (page path -> data-v)."""
+    links = {}
+    for tag in TASK_LINK.findall(day_page):
+        href, version = HREF.search(tag), DATA_V.search(tag)
+        if href and version:
+            links[urlsplit(href.group(1).decode()).path] = version.group(1).decode()
+    day = DATA_DAY.search(day_page)
+    links[REPORT_PAGE] = day.group(1).decode() if day else ""  # the report page's list is the day's compounds
+    kept = {url: v for url, v in links.items() if held.get(url) == v}
+    stale = {url: v for url, v in links.items() if held.get(url) != v}
+    if not stale:
+        return None, kept, {}
+    ids = [url.rsplit("/", 1)[-1] for url in stale if url != REPORT_PAGE]
+    return "/field/pages?ids=" + ",".join(ids) + ("&report=1" if REPORT_PAGE in stale else ""), kept, stale
 
 
 class VirtualUser:
@@ -244,22 +300,32 @@ class VirtualUser:
                 self._failed(label, time.time(), str(error))
                 time.sleep(0.1)
                 continue
-            started_wall, started = time.time(), time.perf_counter()
-            try:
-                status, data, _response = self.client.request(method, path, session, body, headers,
-                                                              decode=expect is not None)
-                problem = None if status == 200 else f"{status} {path}"
-                if problem is None and expect is not None and expect not in data.replace(b" ", b""):
-                    problem = f"{status} {path}: {data[:200]!r}"
-            except (OSError, http.client.HTTPException) as error:
-                problem = f"{type(error).__name__} {path}: {error}"
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            if started_wall < measure_from:
-                continue  # warming up: not counted
+            data = self._send(label, method, path, session, body, headers, expect,
+                              decode=expect is not None or label == FIELD)
+            if label == FIELD and data is not None:
+                warm_cache(lambda address, session=session: self._send(
+                    PAGES, "GET", address, session, None, PAGES_HEADERS, b'"pages":', decode=True), session, data)
+
+    def _send(self, label, method, path, session, body, headers, expect, *, decode) -> bytes | None:
+        """One request, timed and counted under `label` once the warm-up is over; its (decoded) body
+        when it succeeded, else None."""
+        measure_from = self.plan.start_at + self.plan.warmup
+        started_wall, started = time.time(), time.perf_counter()
+        data = None
+        try:
+            status, data, _response = self.client.request(method, path, session, body, headers, decode=decode)
+            problem = None if status == 200 else f"{status} {path}"
+            if problem is None and expect is not None and expect not in data.replace(b" ", b""):
+                problem = f"{status} {path}: {data[:200]!r}"
+        except (OSError, http.client.HTTPException) as error:
+            problem = f"{type(error).__name__} {path}: {error}"
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if started_wall >= measure_from:  # warming up: not counted
             if problem is None:
                 self.stats.setdefault(label, Stats()).latencies_ms.append(elapsed_ms)
             else:
                 self._failed(label, started_wall, problem)
+        return data if problem is None else None
 
     def _failed(self, label: str, when: float, problem: str) -> None:
         if when < self.plan.start_at + self.plan.warmup:
