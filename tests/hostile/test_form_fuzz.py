@@ -174,6 +174,7 @@ def fuzzer(app, client, db, setting, monkeypatch):
     return Fuzzer(app, client, build_world(db, setting, app.config["UPLOAD_DIR"]))
 
 
+@pytest.mark.timeout(900)  # every form of the app, hundreds of posts: 140 s on a quiet machine, 300-420 s busy
 def test_every_form_survives_hostile_input(app, fuzzer):
     forms = fuzzer.crawl(["admin", "operator", "firm_user", None])
     every_field = {}
