@@ -12,9 +12,9 @@ from flask import Blueprint, current_app
 from propmgmt.clock import utcnow
 from propmgmt.extensions import db
 
-from .build import RECIPE, TODAY, build_city, local, row_counts
-from .cache import bench_url, claim, describe, record_build, same_database, state_of, wipe
-from .measure import run_all
+from .build import BENCH_SCALES, TODAY, build_city, local, recipe, row_counts
+from .cache import bench_url, built_scale, claim, describe, record_build, same_database, state_of, wipe
+from .measure import insert_ratios, run_all
 from .pages import RAW_RATIO_TARGET
 from .timing import Measurement
 
@@ -27,25 +27,30 @@ COLUMNS = (("measurement", "<", 58), ("median ms", ">", 10), ("min", ">", 9), ("
 @click.option("--rebuild", is_flag=True, help="Build the bench database again even if a complete one exists.")
 @click.option("--runs", type=click.IntRange(1, 100), default=5, show_default=True,
               help="Timed runs per measurement; the median is reported.")
-def bench_command(rebuild, runs):
+@click.option("--scale", type=click.Choice(list(BENCH_SCALES)), default="city", show_default=True,
+              help="10x: ten cities (20,000 compounds), generation beside a bare insert only; its own database.")
+def bench_command(rebuild, runs, scale):
     """Time task generation, the sweeps and the outbox on a city-scale database.
 
     The database is BENCH_DATABASE_URL, else instance/bench.sqlite3; never the application's own.
     """
     from propmgmt import create_app
 
-    url = bench_url(current_app.instance_path)
+    url = bench_url(current_app.instance_path, "bench" if scale == "city" else f"bench_{scale}")
     if same_database(url, current_app.config["SQLALCHEMY_DATABASE_URI"]):
         raise click.ClickException("The bench database is the application's own database; "
                                    "point BENCH_DATABASE_URL at a separate one.")
     head = ScriptDirectory(current_app.extensions["migrate"].directory).get_current_head()
-    state, built = state_of(url, RECIPE, head)
+    state, built = state_of(url, recipe(scale), head)
     if state == "foreign":
         raise click.ClickException(f"{describe(url)} holds tables the benchmark did not create; "
                                    "it will not wipe them. Point BENCH_DATABASE_URL at an empty database.")
+    if state == "incomplete" and built_scale(url) not in (None, scale):
+        raise click.ClickException(f"{describe(url)} holds the bench's {built_scale(url)} build; it will not "
+                                   f"wipe it for the {scale} one. Point BENCH_DATABASE_URL at another database.")
     with create_app(_config_for(url)).app_context():
         if rebuild or state not in ("complete", "outdated"):
-            _build(url, wipe_first=state != "empty")
+            _build(url, wipe_first=state != "empty", scale=scale)
         elif state == "outdated":
             _upgrade(head)
         else:
@@ -58,14 +63,17 @@ def bench_command(rebuild, runs):
             click.echo(f"  {name:<16}{count:>12,}")
         rss_before = _max_rss_mb()
         started = time.perf_counter()
-        results = run_all(runs, lambda text: click.echo(f"  [{time.perf_counter() - started:4.0f} s] {text}"))
+        results = run_all(runs, lambda text: click.echo(f"  [{time.perf_counter() - started:4.0f} s] {text}"),
+                          scale)
         click.echo()
         _print_table(results)
+        for line in insert_ratios(results):
+            click.echo(line)
         _print_notes(results, rss_before)
         db.session.remove()
 
 
-def _build(url: str, *, wipe_first: bool) -> None:
+def _build(url: str, *, wipe_first: bool, scale: str) -> None:
     """Claims the database, builds the city, and marks it complete last (see cache.state_of)."""
     if wipe_first:
         wipe(url)
@@ -73,8 +81,9 @@ def _build(url: str, *, wipe_first: bool) -> None:
     click.echo(f"Building the bench database {describe(url)} ...")
     claim(db.session.connection())
     db.session.commit()
-    result = build_city(_progress)
-    record_build(db.session.connection(), RECIPE, result["tasks"], result["seconds"], utcnow().replace(tzinfo=None))
+    result = build_city(_progress, scale=scale, history_days=BENCH_SCALES[scale])
+    record_build(db.session.connection(), recipe(scale), result["tasks"], result["seconds"],
+                 utcnow().replace(tzinfo=None))
     db.session.commit()
     click.echo(f"Built in {result['seconds']:.0f} s.")
 
