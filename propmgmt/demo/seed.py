@@ -130,12 +130,15 @@ def _split_total(rng: random.Random, total: int, count: int, low: int, high: int
 
 
 def _bulk(model_or_table, rows: list[dict], returning=None) -> list[int]:
+    """Core executemany on the table (a multi-row INSERT per 1,000 rows), ids in the rows' order. Through
+    the ORM the compounds went in one by one with their ids spliced together: a minute for 10,000."""
     if not rows:
         return []
+    table = getattr(model_or_table, "__table__", model_or_table)
     if returning is None:
-        db.session.execute(insert(model_or_table), rows)
+        db.session.execute(insert(table), rows)
         return []
-    return list(db.session.scalars(insert(model_or_table).returning(returning, sort_by_parameter_order=True),
+    return list(db.session.scalars(insert(table).returning(table.c[returning.key], sort_by_parameter_order=True),
                                    rows))
 
 
