@@ -29,3 +29,24 @@ def test_generation_is_timed_beside_a_bare_insert_of_the_same_rows(db):
     assert len(lines) == 2 and lines[0].startswith("generate one day (10x city): ")
     assert "bare insert of its 3 rows" in lines[0] and "goal <= 2.5x" in lines[0]
     assert db.session.scalar(select(func.count(Task.id))) == 0
+
+
+def test_a_bench_database_says_at_which_scale_it_was_built(tmp_path):
+    """`bench --scale 10x` must not wipe the city's database (an hour's build) when pointed at it."""
+    from datetime import datetime
+
+    from sqlalchemy import create_engine
+
+    from tools.bench.build import recipe
+    from tools.bench.cache import built_scale, claim, record_build, state_of
+
+    url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        claim(connection)
+    assert built_scale(url) is None  # claimed, nothing recorded: any scale may build here
+    with engine.begin() as connection:
+        record_build(connection, recipe("city"), 10, 1.0, datetime(2026, 12, 3))
+    engine.dispose()
+    assert built_scale(url) == "city"
+    assert state_of(url, recipe("10x"), "0029")[0] == "incomplete"  # which the command refuses to wipe
