@@ -1,7 +1,7 @@
 """plans: an index of the open tasks by window end, for the sweep that marks missed work
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0029
 Create Date: 2026-12-03 11:45:00
 
 mark_missed looks for open tasks whose window has closed. Through the (status, window end) indexes
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0030'
-down_revision = '0026'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 

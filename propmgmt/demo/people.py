@@ -2,7 +2,7 @@
 a suspended firm, people who left, a newcomer who has not signed in yet."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..audit.models import AuditEntry
 from ..auth.models import User
@@ -31,6 +31,9 @@ def people_in_every_state(*, now: datetime, locked_hash: str) -> None:
     firms = db.session.scalars(select(Organisation).where(Organisation.kind == "property_firm")
                                .order_by(Organisation.id)).all()
     operator_org = db.session.scalar(select(Organisation.id).where(Organisation.kind == "fallback_operator"))
+    # The one who left has a work number above every current operator's (a province has 22,500 of them).
+    staff = db.session.scalar(select(func.count(User.id)).where(User.work_no.is_not(None)))
+    former_no = f"JC{max(9001, staff + 1):04d}"
     entries = []
     if len(firms) > 1:
         suspended = firms[-1]
@@ -40,7 +43,7 @@ def people_in_every_state(*, now: datetime, locked_hash: str) -> None:
                         "to_state": "suspended", "reason": "物业服务企业资质年检未通过（示例）", "changes": None})
     people = [
         {"username": "former_op", "role": "operator", "display_name": "保洁员 孙师傅（已离职）",
-         "organisation_id": operator_org, "work_no": "JC9001", "phone": "13903530001", "active": False},
+         "organisation_id": operator_org, "work_no": former_no, "phone": "13903530001", "active": False},
         {"username": "former_firm", "role": "firm", "display_name": "示例物业 原项目经理",
          "organisation_id": firms[0].id if firms else None, "phone": "13903530002", "active": False},
         {"username": "new_dispatcher", "role": "dispatcher", "display_name": "洁诚物业调度 周调度",

@@ -41,13 +41,18 @@ def _latest_task_starts(since: datetime) -> dict[int, datetime]:
 
 
 def _insert(rows: list[dict]) -> int:
-    """Inserts, skipping occurrences that exist; returns how many were new."""
+    """Inserts, skipping occurrences that exist; returns how many were new.
+
+    One statement for the driver's executemany (psycopg prepares it once and sends the rows in a
+    pipeline), counted by its rowcount: with RETURNING, SQLAlchemy writes a multi-row VALUES per
+    1,000 rows instead, and PostgreSQL parsed and planned each one afresh (833 ms of CPU against
+    61 ms at 10x city)."""
     if not rows:
         return 0
     module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = module.insert(Task).on_conflict_do_nothing(
-        index_elements=["plan_id", "window_start"]).returning(Task.id)
-    return len(db.session.execute(statement, rows).all())
+    statement = module.insert(Task.__table__).on_conflict_do_nothing(
+        index_elements=["plan_id", "window_start"]).execution_options(preserve_rowcount=True)
+    return db.session.execute(statement, rows).rowcount
 
 
 def _utc(value: datetime) -> datetime:

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -29,7 +29,8 @@ class Statement(db.Model):
     drafted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    total_fen: Mapped[int] = mapped_column(default=0)
+    # A province's month passes int4 (migration 0029); SQLite's INTEGER is 64-bit already.
+    total_fen: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), default=0)
 
     policy = relationship("AssessmentPolicy")
     approved_by = relationship("User")

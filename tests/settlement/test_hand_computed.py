@@ -98,3 +98,12 @@ def test_an_approved_statement_refuses_a_contest(october):
     with pytest.raises(Conflict) as error:
         contest_line(UserFactory(role="dispatcher"), statement.lines[0].id, "天数不对", now=NOW)
     assert "已审批" in str(error.value.message) and statement.lines[0].contest_reason == ""
+
+
+def test_a_provinces_month_total_is_stored_to_the_fen(october, db):
+    """22,400 compounds under fallback settle about 23 million yuan a month: past a 32-bit integer of fen."""
+    statement, _ = draft_statement(OCTOBER, now=NOW)
+    statement.total_fen = 2_340_540_972
+    db.session.flush()
+    db.session.expire(statement)
+    assert db.session.get(Statement, statement.id).total_fen == 2_340_540_972

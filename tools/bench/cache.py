@@ -17,9 +17,9 @@ build_marker = Table(
 )
 
 
-def bench_url(instance_path: str) -> str:
+def bench_url(instance_path: str, name: str = "bench") -> str:
     """BENCH_DATABASE_URL, else a SQLite file beside (never instead of) the dev database."""
-    return os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'bench.sqlite3'}"
+    return os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(instance_path) / f'{name}.sqlite3'}"
 
 
 def same_database(url: str, other: str) -> bool:
@@ -61,6 +61,19 @@ def state_of(url: str, recipe: str, head: str) -> tuple[str, dict | None]:
             return "complete", dict(row)
     finally:
         engine.dispose()
+
+
+def built_scale(url: str) -> str | None:
+    """The scale ("city", "10x") a bench database was last built at, from its marker; None if unknown."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if build_marker.name not in inspect(connection).get_table_names():
+                return None
+            recipe = connection.scalar(select(build_marker.c.recipe).limit(1))
+    finally:
+        engine.dispose()
+    return recipe.split(" ", 1)[0] if recipe else None
 
 
 def wipe(url: str) -> None:

@@ -25,6 +25,7 @@ class Measurement:
     size_goal: int | None = None  # at most this many bytes (of `size`, else of `rows` for a page's HTML)
     size: int | None = None  # bytes, where `rows` counts something else (the tablet's requests)
     rows_goal: int | None = None  # at most this many rows (the tablet: requests)
+    limit_for: str = ""  # the label of the measurement this one is the limit of (a bare insert of its rows)
 
     @property
     def median_ms(self) -> float:
@@ -47,22 +48,34 @@ def measure(label: str, action: Callable[[], int], *, runs: int, target_ms: floa
     """Times `action` (which returns how many rows it wrote) `runs` times, then traces it once."""
     result = Measurement(label, target_ms, per_second=per_second)
     for run in range(runs + 1):
-        traced = run == runs
-        prepare()
-        gc.collect()
-        if traced:
-            tracemalloc.start()
-        started = time.perf_counter()
-        rows = action()
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        if traced:
-            result.peak_mb = tracemalloc.get_traced_memory()[1] / 1024 ** 2
-            tracemalloc.stop()
-        else:
-            result.timings_ms.append(elapsed_ms)
-            result.rows = rows
-        restore()
+        _once(result, action, prepare, restore, traced=run == runs)
     return result
+
+
+def interleave(turns: list[tuple[Measurement, Callable[[], int], Callable[[], None]]], *, runs: int) -> None:
+    """Times each (measurement, action, restore) once in turn, `runs` times over, then traces each once:
+    a busy moment of the shared machine then weighs on all of them alike, and their ratio holds."""
+    for run in range(runs + 1):
+        for result, action, restore in turns:
+            _once(result, action, lambda: None, restore, traced=run == runs)
+
+
+def _once(result: Measurement, action: Callable[[], int], prepare: Callable[[], None],
+          restore: Callable[[], None], *, traced: bool) -> None:
+    prepare()
+    gc.collect()
+    if traced:
+        tracemalloc.start()
+    started = time.perf_counter()
+    rows = action()
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if traced:
+        result.peak_mb = tracemalloc.get_traced_memory()[1] / 1024 ** 2
+        tracemalloc.stop()
+    else:
+        result.timings_ms.append(elapsed_ms)
+        result.rows = rows
+    restore()
 
 
 class PageSql:
