@@ -1,4 +1,5 @@
-"""seed-demo builds the seed article's district (and a city), deterministically."""
+"""seed-demo builds the seed article's district, deterministically, and the larger scales' shape (the city
+itself is seeded and checked once, in tests/oversight/test_report_pdf.py)."""
 import pytest
 from sqlalchemy import func, select
 
@@ -80,14 +81,6 @@ def test_refuses_a_non_empty_database_without_reset(app, db):
     assert result.exit_code == 0, result.output
     assert _count(db, Compound.id) == 334
     assert _count(db, Compound.id, Compound.name == "已有小区") == 0
-
-
-def test_city_scale(app, db):
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--scale", "city"])
-    assert result.exit_code == 0, result.output
-    assert _count(db, Compound.id) == 2_000
-    assert db.session.scalar(select(func.sum(Compound.households))) == 400_000
-    assert 850 <= _count(db, User.id, User.role == "operator") <= 950
 
 
 def test_a_slice_of_the_province_builds_with_its_recipe(db, now):

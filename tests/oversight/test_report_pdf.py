@@ -28,8 +28,17 @@ def _squeezed(text: str) -> str:
 
 
 def test_city_report_pdf_has_every_open_item_page_numbers_and_the_chart(app, db, tmp_path):
+    """Also the city seed's check (it seeds the city once for both: a city seed is 40-90 s of CI)."""
+    from sqlalchemy import func, select
+
+    from propmgmt.auth.models import User
+    from propmgmt.compounds.models import Compound
+
     result = app.test_cli_runner().invoke(args=["seed-demo", "--scale", "city"])
     assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(Compound.id))) == 2_000
+    assert db.session.scalar(select(func.sum(Compound.households))) == 400_000
+    assert 850 <= db.session.scalar(select(func.count(User.id)).where(User.role == "operator")) <= 950
     now = utcnow()
     with app.test_request_context():
         report = monthly_report(Month.before(now), now=now, top=REPORT_TOP)
