@@ -102,6 +102,12 @@ def test_make_serve_runs_workers_and_two_schedulers(tmp_path, database_url):
         for i in range(20):
             code, headers, _ = get(f"{base}/healthz?check=database", {"X-Request-ID": f"serve-test-{i}"})
             assert code == 200 and headers["X-Request-ID"] == f"serve-test-{i}"
+        # Both schedulers have sent the outbox at least once: healthy needed only one, and on an idle machine
+        # the test reaches here before the second one's first run.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (sample(get(f"{base}/metrics", {"Authorization": f"Bearer {TOKEN}"})[2],
+                                                      "propmgmt_scheduler_job_runs_total", job="send_outbox") or 0) < 2:
+            time.sleep(0.5)
         # Whichever worker answers, /metrics sums the requests of all three (PROMETHEUS_MULTIPROC_DIR).
         seen = set()
         for _ in range(6):
