@@ -61,6 +61,7 @@ def test_a_defect_becomes_the_crews_rectification_and_the_inspector_verifies_the
     client.post_form("/login", {"username": operator.username, "password": "password123"})
     day = client.get("/field").get_data(as_text=True)
     assert "楼道堆物" in day
+    assert f'#r-{rectification.id}">去整改</a>' in day  # a button that says what it does, not the status 未办结
     client.post_form(f"/assessment/rectifications/{rectification.id}/fixed", {"note": "已清理"},
                      page="/assessment/rectifications")
     db.session.refresh(rectification)

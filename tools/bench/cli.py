@@ -148,7 +148,8 @@ GOAL_COLUMNS = (("figure", "<", 66), ("app", ">", 11), ("limit", ">", 11), ("rat
 
 def goal_rows(results: list[Measurement]) -> list[tuple]:
     """Each goal a measurement has, as (figure, app, limit, ratio, goal, verdict): a page beside the SQL it
-    ran (its limit), a time beside its target, a size or a request count beside its budget."""
+    ran and generation beside a bare insert of its rows (their limits), a time beside its target, a size
+    or a request count beside its budget."""
     measured = [m for m in results if not m.unavailable and m.timings_ms]
     limit_of = {m.raw_for or m.limit_for: m for m in measured if m.raw_for or m.limit_for}
     rows = []
