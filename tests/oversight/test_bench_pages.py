@@ -24,7 +24,7 @@ def test_bench_renders_every_oversight_page_beside_the_sql_it_ran(db):
     assert [m.label.split(" (")[0] for m in pages] == [
         "/oversight", "/oversight/subdistricts/<largest>", "/oversight/crews", "/oversight/report",
         "/r/<code>, the public page"]
-    assert [m.raw_for for m in raws] == [m.label for m in pages]  # each page beside the SQL it ran
+    assert [m.limit_for for m in raws] == [m.label for m in pages]  # each page beside the SQL it ran
     assert all(m.timings_ms and not m.unavailable for m in results)
     assert all(m.rows > 500 for m in pages), [m.rows for m in pages]  # bytes (gzip for /r/): really rendered
     assert all(int(re.search(r"\((\d+) statements\)", m.label).group(1)) > 3 for m in raws)  # what each page ran
@@ -51,7 +51,7 @@ def test_bench_requests_the_busiest_operators_day_through_the_whole_pipeline(db)
     db.session.commit()
     page, sql, tablet = field_page(1, lambda text: None)
     assert page.label.startswith("/field, busiest operator (whole request, gzip)") and page.target_ms == 10
-    assert sql.raw_for == page.label and sql.rows >= 3  # the SQL it ran, its three tasks among the rows
+    assert sql.limit_for == page.label and sql.rows >= 3  # the SQL it ran, its three tasks among the rows
     assert page.timings_ms and tablet.timings_ms and tablet.rows == 5  # the page, 3 static files, /field/pages
     assert tablet.rows_goal == 5 and 0 < tablet.size <= tablet.size_goal
 

@@ -151,13 +151,13 @@ def goal_rows(results: list[Measurement]) -> list[tuple]:
     ran and generation beside a bare insert of its rows (their limits), a time beside its target, a size
     or a request count beside its budget."""
     measured = [m for m in results if not m.unavailable and m.timings_ms]
-    limit_of = {m.raw_for or m.limit_for: m for m in measured if m.raw_for or m.limit_for}
+    limit_of = {m.limit_for: m for m in measured if m.limit_for}
     rows = []
     for m in measured:
-        if m.raw_for or m.limit_for:
+        if m.limit_for:
             continue
         limit = limit_of.get(m.label)
-        what = "" if limit is None else "its SQL" if limit.raw_for else f"a bare insert of its {limit.rows:,} rows"
+        what = limit.limit_name.format(rows=limit.rows) if limit else ""
         limit_text = f"{limit.median_ms:,.1f} ms" if limit else ""
         ratio = m.median_ms / limit.median_ms if limit and limit.median_ms else None
         ratio_text = "" if ratio is None else f"{ratio:.2f}x"

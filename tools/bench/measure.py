@@ -144,7 +144,8 @@ def _beside_bare_insert(label: str, through, now, *, runs: int, target_ms: float
         return len(rows)
 
     app = Measurement(label, target_ms, ratio_goal=goal)
-    limit = Measurement("  bare insert of the same rows (the limit)", limit_for=label)
+    limit = Measurement("  bare insert of the same rows (the limit)", limit_for=label,
+                        limit_name="a bare insert of its {rows:,} rows")
     interleave([(app, lambda: _generate(through, now, commit=True), after_generation),
                 (limit, bare_insert, clear_generated)], runs=runs)
     return [app, limit]
@@ -373,7 +374,7 @@ def field_page(runs: int, progress) -> list[Measurement]:
         end_session(session_id)
         db.session.commit()
     results[0].label += f", {wire['/field'] // 1024} KB gzip"
-    results[1].raw_for = results[0].label
+    results[1].limit_for = results[0].label
     results[2].label += f", {sum(wire.values()) // 1024} KB"
     results[2].size_goal, results[2].rows_goal = TABLET_BYTES_GOAL, TABLET_REQUESTS_GOAL
     results[2].size = sum(wire.values())

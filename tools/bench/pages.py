@@ -40,7 +40,8 @@ def with_its_sql(label: str, action: Callable[[], int], runs: int, progress, **g
     progress(f"rendering {label}, and replaying its SQL ...")
     page = Measurement(label, goals.pop("target_ms", None), ratio_goal=goals.pop("ratio_goal", None),
                        size_goal=goals.pop("size_goal", None))
-    baseline = Measurement(f"  its SQL, replayed ({len(sql.statements)} statements)", raw_for=label)
+    baseline = Measurement(f"  its SQL, replayed ({len(sql.statements)} statements)", limit_for=label,
+                           limit_name="its SQL")
     interleave([(page, action, lambda: None), (baseline, sql.replay(db.session.connection), lambda: None)],
                runs=runs)
     return [page, baseline]

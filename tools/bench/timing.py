@@ -20,12 +20,12 @@ class Measurement:
     unavailable: str = ""  # why it was not measured
     per_second: bool = False  # report rows/s (throughput) beside the target
     history_tasks: int | None = None  # for the memory-versus-history comparison
-    raw_for: str = ""  # the label of the page whose figures this raw SQL computes
     ratio_goal: float | None = None  # a page: at most this many times its raw SQL (else pages.RAW_RATIO_TARGET)
     size_goal: int | None = None  # at most this many bytes (of `size`, else of `rows` for a page's HTML)
     size: int | None = None  # bytes, where `rows` counts something else (the tablet's requests)
     rows_goal: int | None = None  # at most this many rows (the tablet: requests)
-    limit_for: str = ""  # the label of the measurement this one is the limit of (a bare insert of its rows)
+    limit_for: str = ""  # the label of the measurement this one is the limit of (its SQL, a bare insert of its rows)
+    limit_name: str = ""  # what this limit is, in the goals table ({rows}: the rows it read or wrote)
 
     @property
     def median_ms(self) -> float:
