@@ -13,6 +13,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -43,19 +44,22 @@ from ..plans.labels import TASK_STATUS_LABELS
 from ..plans.models import ServiceStandard, Task, TaskPhoto
 from ..plans.outcomes import OPEN_WORK, finished_late, is_overdue
 from ..plans.transitions import Completion, DeviceClaim, complete_task, reject_task, start_task, verify_task
+from ..reminders.queries import header_badge
 from ..request_args import as_id, page_arg
+from ..revalidation import kept, page_version, unchanged
 from ..web import on_refusal_go_to, refused, send_photo, transaction
 from .queries import (
     case_photo_of,
     cases_of,
     checklist_of,
+    day_tasks,
     mine,
     my_days,
     operator_rates,
-    page_version,
     photo_required,
     photos_of,
 )
+from .queries import page_version as task_page_version
 from .services import apply_once, task_for, verify_selection
 from .workbench import PHOTO_CHOICES, SAMPLE_DAYS, awaiting_rows, read_filter, workbench_choices
 
@@ -129,11 +133,22 @@ def _run(kind: str, task_id: int | None, action):
 @bp.route("")
 @roles_required(*OPERATOR)
 def day():
+    """The operator's day. The tablet opens it all day long and it seldom changed since the last time:
+    what it shows is read first, as plain rows, and when the tablet's copy shows the same (its
+    If-None-Match) the answer is 304 with nothing rendered (revalidation)."""
     now = utcnow()  # one moment: the days and the overdue marks are read at the same time
-    days = my_days(current_user, now=now)
-    cases = cases_of([t for d in days for g in d.groups for t in g.tasks])
-    return render_template("field/day.html", days=days, now=now, is_overdue=is_overdue, cases=cases,
-                           page_version=page_version, rectifications=open_for_crew(current_user.crew_id))
+    tasks = day_tasks(current_user, now=now)
+    cases, rectifications = cases_of(tasks), open_for_crew(current_user.crew_id)
+    version = page_version(local_today(now), tasks, [t.id for t in tasks if is_overdue(t, now)],
+                           [(b.tracking_code, b.category, b.description, b.location, b.resolve_due_at,
+                             [p.id for p in b.photos]) for b in sorted(cases.values(), key=lambda b: b.tracking_code)],
+                           [(r.id, r.compound.name, r.description, r.deadline, r.deadline < now)
+                            for r in rectifications], header_badge(current_user))
+    if (not_modified := unchanged(version)) is not None:
+        return not_modified
+    return kept(make_response(render_template(
+        "field/day.html", days=my_days(current_user, now=now, tasks=tasks), now=now, is_overdue=is_overdue,
+        cases=cases, page_version=task_page_version, rectifications=rectifications)), version)
 
 
 PAGES_AT_ONCE = 100

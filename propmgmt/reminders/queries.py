@@ -1,4 +1,5 @@
 """Read models of the notification centre: the user's inbox, the unread count, the parked rows."""
+from flask import g
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
@@ -26,6 +27,19 @@ def unread_count(user_id: int, *, up_to: int | None = None) -> int:
     """One COUNT; with `up_to`, it stops counting there (the header badge on every page says "99+"
     rather than count the tens of thousands of escalations an official may have left unread)."""
     return db.session.scalar(unread(user_id, up_to=up_to)) or 0
+
+
+BADGE_MAX = 99  # the header shows "99+" beyond this
+
+
+def header_badge(user) -> dict:
+    """The header's unread count on a signed-in user's pages, counted once a request however many
+    pages it renders (/field/pages) or versions it compares (field.views.day)."""
+    if "unread_badge" not in g:
+        count = unread_count(user.id, up_to=BADGE_MAX + 1)
+        g.unread_badge = {"unread_notifications": count,
+                          "unread_badge": f"{BADGE_MAX}+" if count > BADGE_MAX else count}
+    return g.unread_badge
 
 
 def unread(user_id: int, *, up_to: int | None = None) -> Select:

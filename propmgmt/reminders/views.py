@@ -1,5 +1,5 @@
 """The notification centre: every user's inbox and settings; parked notifications for admins."""
-from flask import Blueprint, current_app, flash, g, has_request_context, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,25 +18,20 @@ from ..web import on_refusal_go_to, refused, transaction
 from .forms import ActionForm, PreferencesForm, RobotForm
 from .labels import CHANNEL_LABELS, SUBJECT_LABELS
 from .messages import render
-from .queries import inbox, unread_count
+from .queries import header_badge, inbox, unread_count
 from .queries import parked as parked_query
 from .robots import delete_robot, robot_list, save_robot
 from .services import mark_all_read, mark_read, requeue_notification, update_preferences
 
 bp = Blueprint("reminders", __name__, url_prefix="/notifications")
 PER_PAGE = 20
-BADGE_MAX = 99  # the header shows "99+" beyond this
 
 
 @bp.app_context_processor
 def unread_badge():
     """The header's unread count: one bounded COUNT, and only for a signed-in user."""
     if has_request_context() and current_user.is_authenticated:
-        if "unread_badge" not in g:  # once a request, however many pages it renders (/field/pages)
-            count = unread_count(current_user.id, up_to=BADGE_MAX + 1)
-            g.unread_badge = {"unread_notifications": count,
-                              "unread_badge": f"{BADGE_MAX}+" if count > BADGE_MAX else count}
-        return g.unread_badge
+        return header_badge(current_user)
     return {"unread_notifications": 0, "unread_badge": 0}
 
 

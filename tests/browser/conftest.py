@@ -61,11 +61,17 @@ class Served:
     tablet sends over the wire."""
 
     def __init__(self, wsgi_app):
-        self.wsgi_app, self.paths = wsgi_app, []
+        self.wsgi_app, self.paths, self.answers = wsgi_app, [], []  # answers: (path, status)
 
     def __call__(self, environ, start_response):
-        self.paths.append(environ.get("PATH_INFO", ""))
-        return self.wsgi_app(environ, start_response)
+        path = environ.get("PATH_INFO", "")
+        self.paths.append(path)
+
+        def answered(status, headers, exc_info=None):
+            self.answers.append((path, int(status.split()[0])))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, answered)
 
 
 @pytest.fixture(scope="session")

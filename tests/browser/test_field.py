@@ -359,7 +359,8 @@ def test_the_tablet_caches_its_day_in_one_request_and_a_revisit_fetches_nothing(
     Counted where it costs, at the server. After the sign-in page (which brought app.css and page.js,
     kept for a year under their versioned addresses), the first load sends the page, field.js and one
     request for the day's task pages; the service worker's install (once per tablet) its script, the
-    page and the stylesheet for its own cache. A revisit sends the page alone."""
+    page and the stylesheet for its own cache. A revisit sends the page alone, and when nothing on
+    it changed it is answered 304: the tablet shows the copy it holds."""
     task_ids = open_windows(live_app)
     context = browser.new_context(viewport=TABLET, locale="zh-CN")
     page = context.new_page()
@@ -378,10 +379,11 @@ def test_the_tablet_caches_its_day_in_one_request_and_a_revisit_fetches_nothing(
 
     page.goto(f"{live_server}/field/report")
     page.wait_for_load_state("networkidle")
-    del served.paths[:]
+    del served.paths[:], served.answers[:]
     page.goto(f"{live_server}/field")  # back to the day (the same address again would be a reload: every file)
     page.wait_for_load_state("networkidle")
-    assert served.paths == ["/field"], served.paths
+    assert served.answers == [("/field", 304)], served.answers
+    assert page.locator("a.task-link").count() == day_links
 
     context.set_offline(True)  # and the pages it cached open without signal
     page.goto(f"{live_server}/field/tasks/{task_ids[-1]}")

@@ -275,6 +275,11 @@ def issue_block(field: dict, field_hello: dict, mixed: dict, mixed_hello: dict) 
         ratio = app / limit if limit else 0.0
         rows.append((figure, f"{app:,.1f}", f"{limit:,.0f}", f"{ratio:.1%}", f">= {goal:.0%}",
                      "ok" if ratio >= goal else "OVER"))
+    for name, phase in (("/field phase", field), ("mix", mixed)):
+        day = phase["stats"].get(FIELD, Stats())
+        if day.latencies_ms:  # how often the tablet's copy was current: the rest were rendered
+            rows.append((f"  GET /field answered 304 ({name})", f"{day.not_modified / len(day.latencies_ms):.0%}",
+                         "-", "-", "-", ""))
     times = Stats(mixed["app_ms"].get(COMPLETE, []))
     p50_goal, p95_goal = GOALS["complete_ms"]
     figure, goal = "completion POST, app time p50 / p95 (ms)", f"<= {p50_goal} / {p95_goal}"

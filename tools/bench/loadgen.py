@@ -46,6 +46,8 @@ class Session:
     csrf: str = ""
     tasks: list[tuple[int, list[str]]] = field(default_factory=list)  # (task id, checklist items)
     versions: dict[str, str] = field(default_factory=dict)  # the tablet's offline cache: page -> version
+    day_page: bytes = b""  # the browser's copy of /field and its ETag, sent back as If-None-Match
+    day_etag: str = ""
     first_visit_ms: float | None = None  # the first visit's GET /field/pages, made at sign-in
 
     def cookie_header(self) -> str:
@@ -66,10 +68,12 @@ class Stats:
     latencies_ms: list[float] = field(default_factory=list)
     failures: int = 0
     samples: list[str] = field(default_factory=list)  # a few failures, for the report
+    not_modified: int = 0  # answered 304: the browser's copy was current
 
     def add(self, other: "Stats") -> None:
         self.latencies_ms += other.latencies_ms
         self.failures += other.failures
+        self.not_modified += other.not_modified
         self.samples += other.samples[: max(0, 5 - len(self.samples))]
 
     @property
@@ -140,11 +144,12 @@ def sign_in(host: str, port: int, username: str, password: str, *, operator: boo
     if status != 302 or "/login" in (response.headers.get("Location") or ""):
         raise LoadError(f"signing in as {username} failed: {status}")
     if operator:
-        status, body, _r = client.request("GET", "/field", session, decode=True)
+        status, body, response = client.request("GET", "/field", session, decode=True)
         token = CSRF_META.search(body) if status == 200 else None
         if token is None:
             raise LoadError(f"GET /field as {username} answered {status} without a CSRF token")
         session.csrf = token.group(1).decode()
+        session.day_page, session.day_etag = body, response.headers.get("ETag") or ""
         warm_cache(lambda address: _first_pages(client, session, address), session, body)
     return session
 
@@ -255,8 +260,10 @@ class VirtualUser:
 
     def next_request(self, label: str):
         """(method, path, session, body, headers, check) for one request of this kind."""
-        if label == FIELD:
-            return "GET", "/field", self.rng.choice(self.operators), None, None, None
+        if label == FIELD:  # as the browser asks again for the page it holds
+            session = self.rng.choice(self.operators)
+            asks_again = {"If-None-Match": session.day_etag} if session.day_etag else None
+            return "GET", "/field", session, None, asks_again, None
         if label == OVERSIGHT:
             return "GET", "/oversight", self.official, None, None, None
         if label == PUBLIC:
@@ -312,8 +319,13 @@ class VirtualUser:
         measure_from = self.plan.start_at + self.plan.warmup
         started_wall, started = time.time(), time.perf_counter()
         data = None
+        revalidated = False
         try:
-            status, data, _response = self.client.request(method, path, session, body, headers, decode=decode)
+            status, data, response = self.client.request(method, path, session, body, headers, decode=decode)
+            if label == FIELD and status == 200:  # the browser keeps the page with its version
+                session.day_page, session.day_etag = data, response.headers.get("ETag") or ""
+            elif label == FIELD and status == 304 and session.day_page:  # and shows the copy it holds
+                status, data, revalidated = 200, session.day_page, True
             problem = None if status == 200 else f"{status} {path}"
             if problem is None and expect is not None and expect not in data.replace(b" ", b""):
                 problem = f"{status} {path}: {data[:200]!r}"
@@ -322,7 +334,9 @@ class VirtualUser:
         elapsed_ms = (time.perf_counter() - started) * 1000
         if started_wall >= measure_from:  # warming up: not counted
             if problem is None:
-                self.stats.setdefault(label, Stats()).latencies_ms.append(elapsed_ms)
+                stats = self.stats.setdefault(label, Stats())
+                stats.latencies_ms.append(elapsed_ms)
+                stats.not_modified += revalidated
             else:
                 self._failed(label, started_wall, problem)
         return data if problem is None else None
