@@ -34,9 +34,10 @@ def code_version() -> str:
 
 def page_version(*shown) -> str:
     """The version of the page the current request would render from `shown` (what the view read)."""
-    generate_csrf()  # the session's token, made now if the page is the session's first (it carries it)
-    who = (current_user.get_id(), current_user.role, current_user.label,
-           session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))
+    token_key = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if token_key not in session:
+        generate_csrf()  # the session's token, made now: the page is the session's first, and carries it
+    who = (current_user.get_id(), current_user.role, current_user.label, session[token_key])
     seen = repr((code_version(), who, str(get_locale()), request.full_path, shown))
     return hashlib.sha256(seen.encode()).hexdigest()[:24]
 

@@ -115,6 +115,7 @@ class DaySplit:
             select(RollupDay.day).where(RollupDay.day.between(first, last))))
         self.rolled = {day for day in rolled - (stale or set()) if day < self.today}
         self._live: dict[tuple[datetime, datetime], dict[int, tuple]] = {}
+        self.by_crew_and_assignee: dict[tuple, list] = {}  # crew_health's readings, by period and filter
 
     def live_by_subdistrict(self, start: datetime, end: datetime) -> dict[int, tuple]:
         """A live range's figures per subdistrict, counted once however many periods share the range
@@ -191,20 +192,28 @@ def area_health(split: DaySplit, period: Period, *, by_subdistrict: bool = False
 
 def crew_health(split: DaySplit, period: Period, group: str, *, service_type_id=None, crew_id=None) -> dict:
     """The period's figures per crew id or per assignee id (`group` is "crew_id" or "assignee_id"),
-    narrowed by service type and crew as the crews page's filter is."""
-    rolled, live = split.split(period)
-    sources = [(ServiceDayCrew, (func.sum(getattr(ServiceDayCrew, n)) for n in FIGURES), ServiceDayCrew.day.in_(rolled))
-               ] if rolled else []
-    sources += [(Task, health_columns(), due_between(start, end)) for start, end in live]
+    narrowed by service type and crew as the crews page's filter is. Both come from one reading per
+    (crew, assignee), kept on `split`: the crews page shows the crews and their operators together."""
+    key = (period.first, period.last, service_type_id, crew_id)
+    if key not in split.by_crew_and_assignee:
+        rolled, live = split.split(period)
+        sources = [(ServiceDayCrew, [func.sum(getattr(ServiceDayCrew, n)) for n in FIGURES],
+                    ServiceDayCrew.day.in_(rolled))] if rolled else []
+        sources += [(Task, health_columns(), due_between(start, end)) for start, end in live]
+        rows = []
+        for model, figures, where in sources:
+            query = (select(model.crew_id, model.assignee_id, *figures).where(where)
+                     .group_by(model.crew_id, model.assignee_id))
+            if service_type_id:
+                query = query.where(model.service_type_id == service_type_id)
+            if crew_id:
+                query = query.where(model.crew_id == crew_id)
+            rows += db.session.execute(query).all()
+        split.by_crew_and_assignee[key] = rows
+    column = ("crew_id", "assignee_id").index(group)
     totals: dict = {}
-    for model, figures, where in sources:
-        query = select(getattr(model, group), *figures).where(where).group_by(getattr(model, group))
-        if service_type_id:
-            query = query.where(model.service_type_id == service_type_id)
-        if crew_id:
-            query = query.where(model.crew_id == crew_id)
-        for row in db.session.execute(query):
-            _add(totals, row[0], row[1:])
+    for row in split.by_crew_and_assignee[key]:
+        _add(totals, row[column], row[2:])
     return {key: Health(period.days, *values) for key, values in totals.items()}
 
 

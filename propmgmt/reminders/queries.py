@@ -1,6 +1,8 @@
 """Read models of the notification centre: the user's inbox, the unread count, the parked rows."""
+from functools import lru_cache
+
 from flask import g
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -36,10 +38,16 @@ def header_badge(user) -> dict:
     """The header's unread count on a signed-in user's pages, counted once a request however many
     pages it renders (/field/pages) or versions it compares (field.views.day)."""
     if "unread_badge" not in g:
-        count = unread_count(user.id, up_to=BADGE_MAX + 1)
+        count = db.session.scalar(_badge_count(), {"user_id": user.id}) or 0
         g.unread_badge = {"unread_notifications": count,
                           "unread_badge": f"{BADGE_MAX}+" if count > BADGE_MAX else count}
     return g.unread_badge
+
+
+@lru_cache(maxsize=1)
+def _badge_count() -> Select:
+    """unread() up to the badge's "99+", built once with the user as a parameter: every page counts it."""
+    return unread(bindparam("user_id"), up_to=BADGE_MAX + 1)
 
 
 def unread(user_id: int, *, up_to: int | None = None) -> Select:

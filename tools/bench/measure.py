@@ -345,6 +345,7 @@ def field_page(runs: int, progress) -> list[Measurement]:
     gzip = {"Accept-Encoding": "gzip"}
     wire: dict[str, int] = {}
     frozen, clock._frozen = clock._frozen, now
+    debug, current_app.debug = current_app.debug, False  # as production serves it: the debug server never 304s
     try:
         def get(path: str) -> None:
             response = client.get(path, headers=gzip)
@@ -353,6 +354,13 @@ def field_page(runs: int, progress) -> list[Measurement]:
 
         def page() -> int:
             get("/field")
+            return 1
+
+        version = client.get("/field").headers["ETag"]
+
+        def revisit() -> int:  # the tablet's copy is current: 304, nothing rendered
+            response = client.get("/field", headers={**gzip, "If-None-Match": version})
+            assert response.status_code == 304, response.status_code
             return 1
 
         first = client.get("/field").get_data(as_text=True)
@@ -369,7 +377,9 @@ def field_page(runs: int, progress) -> list[Measurement]:
         progress("the tablet's first load of /field ...")
         results.append(measure(f"/field as the tablet first loads it ({len(TABLET_STATIC) + 2} requests)", tablet,
                                runs=runs))
+        results += with_its_sql("/field revisited, nothing changed (304)", revisit, runs, progress)
     finally:
+        current_app.debug = debug
         clock._frozen = frozen
         end_session(session_id)
         db.session.commit()
