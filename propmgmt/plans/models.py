@@ -106,6 +106,10 @@ class Task(db.Model):
         # The open tasks by window end, for mark_missed (transitions.py writes the same condition).
         Index("ix_task_open_window_end", "window_end", sqlite_where=text(OPEN_TASK_CONDITION),
               postgresql_where=text(OPEN_TASK_CONDITION)),
+        # The scheduled tasks by window start, for the reminder sweep (due soon, overdue): a seek, even
+        # when PostgreSQL's statistics predate the horizon's newest days (migration 0031).
+        Index("ix_task_scheduled_window_start", "window_start", sqlite_where=text("status = 'scheduled'"),
+              postgresql_where=text("status = 'scheduled'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
