@@ -68,6 +68,9 @@ class RollupDay(db.Model):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A new random word each time the day's rows are written: what the kept sums are looked up by
+    # (rollups.RolledSums). None: never kept.
+    version: Mapped[str | None] = mapped_column(String(32))
 
 
 class RollupStale(db.Model):

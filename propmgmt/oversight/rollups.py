@@ -4,7 +4,9 @@ A period's figures are the rollup rows of its clean days plus a live count of th
 days marked stale by the triggers, and days not rolled up yet. So the answer always equals the live
 count (tests/oversight/test_rollups.py checks it); the rollups only make it cheaper.
 """
-from collections.abc import Iterable
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import Date, delete, func, insert, literal, select, text
@@ -99,7 +101,7 @@ def _compute_day(day: date, now: datetime) -> None:
         ["day", "compound_id", "service_type_id", "crew_id", *FIGURES],
         select(the_day, Task.compound_id, Task.service_type_id, Task.crew_id, *health_columns())
         .where(due).group_by(Task.compound_id, Task.service_type_id, Task.crew_id)))
-    db.session.add(RollupDay(day=day, computed_at=now))
+    db.session.add(RollupDay(day=day, computed_at=now, version=uuid.uuid4().hex))
     db.session.flush()
 
 
@@ -111,9 +113,9 @@ class DaySplit:
     def __init__(self, first: date, last: date, now: datetime):
         self.now, self.today = now, local_today(now)
         stale = stale_local_days()
-        rolled = set() if stale is None else set(db.session.scalars(
-            select(RollupDay.day).where(RollupDay.day.between(first, last))))
-        self.rolled = {day for day in rolled - (stale or set()) if day < self.today}
+        self.versions: dict[date, str | None] = {} if stale is None else dict(db.session.execute(
+            select(RollupDay.day, RollupDay.version).where(RollupDay.day.between(first, last))).all())
+        self.rolled = {day for day in set(self.versions) - (stale or set()) if day < self.today}
         self._live: dict[tuple[datetime, datetime], dict[int, tuple]] = {}
         self.by_crew_and_assignee: dict[tuple, list] = {}  # crew_health's readings, by period and filter
 
@@ -127,6 +129,13 @@ class DaySplit:
                 .join(Community, Community.id == Compound.community_id)
                 .where(due_between(start, end)).group_by(Community.subdistrict_id))}
         return self._live[start, end]
+
+    def kept_key(self, what: str, days: list[date], *narrowed) -> tuple | None:
+        """What the sums of these rolled-up days are kept under (RolledSums): the days with their
+        versions; None when a day has none (rolled up before versions, or not rolled up)."""
+        if any(self.versions.get(day) is None for day in days):
+            return None
+        return (str(db.engine.url), what, narrowed, tuple((day, self.versions[day]) for day in sorted(days)))
 
     def split(self, period: Period) -> tuple[list[date], list[tuple[datetime, datetime]]]:
         """(rolled-up days, live UTC ranges) that together make the period."""
@@ -146,6 +155,36 @@ class DaySplit:
 
     def _bounds(self, run: list[date]) -> tuple[datetime, datetime]:
         return day_bounds(run[0])[0], min(day_bounds(run[-1])[1], self.now)
+
+
+class RolledSums:
+    """Sums of rolled-up days, kept in this process under the days and their versions (DaySplit.kept_key).
+
+    The refresh rewrites a day's rows whole and gives it a new version, so a kept sum is never one of
+    rows since rewritten; today is never rolled up and always read live. The crews page adds up a
+    month of rollup rows (119,000 for its compounds: most of its 126 ms at city scale) that change once
+    a night. A few periods are asked for (the last 30 days, last month, a filter), so a few are kept.
+    """
+
+    def __init__(self, size: int = 32):
+        self.size, self._kept = size, OrderedDict()
+
+    def get(self, key: tuple | None, read: Callable[[], list]) -> list:
+        if key is None:
+            return read()
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        rows = self._kept[key] = [tuple(row) for row in read()]
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return rows
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
+ROLLED_SUMS = RolledSums()
 
 
 def _add(totals: dict, key, values: Iterable) -> None:
@@ -197,18 +236,21 @@ def crew_health(split: DaySplit, period: Period, group: str, *, service_type_id=
     key = (period.first, period.last, service_type_id, crew_id)
     if key not in split.by_crew_and_assignee:
         rolled, live = split.split(period)
-        sources = [(ServiceDayCrew, [func.sum(getattr(ServiceDayCrew, n)) for n in FIGURES],
-                    ServiceDayCrew.day.in_(rolled))] if rolled else []
-        sources += [(Task, health_columns(), due_between(start, end)) for start, end in live]
-        rows = []
-        for model, figures, where in sources:
+
+        def grouped(model, figures, where):
             query = (select(model.crew_id, model.assignee_id, *figures).where(where)
                      .group_by(model.crew_id, model.assignee_id))
             if service_type_id:
                 query = query.where(model.service_type_id == service_type_id)
             if crew_id:
                 query = query.where(model.crew_id == crew_id)
-            rows += db.session.execute(query).all()
+            return db.session.execute(query).all()
+
+        rows = ROLLED_SUMS.get(split.kept_key("crew", rolled, service_type_id, crew_id), lambda: grouped(
+            ServiceDayCrew, [func.sum(getattr(ServiceDayCrew, n)) for n in FIGURES],
+            ServiceDayCrew.day.in_(rolled))) if rolled else []
+        for start, end in live:
+            rows = rows + grouped(Task, health_columns(), due_between(start, end))
         split.by_crew_and_assignee[key] = rows
     column = ("crew_id", "assignee_id").index(group)
     totals: dict = {}
@@ -222,11 +264,8 @@ def compound_health(split: DaySplit, period: Period, *, subdistrict_id: int | No
     """The period's figures per compound id (of one subdistrict, or all), narrowed by service type and
     crew as the drill-down's and the crews page's filters are."""
     rolled, live = split.split(period)
-    sources = [(ServiceDayCompound, (func.sum(getattr(ServiceDayCompound, n)) for n in FIGURES),
-                ServiceDayCompound.day.in_(rolled))] if rolled else []
-    sources += [(Task, health_columns(), due_between(start, end)) for start, end in live]
-    totals: dict = {}
-    for model, figures, where in sources:
+
+    def grouped(model, figures, where):
         query = select(model.compound_id, *figures).where(where).group_by(model.compound_id)
         if subdistrict_id is not None:
             query = query.where(model.compound_id.in_(
@@ -236,6 +275,15 @@ def compound_health(split: DaySplit, period: Period, *, subdistrict_id: int | No
             query = query.where(model.service_type_id == service_type_id)
         if crew_id:
             query = query.where(model.crew_id == crew_id)
-        for row in db.session.execute(query):
-            _add(totals, row[0], row[1:])
+        return db.session.execute(query).all()
+
+    kept = split.kept_key("compound", rolled, subdistrict_id, service_type_id, crew_id)
+    rows = ROLLED_SUMS.get(kept, lambda: grouped(
+        ServiceDayCompound, [func.sum(getattr(ServiceDayCompound, n)) for n in FIGURES],
+        ServiceDayCompound.day.in_(rolled))) if rolled else []
+    for start, end in live:
+        rows = rows + grouped(Task, health_columns(), due_between(start, end))
+    totals: dict = {}
+    for row in rows:
+        _add(totals, row[0], row[1:])
     return {key: Health(period.days, *values) for key, values in totals.items()}

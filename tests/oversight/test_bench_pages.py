@@ -19,7 +19,8 @@ def test_bench_renders_every_oversight_page_beside_the_sql_it_ran(db):
     CompoundFactory(management_mode="fallback")
     db.session.commit()
     results = oversight_pages(1, lambda text: None)
-    *both, fresh, unchanged = results
+    cold, cold_sql, *both, fresh, unchanged = results
+    assert "first after the refresh" in cold.label and cold.target_ms == 100 and cold_sql.limit_for == cold.label
     pages, raws = both[::2], both[1::2]
     assert [m.label.split(" (")[0] for m in pages] == [
         "/oversight", "/oversight/subdistricts/<largest>", "/oversight/crews", "/oversight/report",

@@ -243,3 +243,30 @@ def test_the_task_lists_count_from_the_rollups_what_they_list(db):
                 chosen = TaskList(period, outcome, **{k: v for k, v in narrowing.items() if v})
                 live = db.session.scalar(select(func.count(Task.id)).where(*chosen.condition(NOW)))
                 assert count_rows(chosen, NOW) == live, (period, outcome, narrowing)
+
+
+def test_the_sums_of_unchanged_days_are_kept_and_a_rewritten_day_is_read_again(db, count_queries):
+    """The crews page adds up a month of rollup rows that change once a night: the sums are kept under
+    the days' versions (RolledSums), and a day the refresh rewrote has a new one."""
+    tasks, rng = _random_tasks(4)
+    refresh_rollups(NOW)
+    period = PERIODS[1]
+
+    def read():
+        split = DaySplit(period.first, period.last, NOW)
+        with count_queries() as counted:
+            figures = ({k: _figures(h) for k, h in compound_health(split, period).items()},
+                       {k: _figures(h) for k, h in crew_health(split, period, "crew_id").items()})
+        return figures, [s for s in counted.statements if "service_day_" in s]
+
+    first, read_rollups = read()
+    assert len(read_rollups) == 2  # the compounds' and the crews' month, once each
+    again, read_again = read()
+    assert again == first and read_again == []  # kept: the same days, the same versions
+    start, end = period.bounds(NOW)
+    past = next(t for t in tasks if start < t.window_end <= NOW - timedelta(days=2) and t.status == "missed")
+    db.session.execute(update(Task).where(Task.id == past.id).values(status="verified"))
+    refresh_rollups(NOW)  # the same moment: only the day's new version tells the sums apart
+    changed, read_changed = read()
+    assert len(read_changed) == 2 and changed != first
+    assert changed[0] == _live_by(Task.compound_id)(start, end)
