@@ -57,7 +57,8 @@ bench: $(VENV)/.installed
 # of the tablet's day page (with its GET /field/pages follow-up), task completions, the oversight
 # overview and public compound pages; each followed by a bare Flask hello-world on the same workers
 # and clients, as the ceiling. Prints req/s and p50/p95/p99 per endpoint and issue 22's rows
-# (app / limit, goal). Options: make load LOAD_ARGS="--duration 120 --port 8100 --hello-port 8101".
+# (app / limit, goal), each the median of --rounds (3) interleaved rounds of both phases.
+# Options: make load LOAD_ARGS="--rounds 5 --duration 30 --port 8100 --hello-port 8101".
 load: $(VENV)/.installed
 	$(FLASK) load $(LOAD_ARGS)
 

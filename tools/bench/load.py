@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,8 +85,8 @@ def parse_mix(text_: str) -> dict[str, int]:
 
 
 @bp.cli.command("load")
-@click.option("--duration", type=click.FloatRange(1), default=60, show_default=True,
-              help="Seconds measured (after the warm-up).")
+@click.option("--duration", type=click.FloatRange(1), default=20, show_default=True,
+              help="Seconds the mix is measured in each round (after the warm-up).")
 @click.option("--warmup", type=click.FloatRange(0), default=10, show_default=True,
               help="Seconds of load before measuring starts (not counted).")
 @click.option("--hello-duration", type=click.FloatRange(1), default=None,
@@ -110,10 +111,12 @@ def parse_mix(text_: str) -> dict[str, int]:
 @click.option("--scale", type=click.Choice(["city", "district"]), default="city", show_default=True)
 @click.option("--history-days", type=click.IntRange(0), default=HISTORY_DAYS, show_default=True)
 @click.option("--rebuild", is_flag=True, help="Build the load database again even if a recent one exists.")
+@click.option("--rounds", type=click.IntRange(1), default=3, show_default=True,
+              help="Rounds of both phases with their hello-worlds, interleaved; issue 22's rows are their medians.")
 @click.option("--server-log", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Keep the app server's log (gunicorn and the app's JSON request lines) in this file.")
 def load_command(duration, warmup, hello_duration, users, workers, field_workers, field_duration, port, hello_port,
-                 processes, operators, mix_text, scale, history_days, rebuild, server_log):
+                 processes, operators, mix_text, scale, history_days, rebuild, rounds, server_log):
     """Throughput and p50/p95/p99 per endpoint of the production server under a realistic mix.
 
     The database is LOAD_DATABASE_URL, else instance/load.sqlite3; never the application's own.
@@ -160,32 +163,48 @@ def load_command(duration, warmup, hello_duration, users, workers, field_workers
 
     with tempfile.TemporaryDirectory(prefix="propmgmt-load-") as scratch_dir:
         scratch = Path(scratch_dir)
-        # The /field phase, then the mixed load; each followed at once by the hello-world on the same
-        # workers, users and client, so that both see the same machine.
-        with Server("app:app", url, field_workers, scratch, port, name="app-field") as server:
-            logins = _sign_in_all(server.port, data, mix)
-            field = _phase(server, {FIELD: 1}, users, processes, logins, data, warmup, field_duration)
-        field_hello = _ceiling("hello-field", url, field_workers, scratch, hello_port, users, processes, data,
-                               warmup, hello_duration)
-        with Server("app:app", url, workers, scratch, port, name="app-mixed") as server:
-            mixed = _phase(server, mix, users, processes, logins, data, warmup, duration)
-        if server_log:
-            shutil.copyfile(server.log, server_log)
-        mixed_hello = _ceiling("hello-mixed", url, workers, scratch, hello_port, users, processes, data, warmup,
-                               hello_duration)
+        # Round after round: the /field phase, then the mixed load; each followed at once by the
+        # hello-world on the same workers, users and client, so that both see the same machine. The
+        # sessions signed in once stay signed in (server-side) across the servers.
+        logins, phases = None, []
+        for number in range(1, rounds + 1):
+            with Server("app:app", url, field_workers, scratch, port, name=f"app-field-{number}") as server:
+                logins = logins or _sign_in_all(server.port, data, mix)
+                field = _phase(server, {FIELD: 1}, users, processes, logins, data, warmup, field_duration)
+            field_hello = _ceiling(f"hello-field-{number}", url, field_workers, scratch, hello_port, users, processes,
+                                   data, warmup, hello_duration)
+            for session in logins["operators"]:  # each round completes tasks of its own (the forked clients'
+                # completions are not seen here): every rounds-th of each operator's
+                session.tasks = data["tasks_of"][session.username][number - 1::rounds]
+            with Server("app:app", url, workers, scratch, port, name=f"app-mixed-{number}") as server:
+                mixed = _phase(server, mix, users, processes, logins, data, warmup, duration)
+            if server_log:
+                shutil.copyfile(server.log, server_log)
+            mixed_hello = _ceiling(f"hello-mixed-{number}", url, workers, scratch, hello_port, users, processes, data,
+                                   warmup, hello_duration)
+            phases.append((field, field_hello, mixed, mixed_hello))
+            if rounds > 1:
+                figures = round_figures(*phases[-1])
+                click.echo(f"  round {number} of {rounds}: /field {figures['field'][0] / figures['field'][1]:.1%} "
+                           f"of its hello-world, the mix {figures['mixed'][0] / figures['mixed'][1]:.1%}")
+    field, field_hello, mixed, mixed_hello = phases[-1]
     click.echo()
+    last = f", round {rounds} of {rounds}" if rounds > 1 else ""
     for title, phase, hello in ((f"/field alone, {field_workers} workers", field, field_hello),
                                 (f"Mixed load, {workers} workers", mixed, mixed_hello)):
-        click.echo(f"{title}, {phase['duration']:g} s measured (hello-world {hello['duration']:g} s):")
+        click.echo(f"{title}, {phase['duration']:g} s measured (hello-world {hello['duration']:g} s){last}:")
         for line in _report(phase) + table([(HELLO, hello["stats"].get(HELLO, Stats()))], hello["duration"])[2:]:
             click.echo(line)
         click.echo()
-    click.echo(same_settings([(field, field_hello, field_workers), (mixed, mixed_hello, workers)], users, processes))
+    click.echo(same_settings([(f, fh, field_workers) for f, fh, _m, _mh in phases]
+                             + [(m, mh, workers) for _f, _fh, m, mh in phases], users, processes, rounds))
     click.echo()
-    for line in issue_block(field, field_hello, mixed, mixed_hello):
+    for line in issue_block([round_figures(*round_phases) for round_phases in phases]):
         click.echo(line)
-    failed = _print_failures({"/field": field, "/field's hello-world": field_hello, "mixed": mixed,
-                              "mixed's hello-world": mixed_hello})
+    failed = False
+    for number, (field, field_hello, mixed, mixed_hello) in enumerate(phases, 1):
+        failed |= _print_failures({f"/field{last and f', round {number}'}": field, "/field's hello-world": field_hello,
+                                   "mixed": mixed, "mixed's hello-world": mixed_hello})
     click.echo("\nLatency is measured by the client (sign-in excluded); req/s over the seconds measured; "
                "app p50/p95: the app's own time per request, from its request log (the rest is waiting for a "
                "free worker, gunicorn and the network). GET /field/pages is the tablet's follow-up of GET /field "
@@ -240,7 +259,7 @@ def _report(phase: dict) -> list[str]:
     return table(rows + [("all", total(stats)), None], phase["duration"], phase["app_ms"])
 
 
-def same_settings(pairs: list[tuple[dict, dict, int]], users: int, processes: int) -> str:
+def same_settings(pairs: list[tuple[dict, dict, int]], users: int, processes: int, rounds: int = 1) -> str:
     """The app and its ceiling ran on the same settings: gunicorn booted the asked number of workers for
     both (counted in their logs), and the same users in the same processes of one client drove both."""
     restarted = []
@@ -252,7 +271,8 @@ def same_settings(pairs: list[tuple[dict, dict, int]], users: int, processes: in
             restarted.append(f"{app['workers'] - workers} of the app's and {hello['workers'] - workers} of the "
                              f"hello-world's {workers} workers were restarted")
     return (f"Same settings for the app and its hello-world: deploy/gunicorn.conf.py with "
-            f"{' and '.join(str(workers) for _a, _h, workers in pairs)} workers booted by each, {users} virtual "
+            f"{' and '.join(str(workers) for _a, _h, workers in pairs[::rounds])} workers booted by each"
+            f"{f' in each of {rounds} rounds' if rounds > 1 else ''}, {users} virtual "
             f"users in {processes} processes of the same client (tools/bench/loadgen.py)"
             + (f"; {', '.join(restarted)}." if restarted else "."))
 
@@ -260,31 +280,46 @@ def same_settings(pairs: list[tuple[dict, dict, int]], users: int, processes: in
 GOALS = {"field": 0.30, "mixed": 0.25, "complete_ms": (50, 150)}  # issue 22's table
 
 
-def issue_block(field: dict, field_hello: dict, mixed: dict, mixed_hello: dict) -> list[str]:
-    """Issue 22's load rows: figure | app | limit (hello) | ratio | goal | ok/OVER."""
-    def rate(phase: dict, label: str | None = None) -> float:  # of one endpoint, or of all
-        stats = phase["stats"].get(label, Stats()) if label else total(phase["stats"])
-        return stats.requests / phase["duration"]
+def _rate(phase: dict, label: str | None = None) -> float:
+    """req/s of one endpoint, or of all, over the seconds measured."""
+    stats = phase["stats"].get(label, Stats()) if label else total(phase["stats"])
+    return stats.requests / phase["duration"]
 
-    rows = []
-    for figure, app, limit, goal in (
-            (f"/field throughput, gunicorn -w {field['workers']} (req/s)", rate(field, FIELD),
-             rate(field_hello, HELLO), GOALS["field"]),
-            (f"mixed load (make load), -w {mixed['workers']} (req/s)", rate(mixed), rate(mixed_hello, HELLO),
-             GOALS["mixed"])):
-        ratio = app / limit if limit else 0.0
-        rows.append((figure, f"{app:,.1f}", f"{limit:,.0f}", f"{ratio:.1%}", f">= {goal:.0%}",
-                     "ok" if ratio >= goal else "OVER"))
-    for name, phase in (("/field phase", field), ("mix", mixed)):
-        day = phase["stats"].get(FIELD, Stats())
-        if day.latencies_ms:  # how often the tablet's copy was current: the rest were rendered
-            rows.append((f"  GET /field answered 304 ({name})", f"{day.not_modified / len(day.latencies_ms):.0%}",
-                         "-", "-", "-", ""))
+
+def round_figures(field: dict, field_hello: dict, mixed: dict, mixed_hello: dict) -> dict:
+    """One round's issue 22 figures: each phase's req/s beside its hello-world's, the completion's app time."""
     times = Stats(mixed["app_ms"].get(COMPLETE, []))
+    return {"field": (_rate(field, FIELD), _rate(field_hello, HELLO)),
+            "mixed": (_rate(mixed), _rate(mixed_hello, HELLO)),
+            "complete": (times.percentile(50), times.percentile(95)) if times.latencies_ms else None,
+            "not_modified": {name: (day.not_modified / len(day.latencies_ms)) if day.latencies_ms else None
+                             for name, day in (("/field phase", field["stats"].get(FIELD, Stats())),
+                                               ("mix", mixed["stats"].get(FIELD, Stats())))},
+            "workers": (field["workers"], mixed["workers"])}
+
+
+def issue_block(rounds: list[dict]) -> list[str]:
+    """Issue 22's load rows, each the median of the rounds (round_figures; interleaved: each phase
+    beside its own hello-world, round after round): figure | app | limit (hello) | ratio | goal | ok/OVER."""
+    median = statistics.median
+    field_workers, mixed_workers = rounds[-1]["workers"]
+    of = f" (median of {len(rounds)} rounds)" if len(rounds) > 1 else ""
+    rows = []
+    for figure, key in ((f"/field throughput, gunicorn -w {field_workers} (req/s)", "field"),
+                        (f"mixed load (make load), -w {mixed_workers} (req/s)", "mixed")):
+        app, limit = median(r[key][0] for r in rounds), median(r[key][1] for r in rounds)
+        ratio = median(r[key][0] / r[key][1] if r[key][1] else 0.0 for r in rounds)
+        rows.append((figure, f"{app:,.1f}", f"{limit:,.0f}", f"{ratio:.1%}{of}", f">= {GOALS[key]:.0%}",
+                     "ok" if ratio >= GOALS[key] else "OVER"))
+    for name in ("/field phase", "mix"):
+        shares = [r["not_modified"][name] for r in rounds if r["not_modified"][name] is not None]
+        if shares:  # how often the tablet's copy was current: the rest were rendered
+            rows.append((f"  GET /field answered 304 ({name})", f"{median(shares):.0%}", "-", "-", "-", ""))
     p50_goal, p95_goal = GOALS["complete_ms"]
     figure, goal = "completion POST, app time p50 / p95 (ms)", f"<= {p50_goal} / {p95_goal}"
-    if times.latencies_ms:
-        p50, p95 = times.percentile(50), times.percentile(95)
+    measured = [r["complete"] for r in rounds if r["complete"]]
+    if measured:
+        p50, p95 = median(m[0] for m in measured), median(m[1] for m in measured)
         rows.append((figure, f"{p50:,.0f} / {p95:,.0f}", "-", f"{p50 / p50_goal:.1f}x / {p95 / p95_goal:.1f}x goal",
                      goal, "ok" if p50 <= p50_goal and p95 <= p95_goal else "OVER"))
     else:
