@@ -157,7 +157,8 @@ def load_command(duration, warmup, hello_duration, users, workers, field_workers
     click.echo(f"Server: gunicorn, {field_workers} sync workers for the /field phase and {workers} for the mixed "
                "load (deploy/gunicorn.conf.py, PROPMGMT_ENV=production); "
                f"{users} virtual users in {processes} processes, no think time; "
-               f"{warmup:g} s warm-up, {duration:g} s measured; {os.cpu_count()} CPUs shared by all of it "
+               f"{warmup:g} s warm-up, {duration:g} s of the mix measured in each of {rounds} rounds; "
+               f"{os.cpu_count()} CPUs shared by all of it "
                f"(load average {os.getloadavg()[0]:.1f} before starting)")
     click.echo("Mix: " + ", ".join(f"{label} {weight}" for label, weight in mix.items()))
 
@@ -192,7 +193,7 @@ def load_command(duration, warmup, hello_duration, users, workers, field_workers
     last = f", round {rounds} of {rounds}" if rounds > 1 else ""
     for title, phase, hello in ((f"/field alone, {field_workers} workers", field, field_hello),
                                 (f"Mixed load, {workers} workers", mixed, mixed_hello)):
-        click.echo(f"{title}, {phase['duration']:g} s measured (hello-world {hello['duration']:g} s){last}:")
+        click.echo(f"{title}, {phase['duration']:.3g} s measured (hello-world {hello['duration']:.3g} s){last}:")
         for line in _report(phase) + table([(HELLO, hello["stats"].get(HELLO, Stats()))], hello["duration"])[2:]:
             click.echo(line)
         click.echo()
