@@ -188,9 +188,9 @@ def load_command(duration, warmup, hello_duration, users, workers, field_workers
                 figures = round_figures(*phases[-1])
                 click.echo(f"  round {number} of {rounds}: /field {figures['field'][0] / figures['field'][1]:.1%} "
                            f"of its hello-world, the mix {figures['mixed'][0] / figures['mixed'][1]:.1%}")
-    field, field_hello, mixed, mixed_hello = phases[-1]
+    field, field_hello, mixed, mixed_hello = (_merged([round_phases[n] for round_phases in phases]) for n in range(4))
     click.echo()
-    last = f", round {rounds} of {rounds}" if rounds > 1 else ""
+    last = f", {rounds} rounds together" if rounds > 1 else ""
     for title, phase, hello in ((f"/field alone, {field_workers} workers", field, field_hello),
                                 (f"Mixed load, {workers} workers", mixed, mixed_hello)):
         click.echo(f"{title}, {phase['duration']:.3g} s measured (hello-world {hello['duration']:.3g} s){last}:")
@@ -214,6 +214,18 @@ def load_command(duration, warmup, hello_duration, users, workers, field_workers
                "The generator shares the CPUs with the server: figures are noisy on a busy machine.")
     if failed:
         sys.exit(1)
+
+
+def _merged(phases: list[dict]) -> dict:
+    """One phase's rounds as one table: requests and app times together over all the seconds measured."""
+    stats: dict[str, Stats] = {}
+    app_ms: dict[str, list[float]] = {}
+    for phase in phases:
+        for label, item in phase["stats"].items():
+            stats.setdefault(label, Stats()).add(item)
+        for label, times in phase.get("app_ms", {}).items():
+            app_ms.setdefault(label, []).extend(times)
+    return {**phases[-1], "stats": stats, "app_ms": app_ms, "duration": sum(p["duration"] for p in phases)}
 
 
 def _print_failures(phases: dict[str, dict]) -> bool:
@@ -417,10 +429,12 @@ def _prepare(operator_count: int) -> dict:
                    Task.assignee_id.is_(None) & Task.crew_id.in_(list(members))))
         .order_by(Task.window_start, Task.id)).all()
     if open_tasks:  # completing is refused before a window opens (plans.transitions): open them now
-        opened = now - timedelta(minutes=30)
+        # Half an hour ago, but not before today's local midnight: opened yesterday, they would leave
+        # today's page (the load failed so in the first half hour of each day, 16:00-16:30 UTC).
+        opened = max(now - timedelta(minutes=30), start)
         db.session.execute(update(Task), [
-            {"id": task.id, "window_start": opened - timedelta(seconds=i), "window_end": now + timedelta(hours=4)}
-            for i, task in enumerate(open_tasks)])  # a second apart: one task per plan and window start
+            {"id": task.id, "window_start": opened + timedelta(microseconds=i), "window_end": now + timedelta(hours=4)}
+            for i, task in enumerate(open_tasks)])  # apart: one task per plan and window start
         db.session.commit()
     tasks: dict[str, list] = {r.username: [] for r in chosen}
     names = {r.id: r.username for r in chosen}
